@@ -1,0 +1,63 @@
+# Gongshi developer entry points. `make` (or `make help`) lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+SERVICES := bash scripts/services.sh
+ENV_FILE := .data/env
+# Packages share the same PostgreSQL/Redis, so test packages run one at a time.
+TEST_P ?= 1
+TEST_TIMEOUT ?= 15m
+TEST_FLAGS ?=
+PKGS ?= ./...
+FUZZ_PKG ?= ./internal/domain
+FUZZTIME ?= 10s
+
+.PHONY: help build run test bench stop lint fuzz
+
+help: ## List the targets
+	@echo "Gongshi make targets:"
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## (.*)/  \1\t\2/' | expand -t 10
+
+build: ## Build bin/portal
+	go build -o bin/portal ./cmd/portal
+
+run: build ## Start services, migrate, load demo data if the database is empty, serve
+	$(SERVICES) up
+	. $(ENV_FILE) && \
+	bin/portal migrate up && \
+	bin/portal demo --if-empty && \
+	exec bin/portal serve
+
+test: ## Run all tests against real services (installs what is missing)
+	$(SERVICES) up --no-meili-server --browser
+	. $(ENV_FILE) && \
+	export GONGSHI_REQUIRE_SERVICES=1 && \
+	go test -count=1 -p $(TEST_P) -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $(PKGS)
+
+bench: ## Run scripts/bench.sh against running services
+	$(SERVICES) up
+	@if [ -f scripts/bench.sh ]; then \
+		. $(ENV_FILE) && exec bash scripts/bench.sh; \
+	else \
+		echo "no benchmarks yet"; \
+	fi
+
+stop: ## Stop the services that scripts/services.sh started
+	$(SERVICES) down
+
+lint: ## gofmt (fails on unformatted files) and go vet
+	@files=$$(find . -name '*.go' -not -path './.data/*' -not -path './node_modules/*' -not -path './bin/*'); \
+	bad=$$( [ -z "$$files" ] || gofmt -l $$files ); \
+	if [ -n "$$bad" ]; then echo "gofmt needed on:"; echo "$$bad"; exit 1; fi; \
+	echo "gofmt: ok"
+	go vet ./...
+
+fuzz: ## Run each Fuzz* target in ./internal/domain briefly (FUZZTIME=10s each)
+	@list=$$(go test -list 'Fuzz.*' $(FUZZ_PKG)); \
+	targets=$$(echo "$$list" | grep -E '^Fuzz' || true); \
+	if [ -z "$$targets" ]; then echo "no Fuzz* targets in $(FUZZ_PKG)"; exit 0; fi; \
+	for t in $$targets; do \
+		echo "== $$t ($(FUZZTIME))"; \
+		go test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) $(FUZZ_PKG); \
+	done

@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/server"
+)
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("serve", e.stderr)
+	noIndexer := fs.Bool("no-indexer", false, "do not run the search indexer in this process")
+	if _, err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	e.log.Info("starting", "config", e.cfg)
+	if err := store.Migrate(ctx, e.cfg.DatabaseURL); err != nil {
+		return err
+	}
+	s, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	rules, err := publicityRules(e)
+	if err != nil {
+		return err
+	}
+
+	var workers sync.WaitGroup
+	wctx, stopWorkers := context.WithCancel(ctx)
+	defer func() { stopWorkers(); workers.Wait() }()
+	if !*noIndexer {
+		if err := startIndexer(wctx, e, s, &workers); err != nil {
+			return err
+		}
+	}
+
+	handler := server.New(server.Deps{
+		Log:      e.log,
+		Ingest:   s,
+		Keys:     s,
+		Overview: s,
+		Rules:    rules,
+		Now:      now,
+		Ready:    map[string]server.Checker{"postgres": s},
+	})
+	srv := &http.Server{
+		Addr:              e.cfg.Addr,
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	ln, err := net.Listen("tcp", e.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", e.cfg.Addr, err)
+	}
+	fmt.Fprintf(e.stdout, "Gongshi portal serving at %s/\n", e.cfg.BaseURL)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	e.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,138 @@
+// Package config reads Gongshi's configuration from the environment, once,
+// into a Config value, failing fast with a message naming the bad variable.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything the portal reads from its environment.
+type Config struct {
+	DatabaseURL     string        // DATABASE_URL: PostgreSQL, the system of record
+	RedisURL        string        // REDIS_URL: cache and rate limits
+	MeiliURL        string        // MEILI_URL: Meilisearch
+	MeiliMasterKey  string        // MEILI_MASTER_KEY: the indexer's key (writes); the server derives a search-only key
+	Addr            string        // PORTAL_ADDR: listen address of serve
+	BaseURL         string        // PORTAL_BASE_URL: public URL, used in links and printed at start
+	PublicityRules  string        // PORTAL_PUBLICITY_RULES: JSON file overriding the default publicity periods
+	Calendar        string        // PORTAL_CALENDAR: JSON file overriding the working-day calendar
+	StatementTimout time.Duration // PORTAL_STATEMENT_TIMEOUT: PostgreSQL statement_timeout for requests
+	LogLevel        slog.Level    // PORTAL_LOG_LEVEL: debug, info, warn, error
+}
+
+// Load reads the configuration from the environment.
+func Load() (Config, error) { return load(os.Getenv) }
+
+func load(getenv func(string) string) (Config, error) {
+	get := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		DatabaseURL:    get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/gongshi?sslmode=disable"),
+		RedisURL:       get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+		MeiliURL:       get("MEILI_URL", "http://127.0.0.1:7700"),
+		MeiliMasterKey: getenv("MEILI_MASTER_KEY"),
+		Addr:           get("PORTAL_ADDR", ":8080"),
+		BaseURL:        get("PORTAL_BASE_URL", ""),
+		PublicityRules: get("PORTAL_PUBLICITY_RULES", ""),
+		Calendar:       get("PORTAL_CALENDAR", ""),
+	}
+	var errs []error
+	for _, u := range []struct {
+		name, value string
+		schemes     []string
+	}{
+		{"DATABASE_URL", c.DatabaseURL, []string{"postgres", "postgresql"}},
+		{"REDIS_URL", c.RedisURL, []string{"redis", "rediss"}},
+		{"MEILI_URL", c.MeiliURL, []string{"http", "https"}},
+	} {
+		if err := checkURL(u.value, u.schemes); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", u.name, err))
+		}
+	}
+	timeout, err := time.ParseDuration(get("PORTAL_STATEMENT_TIMEOUT", "30s"))
+	if err != nil || timeout <= 0 {
+		errs = append(errs, fmt.Errorf("PORTAL_STATEMENT_TIMEOUT: want a positive duration such as 30s, got %q", getenv("PORTAL_STATEMENT_TIMEOUT")))
+	}
+	c.StatementTimout = timeout
+	if err := c.LogLevel.UnmarshalText([]byte(get("PORTAL_LOG_LEVEL", "info"))); err != nil {
+		errs = append(errs, fmt.Errorf("PORTAL_LOG_LEVEL: %w", err))
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + displayHost(c.Addr)
+	} else if err := checkURL(c.BaseURL, []string{"http", "https"}); err != nil {
+		errs = append(errs, fmt.Errorf("PORTAL_BASE_URL: %w", err))
+	}
+	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
+	if _, err := strconv.Atoi(portOf(c.Addr)); err != nil {
+		errs = append(errs, fmt.Errorf("PORTAL_ADDR: want host:port such as :8080, got %q", c.Addr))
+	}
+	return c, errors.Join(errs...)
+}
+
+func checkURL(raw string, schemes []string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("not a URL: %w", err)
+	}
+	for _, s := range schemes {
+		if u.Scheme == s && u.Host != "" {
+			return nil
+		}
+	}
+	return fmt.Errorf("want a %s:// URL with a host, got %q", schemes[0], redact(raw))
+}
+
+func portOf(addr string) string {
+	i := strings.LastIndex(addr, ":")
+	if i < 0 {
+		return ""
+	}
+	return addr[i+1:]
+}
+
+func displayHost(addr string) string {
+	host := addr[:strings.LastIndex(addr, ":")+1]
+	if host == ":" || strings.HasPrefix(host, "0.0.0.0:") || strings.HasPrefix(host, "[::]:") {
+		return "localhost:" + portOf(addr)
+	}
+	return addr
+}
+
+// redact hides a URL's password.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// LogValue prints the configuration with secrets redacted.
+func (c Config) LogValue() slog.Value {
+	key := ""
+	if c.MeiliMasterKey != "" {
+		key = "(set)"
+	}
+	return slog.GroupValue(
+		slog.String("database_url", redact(c.DatabaseURL)),
+		slog.String("redis_url", redact(c.RedisURL)),
+		slog.String("meili_url", c.MeiliURL),
+		slog.String("meili_master_key", key),
+		slog.String("addr", c.Addr),
+		slog.String("base_url", c.BaseURL),
+	)
+}

@@ -1,0 +1,296 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/internal/testenv"
+)
+
+// testUSCC returns a valid credit code with the given two-character prefix,
+// region and serial number.
+func testUSCC(tb testing.TB, prefix, region string, serial int) string {
+	tb.Helper()
+	body := fmt.Sprintf("%08d", serial)
+	c9, err := domain.OrgCodeCheckChar(body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	first17 := prefix + region + body + string(c9)
+	c18, err := domain.USCCCheckChar(first17)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return first17 + string(c18)
+}
+
+// testPenalties returns n valid penalties of two agencies.
+func testPenalties(tb testing.TB, n int) []domain.Penalty {
+	tb.Helper()
+	agencies := [][2]string{
+		{"苏州市应急管理局", testUSCC(tb, "11", "320500", 1)},
+		{"苏州市吴中区应急管理局", testUSCC(tb, "11", "320506", 2)},
+	}
+	out := make([]domain.Penalty, n)
+	for i := range out {
+		ag := agencies[i%2]
+		d := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%900)
+		until := d.AddDate(1, 0, 0)
+		out[i] = domain.Penalty{
+			DecisionNo: fmt.Sprintf("苏应急罚〔%d〕%d号", d.Year(), i+1),
+			Party: domain.Party{
+				Name:       fmt.Sprintf("苏州测试%d精密机械有限公司", i),
+				Kind:       domain.PartyOrganization,
+				CreditCode: testUSCC(tb, "91", "320506", 1000+i),
+				LegalRep:   "张三",
+			},
+			ViolationType:  "未按照规定对从业人员进行安全生产教育和培训",
+			Facts:          "经查，该单位未按照规定对从业人员进行安全生产教育和培训。",
+			Basis:          "《中华人民共和国安全生产法》第九十七条第三项",
+			Categories:     []string{"罚款"},
+			Content:        "罚款人民币" + strconv.Itoa(10000+i) + "元",
+			Fine:           domain.Money((10000 + i) * 100),
+			DecisionDate:   d,
+			PublicityUntil: until,
+			Agency:         ag[0],
+			AgencyCode:     ag[1],
+			Source:         ag[0],
+			SourceCode:     ag[1],
+			Remarks:        "测试数据",
+			Stage:          domain.StagePreAccident,
+			Class:          domain.ClassGeneral,
+		}
+	}
+	return out
+}
+
+func penaltyIter(ps []domain.Penalty, state func(i int, p domain.Penalty) store.BulkPenalty) func() (store.BulkPenalty, bool) {
+	i := 0
+	return func() (store.BulkPenalty, bool) {
+		if i == len(ps) {
+			return store.BulkPenalty{}, false
+		}
+		i++
+		return state(i-1, ps[i-1]), true
+	}
+}
+
+var bulkActor = store.Actor{Name: "test:bulk"}
+
+func TestBulkLoadPenalties(t *testing.T) {
+	s := testenv.Store(t)
+	ctx := context.Background()
+	const n = 5000
+	ps := testPenalties(t, n)
+	published := time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
+	withdrawnAt := time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
+	start := time.Now()
+	loaded, err := s.BulkLoadPenalties(ctx, bulkActor, penaltyIter(ps, func(i int, p domain.Penalty) store.BulkPenalty {
+		b := store.BulkPenalty{Penalty: p, PublishedAt: published}
+		if i%10 == 0 {
+			b.Withdrawn = &store.Withdrawal{Reason: domain.ReasonExpired, Note: "公示期满", At: withdrawnAt}
+		}
+		return b
+	}), store.WriteOptions{Demo: true})
+	elapsed := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if loaded != n {
+		t.Fatalf("loaded %d, want %d", loaded, n)
+	}
+	t.Logf("bulk-loaded %d penalties in %v (%.0f rows/s)", n, elapsed, n/elapsed.Seconds())
+
+	pool := s.Pool()
+	var rows, withdrawn, demo, agencies int
+	err = pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE status = 'withdrawn' AND withdraw_reason = 'expired'
+		AND withdrawn_at = $1 AND withdraw_note = '公示期满' AND updated_at = $1), count(*) FILTER (WHERE demo AND published_at = $2),
+		count(DISTINCT agency_id) FROM penalties`, withdrawnAt, published).Scan(&rows, &withdrawn, &demo, &agencies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != n || withdrawn != n/10 || demo != n || agencies != 2 {
+		t.Errorf("rows %d withdrawn %d demo %d agencies %d, want %d %d %d 2", rows, withdrawn, demo, agencies, n, n/10, n)
+	}
+
+	// One change-log entry per row, in id order, tombstones for withdrawn rows.
+	var entries, distinct, upserts, tombstones int
+	var inOrder bool
+	err = pool.QueryRow(ctx, `SELECT count(*), count(DISTINCT entity_id),
+		count(*) FILTER (WHERE op = 'upsert' AND reason IS NULL), count(*) FILTER (WHERE op = 'withdraw' AND reason = 'expired'),
+		bool_and(prev IS NULL OR prev < entity_id)
+		FROM (SELECT entity_id, op, reason, lag(entity_id) OVER (ORDER BY seq) AS prev FROM changes WHERE entity = 'penalty') c
+		JOIN penalties p ON p.id = c.entity_id`).Scan(&entries, &distinct, &upserts, &tombstones, &inOrder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if entries != n || distinct != n || upserts != n-n/10 || tombstones != n/10 || !inOrder {
+		t.Errorf("changes: %d entries, %d distinct, %d upserts, %d tombstones, in order %v", entries, distinct, upserts, tombstones, inOrder)
+	}
+	var audits int
+	var detailRows int
+	err = pool.QueryRow(ctx, `SELECT count(*), max((detail->>'rows')::int) FROM audit_log
+		WHERE action = 'penalty.bulk_load' AND actor = 'test:bulk'`).Scan(&audits, &detailRows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if audits != 1 || detailRows != n {
+		t.Errorf("audit: %d rows, detail rows %d; want 1, %d", audits, detailRows, n)
+	}
+
+	// Re-ingesting the same records changes nothing.
+	var again []domain.Penalty
+	for i := 0; i < n; i += 97 {
+		again = append(again, ps[i])
+	}
+	res, err := s.UpsertPenalties(ctx, bulkActor, again, store.WriteOptions{Demo: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Outcome != store.Unchanged || r.ID == 0 {
+			t.Fatalf("re-ingest of record %d: %+v, want unchanged", i*97, r)
+		}
+	}
+	var after int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FROM changes`).Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if after != n {
+		t.Errorf("re-ingest appended %d change-log entries", after-n)
+	}
+	// A real change is still an update.
+	changed := ps[1]
+	changed.Remarks = "已更正"
+	res, err = s.UpsertPenalties(ctx, bulkActor, []domain.Penalty{changed}, store.WriteOptions{Demo: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Outcome != store.Updated {
+		t.Errorf("changed record: %+v, want updated", res[0])
+	}
+}
+
+func TestBulkLoadPermits(t *testing.T) {
+	s := testenv.Store(t)
+	ctx := context.Background()
+	ag := testUSCC(t, "11", "320583", 7)
+	var ps []domain.Permit
+	for i := range 300 {
+		d := time.Date(2022, 5, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i)
+		ps = append(ps, domain.Permit{
+			DocName:      "危险化学品经营许可证准予许可决定书",
+			DecisionNo:   fmt.Sprintf("苏昆危化经字〔%d〕%04d号", d.Year(), i+1),
+			Party:        domain.Party{Name: fmt.Sprintf("昆山测试%d化工贸易有限公司", i), Kind: domain.PartyOrganization, CreditCode: testUSCC(t, "91", "320583", 500+i)},
+			Category:     "普通",
+			CertName:     "危险化学品经营许可证",
+			PermitNo:     fmt.Sprintf("苏昆危化经字〔%d〕%04d", d.Year(), i+1),
+			Content:      "批发：甲醇、乙醇（不带储存设施）",
+			DecisionDate: d,
+			ValidFrom:    d,
+			ValidTo:      d.AddDate(3, 0, -1),
+			Agency:       "昆山市应急管理局",
+			AgencyCode:   ag,
+			State:        domain.PermitValid,
+			Source:       "昆山市应急管理局",
+			SourceCode:   ag,
+		})
+	}
+	i := 0
+	loaded, err := s.BulkLoadPermits(ctx, bulkActor, func() (store.BulkPermit, bool) {
+		if i == len(ps) {
+			return store.BulkPermit{}, false
+		}
+		i++
+		return store.BulkPermit{Permit: ps[i-1]}, true
+	}, store.WriteOptions{})
+	if err != nil || loaded != len(ps) {
+		t.Fatalf("BulkLoadPermits = %d, %v", loaded, err)
+	}
+	res, err := s.UpsertPermits(ctx, bulkActor, ps[:20], store.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res {
+		if r.Outcome != store.Unchanged {
+			t.Fatalf("re-ingest: %+v, want unchanged", r)
+		}
+	}
+	var entries int
+	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM changes WHERE entity = 'permit' AND op = 'upsert'`).Scan(&entries); err != nil {
+		t.Fatal(err)
+	}
+	if entries != len(ps) {
+		t.Errorf("%d change-log entries, want %d", entries, len(ps))
+	}
+}
+
+// A conflicting row fails the whole load, which writes nothing.
+func TestBulkLoadIsAtomic(t *testing.T) {
+	s := testenv.Store(t)
+	ctx := context.Background()
+	ps := testPenalties(t, 20000)
+	ps[19000].DecisionNo = ps[2].DecisionNo // same agency (even index), same number
+	_, err := s.BulkLoadPenalties(ctx, bulkActor, penaltyIter(ps, func(_ int, p domain.Penalty) store.BulkPenalty {
+		return store.BulkPenalty{Penalty: p}
+	}), store.WriteOptions{})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("err = %v, want ErrConflict", err)
+	}
+	var rows, changes, agencies int
+	err = s.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM penalties), (SELECT count(*) FROM changes),
+		(SELECT count(*) FROM agencies)`).Scan(&rows, &changes, &agencies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows+changes+agencies != 0 {
+		t.Errorf("failed load left %d rows, %d changes, %d agencies", rows, changes, agencies)
+	}
+}
+
+func TestBulkLoadCancelled(t *testing.T) {
+	s := testenv.Store(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	ps := testPenalties(t, 30000)
+	_, err := s.BulkLoadPenalties(ctx, bulkActor, penaltyIter(ps, func(i int, p domain.Penalty) store.BulkPenalty {
+		if i == 10000 {
+			cancel()
+		}
+		return store.BulkPenalty{Penalty: p}
+	}), store.WriteOptions{})
+	if err == nil {
+		t.Fatal("cancelled load succeeded")
+	}
+}
+
+// BenchmarkBulkLoadPenalties reports rows/s for loads of
+// GONGSHI_BENCH_ROWS penalties (default 100,000) into an empty table.
+func BenchmarkBulkLoadPenalties(b *testing.B) {
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv("GONGSHI_BENCH_ROWS")); err == nil && v > 0 {
+		n = v
+	}
+	ps := testPenalties(b, n)
+	ctx := context.Background()
+	var total time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		s := testenv.Store(b)
+		b.StartTimer()
+		start := time.Now()
+		if _, err := s.BulkLoadPenalties(ctx, bulkActor, penaltyIter(ps, func(_ int, p domain.Penalty) store.BulkPenalty {
+			return store.BulkPenalty{Penalty: p}
+		}), store.WriteOptions{Demo: true}); err != nil {
+			b.Fatal(err)
+		}
+		total += time.Since(start)
+	}
+	b.ReportMetric(float64(n*b.N)/total.Seconds(), "rows/s")
+}

@@ -1,0 +1,339 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/gongshi/gongshi/internal/domain"
+)
+
+// Outcome says what an upsert did to one record.
+type Outcome string
+
+const (
+	Created   Outcome = "created"
+	Updated   Outcome = "updated"
+	Unchanged Outcome = "unchanged"
+)
+
+// UpsertResult is the outcome of one record of a batch, in input order.
+type UpsertResult struct {
+	ID      int64   `json:"id"`
+	Outcome Outcome `json:"outcome"`
+}
+
+// WriteOptions qualify a batch write.
+type WriteOptions struct {
+	Demo bool // the records are synthetic demo data (示例数据)
+}
+
+// The party block, in column order, shared by penalties and permits.
+const partyColumns = `party_name, party_kind, credit_code, business_reg_no, org_code, tax_reg_no,
+	institution_no, social_org_no, legal_rep, legal_rep_id_type, legal_rep_id_no, id_type, id_no`
+
+func partyValues(p domain.Party) []any {
+	return []any{p.Name, string(p.Kind), p.CreditCode, p.BusinessRegNo, p.OrgCode, p.TaxRegNo,
+		p.InstitutionNo, p.SocialOrgNo, p.LegalRep, p.LegalRepIDType, p.LegalRepIDNo, p.IDType, p.IDNo}
+}
+
+// recordHash fingerprints a normalized record: equal hashes mean an upsert
+// has nothing to change.
+func recordHash(v any, demo bool) []byte {
+	b, err := json.Marshal(struct {
+		Record any
+		Demo   bool
+	}{v, demo})
+	if err != nil {
+		panic(fmt.Sprintf("recordHash: %v", err)) // domain records always marshal
+	}
+	h := sha256.Sum256(b)
+	return h[:]
+}
+
+// updateSet builds "col = EXCLUDED.col, …" for an upsert. A record that
+// was withdrawn as "corrected" is published again by its corrected version.
+func updateSet(table string, cols []string) string {
+	var b strings.Builder
+	for _, c := range cols {
+		fmt.Fprintf(&b, "%s = EXCLUDED.%s, ", c, c)
+	}
+	corrected := table + ".status = 'withdrawn' AND " + table + ".withdraw_reason = 'corrected'"
+	fmt.Fprintf(&b, `updated_at = now(),
+		status = CASE WHEN %[1]s THEN 'published' ELSE %[2]s.status END,
+		withdraw_reason = CASE WHEN %[1]s THEN NULL ELSE %[2]s.withdraw_reason END,
+		withdraw_note = CASE WHEN %[1]s THEN '' ELSE %[2]s.withdraw_note END,
+		withdrawn_at = CASE WHEN %[1]s THEN NULL ELSE %[2]s.withdrawn_at END`, corrected, table)
+	return b.String()
+}
+
+func columnList(s string) []string {
+	var out []string
+	for _, c := range strings.Split(s, ",") {
+		out = append(out, strings.TrimSpace(c))
+	}
+	return out
+}
+
+func placeholders(n int) string {
+	ps := make([]string, n)
+	for i := range ps {
+		ps[i] = fmt.Sprintf("$%d", i+1)
+	}
+	return strings.Join(ps, ", ")
+}
+
+func upsertSQL(table, ownCols string) string {
+	cols := columnList(partyColumns + ", " + ownCols + ", demo, record_hash")
+	return fmt.Sprintf(`
+		INSERT INTO %[1]s (agency_id, decision_no, %[2]s) VALUES ($1, $2, %[3]s)
+		ON CONFLICT (agency_id, decision_no) DO UPDATE SET %[4]s
+		WHERE %[1]s.record_hash <> EXCLUDED.record_hash
+		RETURNING id, (xmax = 0) AS inserted`,
+		table, strings.Join(cols, ", "), placeholdersFrom(3, len(cols)), updateSet(table, cols))
+}
+
+func placeholdersFrom(first, n int) string {
+	ps := make([]string, n)
+	for i := range ps {
+		ps[i] = fmt.Sprintf("$%d", first+i)
+	}
+	return strings.Join(ps, ", ")
+}
+
+const penaltyColumns = `violation_type, facts, basis, categories, content, fine_yuan, confiscated_yuan,
+	licence_affected, decision_date, valid_until, publicity_class, publicity_until, source_name, source_code,
+	remarks, stage`
+
+var penaltyUpsert = upsertSQL("penalties", penaltyColumns)
+
+const permitColumns = `document_name, category, certificate_name, permit_no, content, decision_date,
+	valid_from, valid_to, state, source_name, source_code, remarks`
+
+var permitUpsert = upsertSQL("permits", permitColumns)
+
+func nullable[T comparable](v T) *T {
+	var zero T
+	if v == zero {
+		return nil
+	}
+	return &v
+}
+
+func penaltyArgs(agencyID int64, p domain.Penalty, demo bool) []any {
+	args := []any{agencyID, p.DecisionNo}
+	args = append(args, partyValues(p.Party)...)
+	return append(args, p.ViolationType, p.Facts, p.Basis, p.Categories, p.Content, p.Fine.Yuan(),
+		p.Confiscated.Yuan(), p.LicenceAffected, p.DecisionDate, p.ValidUntil, string(p.Class),
+		p.PublicityUntil, p.Source, p.SourceCode, p.Remarks, nullable(string(p.Stage)),
+		demo, recordHash(p, demo))
+}
+
+func permitArgs(agencyID int64, p domain.Permit, demo bool) []any {
+	args := []any{agencyID, p.DecisionNo}
+	args = append(args, partyValues(p.Party)...)
+	return append(args, p.DocName, p.Category, p.CertName, p.PermitNo, p.Content, p.DecisionDate,
+		p.ValidFrom, p.ValidTo, string(p.State), p.Source, p.SourceCode, p.Remarks,
+		demo, recordHash(p, demo))
+}
+
+// UpsertPenalties writes a batch of validated penalties in one transaction,
+// keyed by (issuing agency, decision number). A record equal to the stored
+// one is left alone and logs nothing; created and updated records each get
+// a change-log and an audit entry. Any failure writes nothing.
+func (s *Store) UpsertPenalties(ctx context.Context, a Actor, ps []domain.Penalty, opt WriteOptions) ([]UpsertResult, error) {
+	return upsertBatch(ctx, s, a, EntityPenalty, penaltyUpsert, ps, func(p domain.Penalty) recordKey {
+		return recordKey{p.AgencyCode, p.Agency, p.DecisionNo}
+	}, func(id int64, p domain.Penalty) []any { return penaltyArgs(id, p, opt.Demo) })
+}
+
+// UpsertPermits is UpsertPenalties for permits.
+func (s *Store) UpsertPermits(ctx context.Context, a Actor, ps []domain.Permit, opt WriteOptions) ([]UpsertResult, error) {
+	return upsertBatch(ctx, s, a, EntityPermit, permitUpsert, ps, func(p domain.Permit) recordKey {
+		return recordKey{p.AgencyCode, p.Agency, p.DecisionNo}
+	}, func(id int64, p domain.Permit) []any { return permitArgs(id, p, opt.Demo) })
+}
+
+// recordKey is a record's natural key plus the agency's name.
+type recordKey struct{ agencyCode, agencyName, decisionNo string }
+
+func upsertBatch[T any](ctx context.Context, s *Store, a Actor, entity Entity, query string, recs []T,
+	keyOf func(T) recordKey, args func(int64, T) []any) ([]UpsertResult, error) {
+	results := make([]UpsertResult, len(recs))
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		agencies := map[string]int64{}
+		for _, r := range recs {
+			k := keyOf(r)
+			if _, ok := agencies[k.agencyCode]; ok {
+				continue
+			}
+			id, err := ensureAgency(ctx, tx, k.agencyCode, k.agencyName)
+			if err != nil {
+				return err
+			}
+			agencies[k.agencyCode] = id
+		}
+		batch := &pgx.Batch{}
+		for i, r := range recs {
+			batch.Queue(query, args(agencies[keyOf(r).agencyCode], r)...).QueryRow(func(row pgx.Row) error {
+				var inserted bool
+				err := row.Scan(&results[i].ID, &inserted)
+				switch {
+				case errors.Is(err, pgx.ErrNoRows):
+					results[i].Outcome = Unchanged
+					return nil
+				case err != nil:
+					return fmt.Errorf("record %d: %w", i, describe(err))
+				case inserted:
+					results[i].Outcome = Created
+				default:
+					results[i].Outcome = Updated
+				}
+				return nil
+			})
+		}
+		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+			return err
+		}
+		// An unchanged record's id is looked up so callers can link to it.
+		var created, updated []int64
+		for i, r := range recs {
+			switch results[i].Outcome {
+			case Created:
+				created = append(created, results[i].ID)
+			case Updated:
+				updated = append(updated, results[i].ID)
+			case Unchanged:
+				k := keyOf(r)
+				if err := tx.QueryRow(ctx, `SELECT id FROM `+tableOf(entity)+` WHERE agency_id = $1 AND decision_no = $2`,
+					agencies[k.agencyCode], k.decisionNo).Scan(&results[i].ID); err != nil {
+					return fmt.Errorf("record %d: look up unchanged: %w", i, err)
+				}
+			}
+		}
+		changed := append(append([]int64{}, created...), updated...)
+		if err := appendChanges(ctx, tx, entity, "upsert", nil, changed); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, a, string(entity)+".create", entity, created, nil); err != nil {
+			return err
+		}
+		return audit(ctx, tx, a, string(entity)+".update", entity, updated, nil)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store.Upsert(%s, %d records): %w", entity, len(recs), err)
+	}
+	return results, nil
+}
+
+func tableOf(e Entity) string {
+	switch e {
+	case EntityPenalty:
+		return "penalties"
+	case EntityPermit:
+		return "permits"
+	}
+	panic("tableOf: " + string(e))
+}
+
+// ensureAgency returns the id of the agency with the credit code, creating
+// it (district from the code's region part) on first sight.
+func ensureAgency(ctx context.Context, tx pgx.Tx, code, name string) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, `SELECT id FROM agencies WHERE credit_code = $1`, code).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return 0, fmt.Errorf("ensureAgency(%s): %w", code, err)
+	}
+	err = tx.QueryRow(ctx, `
+		INSERT INTO agencies (credit_code, name, district_code)
+		VALUES ($1::text, $2, (SELECT code FROM districts WHERE code = substr($1::text, 3, 6)))
+		ON CONFLICT (credit_code) DO UPDATE SET credit_code = EXCLUDED.credit_code
+		RETURNING id`, code, name).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("ensureAgency(%s): %w", code, describe(err))
+	}
+	return id, nil
+}
+
+// describe turns a constraint violation into ErrConflict naming the
+// constraint; validated input should never reach one.
+func describe(err error) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && strings.HasPrefix(pg.Code, "23") {
+		return fmt.Errorf("%w: %s (%s)", ErrConflict, pg.Message, pg.ConstraintName)
+	}
+	return err
+}
+
+// Withdraw takes a published penalty or permit down for the given reason,
+// appending a tombstone to the change log. Withdrawing a record that is not
+// published is ErrConflict; an unknown id is ErrNotFound.
+func (s *Store) Withdraw(ctx context.Context, a Actor, entity Entity, id int64, reason domain.WithdrawReason, note string) error {
+	table := tableOf(entity)
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE `+table+` SET status = 'withdrawn', withdraw_reason = $2,
+			withdraw_note = $3, withdrawn_at = now(), updated_at = now()
+			WHERE id = $1 AND status = 'published'`, id, string(reason), note)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			var status string
+			err := tx.QueryRow(ctx, `SELECT status FROM `+table+` WHERE id = $1`, id).Scan(&status)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return ErrNotFound
+			}
+			if err != nil {
+				return err
+			}
+			return fmt.Errorf("%w: already %s", ErrConflict, status)
+		}
+		r := string(reason)
+		if err := appendChanges(ctx, tx, entity, "withdraw", &r, []int64{id}); err != nil {
+			return err
+		}
+		return audit(ctx, tx, a, string(entity)+".withdraw", entity, []int64{id},
+			map[string]string{"reason": r, "note": note})
+	})
+	if err != nil {
+		return fmt.Errorf("store.Withdraw(%s %d): %w", entity, id, err)
+	}
+	return nil
+}
+
+// WithdrawExpired withdraws, with reason "expired", every published record
+// whose publicity period ended before today, and returns how many.
+func (s *Store) WithdrawExpired(ctx context.Context, a Actor, today time.Time) (int, error) {
+	var ids []int64
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `UPDATE penalties SET status = 'withdrawn', withdraw_reason = 'expired',
+			withdraw_note = '公示期满', withdrawn_at = now(), updated_at = now()
+			WHERE status = 'published' AND publicity_until < $1 RETURNING id`, today)
+		if err != nil {
+			return err
+		}
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		r := string(domain.ReasonExpired)
+		if err := appendChanges(ctx, tx, EntityPenalty, "withdraw", &r, ids); err != nil {
+			return err
+		}
+		return audit(ctx, tx, a, "penalty.withdraw", EntityPenalty, ids, map[string]string{"reason": r})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store.WithdrawExpired: %w", err)
+	}
+	return len(ids), nil
+}

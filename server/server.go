@@ -1,0 +1,126 @@
+// Package server is Gongshi's HTTP layer: the gin engine, its middleware,
+// the JSON API handlers and the page handlers. Handlers depend on small
+// interfaces, never on drivers.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/store"
+)
+
+// Checker reports whether a dependency is healthy.
+type Checker interface {
+	Ping(ctx context.Context) error
+}
+
+// Deps is everything the HTTP layer needs.
+type Deps struct {
+	Log      *slog.Logger
+	Ingest   Ingester
+	Keys     Authenticator
+	Overview OverviewReader
+	Rules    domain.PublicityRules
+	Now      func() time.Time
+	Ready    map[string]Checker // named dependencies /readyz checks
+}
+
+// New builds the HTTP handler.
+func New(d Deps) http.Handler {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(requestID(), accessLog(d.Log), recovery(d.Log))
+	r.HandleMethodNotAllowed = true
+	r.NoRoute(func(c *gin.Context) {
+		writeError(c, d.Log, newError(http.StatusNotFound, "not_found", "no such page or endpoint"))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		writeError(c, d.Log, newError(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed here"))
+	})
+
+	r.GET("/healthz", func(c *gin.Context) {
+		c.Header("Cache-Control", "no-store")
+		c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	})
+	r.GET("/readyz", readyz(d.Ready))
+
+	ih := ingestHandlers{store: d.Ingest, rules: d.Rules, now: d.Now}
+	admin := r.Group("/api/v1/admin", requireScope(d.Keys, store.ScopeIngest))
+	admin.POST("/penalties", handle(d.Log, ih.penalties))
+	admin.POST("/permits", handle(d.Log, ih.permits))
+	admin.POST("/penalties/:id/withdraw", handle(d.Log, ih.withdraw(store.EntityPenalty)))
+	admin.POST("/permits/:id/withdraw", handle(d.Log, ih.withdraw(store.EntityPermit)))
+	admin.PUT("/lists/:kind", handle(d.Log, ih.publishList))
+
+	ph := pageHandlers{overview: d.Overview, now: d.Now}
+	r.GET("/", handle(d.Log, ph.home))
+	r.StaticFS("/static", staticFS())
+	return r
+}
+
+func readyz(checks map[string]Checker) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		status, out := http.StatusOK, gin.H{}
+		for name, ch := range checks {
+			if err := ch.Ping(ctx); err != nil {
+				out[name] = "down: " + err.Error()
+				status = http.StatusServiceUnavailable
+			} else {
+				out[name] = "ok"
+			}
+		}
+		c.Header("Cache-Control", "no-store")
+		c.JSON(status, gin.H{"ready": status == http.StatusOK, "checks": out})
+	}
+}
+
+func requestID() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader("X-Request-ID")
+		if id == "" || len(id) > 64 {
+			b := make([]byte, 8)
+			rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		c.Set("request_id", id)
+		c.Header("X-Request-ID", id)
+		c.Next()
+	}
+}
+
+func accessLog(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		log.LogAttrs(c.Request.Context(), slog.LevelInfo, "http",
+			slog.String("method", c.Request.Method),
+			slog.String("path", c.Request.URL.Path),
+			slog.Int("status", c.Writer.Status()),
+			slog.Duration("took", time.Since(start)),
+			slog.String("request_id", c.GetString("request_id")),
+			slog.String("client", c.ClientIP()))
+	}
+}
+
+func recovery(log *slog.Logger) gin.HandlerFunc {
+	return gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, v any) {
+		log.ErrorContext(c.Request.Context(), "panic", "value", v, "path", c.Request.URL.Path)
+		c.Header("Cache-Control", "no-store")
+		c.AbortWithStatusJSON(http.StatusInternalServerError,
+			newError(http.StatusInternalServerError, "internal", "internal error; it has been logged"))
+	})
+}
