@@ -29,6 +29,9 @@ type Deps struct {
 	Ingest   Ingester
 	Keys     Authenticator
 	Overview OverviewReader
+	Reads    ReadStore    // public read API (readapi.go)
+	Datasets DatasetStore // open-data catalog and downloads (datasets.go)
+	Feeds    FeedStore    // credit-center feeds (feeds.go)
 	Rules    domain.PublicityRules
 	Now      func() time.Time
 	Ready    map[string]Checker // named dependencies /readyz checks
@@ -63,6 +66,11 @@ func New(d Deps) http.Handler {
 	admin.POST("/penalties/:id/withdraw", handle(d.Log, ih.withdraw(store.EntityPenalty)))
 	admin.POST("/permits/:id/withdraw", handle(d.Log, ih.withdraw(store.EntityPermit)))
 	admin.PUT("/lists/:kind", handle(d.Log, ih.publishList))
+
+	api := r.Group("/api/v1")
+	registerReadAPI(api, d)
+	registerDatasets(api, d)
+	registerFeeds(api, d)
 
 	ph := pageHandlers{overview: d.Overview, now: d.Now}
 	r.GET("/", handle(d.Log, ph.home))
