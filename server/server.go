@@ -13,8 +13,11 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/ratelimit"
 	"github.com/gongshi/gongshi/internal/store"
 )
 
@@ -35,16 +38,42 @@ type Deps struct {
 	Rules    domain.PublicityRules
 	Now      func() time.Time
 	Ready    map[string]Checker // named dependencies /readyz checks
+
+	Cache    ResponseCache // nil: no response cache
+	Limiter  RateLimiter   // nil: an in-process limiter
+	Limits   Limits        // zero: DefaultLimits
+	CacheTTL time.Duration // zero: 10 minutes
+	Registry *prometheus.Registry
 }
+
+// DefaultLimits are generous for people and strict enough for scrapers.
+var DefaultLimits = Limits{PerIP: ratelimit.PerMinute(600), PerKey: ratelimit.PerMinute(6000)}
 
 // New builds the HTTP handler.
 func New(d Deps) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Limiter == nil {
+		d.Limiter = ratelimit.New(nil)
+	}
+	if d.Limits == (Limits{}) {
+		d.Limits = DefaultLimits
+	}
+	if d.CacheTTL == 0 {
+		d.CacheTTL = 10 * time.Minute
+	}
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+	}
+	m := newMetrics(d.Registry)
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(requestID(), accessLog(d.Log), recovery(d.Log))
+	r.Use(requestID(), recovery(d.Log), m.middleware(), accessLog(d.Log), defaultCacheControl(), cors(),
+		rateLimit(d.Limiter, d.Limits))
+	if d.Cache != nil {
+		r.Use(responseCache(d.Cache, d.CacheTTL, m.cacheHits))
+	}
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {
 		writeError(c, d.Log, newError(http.StatusNotFound, "not_found", "no such page or endpoint"))
@@ -58,6 +87,7 @@ func New(d Deps) http.Handler {
 		c.JSON(http.StatusOK, gin.H{"status": "ok"})
 	})
 	r.GET("/readyz", readyz(d.Ready))
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
 
 	ih := ingestHandlers{store: d.Ingest, rules: d.Rules, now: d.Now}
 	admin := r.Group("/api/v1/admin", requireScope(d.Keys, store.ScopeIngest))

@@ -1,7 +1,83 @@
 package cli
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
 
-func runImport(ctx context.Context, e *env, args []string) error { return usagef("not yet wired") }
+	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/importer"
+	"github.com/gongshi/gongshi/internal/store"
+)
+
+func runImport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("import", e.stderr)
+	var maps stringList
+	fs.Var(&maps, "map", "map columns: target=source,… (target: standard code or label; -=source ignores a column)")
+	rejects := fs.String("skip-invalid", "", "write the valid rows and the rejected rows, with reasons, to this CSV file")
+	format := fs.String("format", "", "csv, xlsx or json (default: from the file name)")
+	effective := fs.String("effective", "", "lists: effective date YYYY-MM-DD (default today)")
+	note := fs.String("note", "", "lists: what this version changes")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return usagef("want: import %s FILE", kindNames())
+	}
+	kind, err := importer.ParseKind(pos[0])
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	rules, err := publicityRules(e)
+	if err != nil {
+		return err
+	}
+	opt := importer.Options{
+		Kind: kind, Path: pos[1], Format: importer.Format(*format), Map: maps,
+		SkipInvalid: *rejects != "", RejectsPath: *rejects,
+		Actor: store.Actor{Name: "cli:import"}, Now: now(), Rules: rules, Note: *note,
+		DefaultFlow: func(_ domain.ListKind, category string) domain.Flow {
+			if category == "" {
+				category = domain.ServiceCategory
+			}
+			return domain.StandardFlow(category)
+		},
+	}
+	if *effective != "" {
+		d, err := time.Parse(domain.DateLayout, *effective)
+		if err != nil {
+			return usagef("--effective: want YYYY-MM-DD, got %q", *effective)
+		}
+		opt.EffectiveDate = d
+	}
+	s, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	rep, err := importer.Run(ctx, opt, s)
+	if err != nil {
+		if errors.Is(err, importer.ErrUsage) {
+			return usageError{err.Error()}
+		}
+		return err
+	}
+	fmt.Fprintln(e.stdout, rep.Summary())
+	for _, p := range rep.Problems {
+		fmt.Fprintln(e.stderr, p.String())
+	}
+	return nil
+}
+
+func kindNames() string {
+	names := make([]string, len(importer.Kinds))
+	for i, k := range importer.Kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, "|")
+}
 
 func runDemo(ctx context.Context, e *env, args []string) error { return usagef("not yet wired") }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gongshi/gongshi/internal/cache"
+	"github.com/gongshi/gongshi/internal/ratelimit"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/server"
 )
@@ -42,6 +44,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
+	rc, err := cache.Open(e.cfg.RedisURL, e.log)
+	if err != nil {
+		return fmt.Errorf("REDIS_URL: %w", err)
+	}
+	defer rc.Close()
+	workers.Add(2)
+	go func() { defer workers.Done(); s.ListenChanges(wctx, rc.Bump) }()
+	go func() { defer workers.Done(); rc.Run(wctx, 2*time.Second) }()
+
 	handler := server.New(server.Deps{
 		Log:      e.log,
 		Ingest:   s,
@@ -49,7 +60,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Overview: s,
 		Rules:    rules,
 		Now:      now,
-		Ready:    map[string]server.Checker{"postgres": s},
+		Ready:    map[string]server.Checker{"postgres": s, "redis": rc},
+		Cache:    rc,
+		Limiter:  ratelimit.New(rc.Client()),
 	})
 	srv := &http.Server{
 		Addr:              e.cfg.Addr,

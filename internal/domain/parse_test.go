@@ -78,8 +78,8 @@ func validPermit(t testing.TB) Permit {
 	return p
 }
 
-// with returns base with edits applied.
-func with(base map[string]string, edits map[string]string) map[string]string {
+// withEdits returns base with edits applied.
+func withEdits(base map[string]string, edits map[string]string) map[string]string {
 	m := maps.Clone(base)
 	maps.Copy(m, edits)
 	return m
@@ -209,7 +209,7 @@ var penaltyCases = []parseCase{
 func TestParsePenaltyRules(t *testing.T) {
 	for _, tt := range penaltyCases {
 		t.Run(tt.name, func(t *testing.T) {
-			_, errs := ParsePenalty(with(penaltyFixture(), tt.edits), testOpts)
+			_, errs := ParsePenalty(withEdits(penaltyFixture(), tt.edits), testOpts)
 			if got := errKeys(t, errs); !slices.Equal(got, tt.want) {
 				t.Errorf("errors = %v, want %v\n%v", got, tt.want, errs)
 			}
@@ -219,7 +219,7 @@ func TestParsePenaltyRules(t *testing.T) {
 
 func TestParsePenaltyValues(t *testing.T) {
 	p := validPenalty(t)
-	until := day(2025, 5, 20)
+	until := ymd(2025, 5, 20)
 	want := Penalty{
 		DecisionNo: "苏应急罚〔2024〕12号",
 		Party: Party{
@@ -232,7 +232,7 @@ func TestParsePenaltyValues(t *testing.T) {
 		Categories:     []string{"警告", "罚款"},
 		Content:        "警告，并处罚款人民币2万元",
 		Fine:           Money(20_000_00),
-		DecisionDate:   day(2024, 5, 20),
+		DecisionDate:   ymd(2024, 5, 20),
 		PublicityUntil: until, // 一般: one year
 		Agency:         "苏州市应急管理局",
 		AgencyCode:     "11230500001755309F",
@@ -255,17 +255,17 @@ func TestParsePenaltyDerivedAndNormalised(t *testing.T) {
 		{"categories deduplicated in order", map[string]string{"CF_CFLB": " 警告、罚款，警告, 罚款；罚款 "},
 			func(p Penalty) bool { return slices.Equal(p.Categories, []string{"警告", "罚款"}) }},
 		{"severe category", map[string]string{"CF_CFLB": "罚款;吊销许可证件"},
-			func(p Penalty) bool { return p.Class == ClassSevere && p.PublicityUntil.Equal(day(2027, 5, 20)) }},
+			func(p Penalty) bool { return p.Class == ClassSevere && p.PublicityUntil.Equal(ymd(2027, 5, 20)) }},
 		{"large fine", map[string]string{"CF_NR_FK": "100.01"},
 			func(p Penalty) bool { return p.Class == ClassSevere && p.Fine == Money(1_000_100_00) }},
 		{"minor", map[string]string{"CF_CFLB": "警告", "CF_NR_FK": ""},
-			func(p Penalty) bool { return p.Class == ClassMinor && p.PublicityUntil.Equal(day(2024, 8, 20)) }},
+			func(p Penalty) bool { return p.Class == ClassMinor && p.PublicityUntil.Equal(ymd(2024, 8, 20)) }},
 		{"class given wins", map[string]string{"CF_GSLB": "严重"},
-			func(p Penalty) bool { return p.Class == ClassSevere && p.PublicityUntil.Equal(day(2027, 5, 20)) }},
+			func(p Penalty) bool { return p.Class == ClassSevere && p.PublicityUntil.Equal(ymd(2027, 5, 20)) }},
 		{"publicity end given wins", map[string]string{"CF_GSJZQ": "2024/08/20"},
-			func(p Penalty) bool { return p.Class == ClassGeneral && p.PublicityUntil.Equal(day(2024, 8, 20)) }},
+			func(p Penalty) bool { return p.Class == ClassGeneral && p.PublicityUntil.Equal(ymd(2024, 8, 20)) }},
 		{"valid until", map[string]string{"CF_YXQ": "2025年5月20日"},
-			func(p Penalty) bool { return p.ValidUntil != nil && p.ValidUntil.Equal(day(2025, 5, 20)) }},
+			func(p Penalty) bool { return p.ValidUntil != nil && p.ValidUntil.Equal(ymd(2025, 5, 20)) }},
 		{"full-width input", map[string]string{
 			"CF_XDR_SHXYM": "９１３３０２０３６７４７３７２４４ｗ", "CF_NR_FK": "２．５", "CF_FR_ZJHM": "１１０１０５１９４９１２３１００２ｘ", "CF_WSH": "\u3000苏应急罚〔２０２４〕１２号 "},
 			func(p Penalty) bool {
@@ -277,7 +277,7 @@ func TestParsePenaltyDerivedAndNormalised(t *testing.T) {
 		{"stage empty", map[string]string{"CF_AJJD": ""}, func(p Penalty) bool { return p.Stage == "" }},
 	}
 	for _, tt := range tests {
-		p, errs := ParsePenalty(with(penaltyFixture(), tt.edits), testOpts)
+		p, errs := ParsePenalty(withEdits(penaltyFixture(), tt.edits), testOpts)
 		if len(errs) > 0 {
 			t.Errorf("%s: %v", tt.name, errs)
 			continue
@@ -298,19 +298,19 @@ func TestParsePenaltyOptions(t *testing.T) {
 	rules := DefaultPublicityRules()
 	rules.Periods[ClassGeneral] = Period{MinMonths: 3, MaxMonths: 6}
 	p, errs = ParsePenalty(penaltyFixture(), ParseOptions{Now: testOpts.Now, Rules: rules})
-	if len(errs) > 0 || !p.PublicityUntil.Equal(day(2024, 11, 20)) {
+	if len(errs) > 0 || !p.PublicityUntil.Equal(ymd(2024, 11, 20)) {
 		t.Errorf("custom rules: %v, until %s", errs, p.PublicityUntil.Format(DateLayout))
 	}
 	// "Today" is the date in China: at 2024-06-01 17:00 UTC it is already
 	// 2024-06-02 there.
 	opt := ParseOptions{Now: time.Date(2024, 6, 1, 17, 0, 0, 0, time.UTC)}
-	if _, errs := ParsePenalty(with(penaltyFixture(), map[string]string{"CF_JDRQ": "2024-06-02"}), opt); len(errs) > 0 {
+	if _, errs := ParsePenalty(withEdits(penaltyFixture(), map[string]string{"CF_JDRQ": "2024-06-02"}), opt); len(errs) > 0 {
 		t.Errorf("decision dated today in China: %v", errs)
 	}
 }
 
 func TestParseDate(t *testing.T) {
-	want := day(2024, 5, 20)
+	want := ymd(2024, 5, 20)
 	for _, s := range []string{"2024-05-20", "2024/05/20", "2024.05.20", "20240520", "2024年5月20日", "2024年05月20日", "2024年5月20", "2024-5-20", "2024/5/20", "2024.5.20"} {
 		got, err := ParseDate(s)
 		if err != nil || !got.Equal(want) || got.Location() != time.UTC {
@@ -323,7 +323,7 @@ func TestParseDate(t *testing.T) {
 			t.Errorf("ParseDate(%q) error = %v, want ErrFormat", s, err)
 		}
 	}
-	if got, err := ParseDate("2024-02-29"); err != nil || !got.Equal(day(2024, 2, 29)) {
+	if got, err := ParseDate("2024-02-29"); err != nil || !got.Equal(ymd(2024, 2, 29)) {
 		t.Errorf("leap day: %v, %v", got, err)
 	}
 }
@@ -353,7 +353,7 @@ var permitCases = []parseCase{
 func TestParsePermitRules(t *testing.T) {
 	for _, tt := range permitCases {
 		t.Run(tt.name, func(t *testing.T) {
-			_, errs := ParsePermit(with(permitFixture(), tt.edits), testOpts)
+			_, errs := ParsePermit(withEdits(permitFixture(), tt.edits), testOpts)
 			if got := errKeys(t, errs); !slices.Equal(got, tt.want) {
 				t.Errorf("errors = %v, want %v\n%v", got, tt.want, errs)
 			}
@@ -372,9 +372,9 @@ func TestParsePermitValues(t *testing.T) {
 		CertName:     "危险化学品经营许可证",
 		PermitNo:     "苏苏危化经字〔2024〕000123",
 		Content:      "准予危险化学品经营许可（不带储存设施）",
-		DecisionDate: day(2024, 5, 20),
-		ValidFrom:    day(2024, 5, 20),
-		ValidTo:      day(2027, 5, 19),
+		DecisionDate: ymd(2024, 5, 20),
+		ValidFrom:    ymd(2024, 5, 20),
+		ValidTo:      ymd(2027, 5, 19),
 		Agency:       "苏州市应急管理局",
 		AgencyCode:   "11230500001755309F",
 		State:        PermitValid,
@@ -391,7 +391,7 @@ func TestPenaltyRoundTrip(t *testing.T) {
 		if tt.want != nil {
 			continue
 		}
-		p, errs := ParsePenalty(with(penaltyFixture(), tt.edits), testOpts)
+		p, errs := ParsePenalty(withEdits(penaltyFixture(), tt.edits), testOpts)
 		if len(errs) > 0 {
 			t.Fatalf("%s: %v", tt.name, errs)
 		}
@@ -420,7 +420,7 @@ func TestPermitRoundTrip(t *testing.T) {
 		if tt.want != nil {
 			continue
 		}
-		p, errs := ParsePermit(with(permitFixture(), tt.edits), testOpts)
+		p, errs := ParsePermit(withEdits(permitFixture(), tt.edits), testOpts)
 		if len(errs) > 0 {
 			t.Fatalf("%s: %v", tt.name, errs)
 		}
@@ -441,7 +441,7 @@ func FuzzParsePenalty(f *testing.F) {
 	f.Add("个体工商户", USCCPlaceholder, "", "", "罚款、吊销许可证件", "100.000001", "20240520", "", "320506600123456")
 	f.Add("自然人", "", "身份证", "１１０１０５１９４９１２３１００２ｘ", "罚款;;罚款", "0.5", " 2024/5/1 ", "2024.9.1", "")
 	f.Fuzz(func(t *testing.T, kind, credit, idType, idNo, categories, fine, date, until, regNo string) {
-		rec := with(penaltyFixture(), map[string]string{
+		rec := withEdits(penaltyFixture(), map[string]string{
 			"CF_XDR_LB": kind, "CF_XDR_SHXYM": credit, "CF_XDR_ZJLX": idType, "CF_XDR_ZJHM": idNo,
 			"CF_CFLB": categories, "CF_NR_FK": fine, "CF_JDRQ": date, "CF_GSJZQ": until, "CF_XDR_GSZC": regNo,
 		})

@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+func ymd(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
 func TestClassify(t *testing.T) {
 	r := DefaultPublicityRules()
@@ -48,22 +48,22 @@ func TestUntil(t *testing.T) {
 		date  time.Time
 		want  time.Time
 	}{
-		{ClassMinor, day(2024, 5, 20), day(2024, 8, 20)},
-		{ClassGeneral, day(2024, 5, 20), day(2025, 5, 20)},
-		{ClassSevere, day(2024, 5, 20), day(2027, 5, 20)},
-		{ClassMinor, day(2024, 11, 30), day(2025, 3, 2)}, // AddDate rolls 2025-02-30 over
-		{ClassGeneral, day(2024, 2, 29), day(2025, 3, 1)},
-		{"unknown", day(2024, 5, 20), day(2027, 5, 20)}, // the longest maximum
+		{ClassMinor, ymd(2024, 5, 20), ymd(2024, 8, 20)},
+		{ClassGeneral, ymd(2024, 5, 20), ymd(2025, 5, 20)},
+		{ClassSevere, ymd(2024, 5, 20), ymd(2027, 5, 20)},
+		{ClassMinor, ymd(2024, 11, 30), ymd(2025, 3, 2)}, // AddDate rolls 2025-02-30 over
+		{ClassGeneral, ymd(2024, 2, 29), ymd(2025, 3, 1)},
+		{"unknown", ymd(2024, 5, 20), ymd(2027, 5, 20)}, // the longest maximum
 	}
 	for _, tt := range tests {
 		if got := r.Until(tt.class, tt.date); !got.Equal(tt.want) {
 			t.Errorf("Until(%s, %s) = %s, want %s", tt.class, tt.date.Format(DateLayout), got.Format(DateLayout), tt.want.Format(DateLayout))
 		}
 	}
-	if got := r.RepairableFrom(ClassSevere, day(2024, 5, 20)); !got.Equal(day(2025, 5, 20)) {
+	if got := r.RepairableFrom(ClassSevere, ymd(2024, 5, 20)); !got.Equal(ymd(2025, 5, 20)) {
 		t.Errorf("RepairableFrom(严重) = %s", got.Format(DateLayout))
 	}
-	if got := r.RepairableFrom(ClassMinor, day(2024, 5, 20)); !got.Equal(day(2024, 5, 20)) {
+	if got := r.RepairableFrom(ClassMinor, ymd(2024, 5, 20)); !got.Equal(ymd(2024, 5, 20)) {
 		t.Errorf("RepairableFrom(轻微) = %s", got.Format(DateLayout))
 	}
 }

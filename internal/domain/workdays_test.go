@@ -14,29 +14,29 @@ func TestDefaultCalendar(t *testing.T) {
 		date time.Time
 		want bool
 	}{
-		{day(2024, 1, 1), false},  // 元旦, Monday
-		{day(2024, 2, 4), true},   // 调休 Sunday
-		{day(2024, 2, 9), true},   // 除夕 2024 was not a holiday
-		{day(2024, 2, 12), false}, // 春节, Monday
-		{day(2024, 2, 18), true},  // 调休 Sunday
-		{day(2024, 5, 11), true},  // 调休 Saturday
-		{day(2024, 6, 10), false}, // 端午
-		{day(2024, 9, 14), true},  // 调休 Saturday
-		{day(2025, 1, 28), false}, // 除夕 2025
-		{day(2025, 2, 8), true},   // 调休 Saturday
-		{day(2025, 4, 27), true},  // 调休 Sunday
-		{day(2025, 6, 2), false},  // 端午, Monday
-		{day(2025, 10, 8), false}, // 国庆 + 中秋, Wednesday
-		{day(2025, 10, 11), true}, // 调休 Saturday
-		{day(2026, 1, 2), false},  // 元旦, Friday
-		{day(2026, 1, 4), true},   // 调休 Sunday
-		{day(2026, 2, 23), false}, // 春节, Monday
-		{day(2026, 2, 28), true},  // 调休 Saturday
-		{day(2026, 9, 20), true},  // 调休 Sunday
-		{day(2026, 10, 7), false}, // 国庆, Wednesday
-		{day(2024, 3, 2), false},  // an ordinary Saturday
-		{day(2024, 3, 4), true},   // an ordinary Monday
-		{day(2030, 1, 1), true},   // no data: weekdays work
+		{ymd(2024, 1, 1), false},  // 元旦, Monday
+		{ymd(2024, 2, 4), true},   // 调休 Sunday
+		{ymd(2024, 2, 9), true},   // 除夕 2024 was not a holiday
+		{ymd(2024, 2, 12), false}, // 春节, Monday
+		{ymd(2024, 2, 18), true},  // 调休 Sunday
+		{ymd(2024, 5, 11), true},  // 调休 Saturday
+		{ymd(2024, 6, 10), false}, // 端午
+		{ymd(2024, 9, 14), true},  // 调休 Saturday
+		{ymd(2025, 1, 28), false}, // 除夕 2025
+		{ymd(2025, 2, 8), true},   // 调休 Saturday
+		{ymd(2025, 4, 27), true},  // 调休 Sunday
+		{ymd(2025, 6, 2), false},  // 端午, Monday
+		{ymd(2025, 10, 8), false}, // 国庆 + 中秋, Wednesday
+		{ymd(2025, 10, 11), true}, // 调休 Saturday
+		{ymd(2026, 1, 2), false},  // 元旦, Friday
+		{ymd(2026, 1, 4), true},   // 调休 Sunday
+		{ymd(2026, 2, 23), false}, // 春节, Monday
+		{ymd(2026, 2, 28), true},  // 调休 Saturday
+		{ymd(2026, 9, 20), true},  // 调休 Sunday
+		{ymd(2026, 10, 7), false}, // 国庆, Wednesday
+		{ymd(2024, 3, 2), false},  // an ordinary Saturday
+		{ymd(2024, 3, 4), true},   // an ordinary Monday
+		{ymd(2030, 1, 1), true},   // no data: weekdays work
 		{time.Date(2024, 2, 12, 23, 0, 0, 0, time.FixedZone("CST", 8*3600)), false},
 	}
 	for _, tt := range tests {
@@ -63,17 +63,17 @@ func TestAddWorkdays(t *testing.T) {
 		n    int
 		want time.Time
 	}{
-		{day(2024, 3, 4), 0, day(2024, 3, 4)},
-		{day(2024, 3, 4), 1, day(2024, 3, 5)},
-		{day(2024, 3, 8), 1, day(2024, 3, 11)}, // Friday → Monday
-		{day(2024, 3, 9), 1, day(2024, 3, 11)}, // from a Saturday
-		{day(2024, 3, 4), 7, day(2024, 3, 13)},
+		{ymd(2024, 3, 4), 0, ymd(2024, 3, 4)},
+		{ymd(2024, 3, 4), 1, ymd(2024, 3, 5)},
+		{ymd(2024, 3, 8), 1, ymd(2024, 3, 11)}, // Friday → Monday
+		{ymd(2024, 3, 9), 1, ymd(2024, 3, 11)}, // from a Saturday
+		{ymd(2024, 3, 4), 7, ymd(2024, 3, 13)},
 		// Across the 2025 Spring Festival: 1-28 … 2-4 off, 2-8 worked.
-		{day(2025, 1, 27), 7, day(2025, 2, 12)},
+		{ymd(2025, 1, 27), 7, ymd(2025, 2, 12)},
 		// Across 国庆 2024: 10-1 … 10-7 off, 9-29 and 10-12 worked.
-		{day(2024, 9, 27), 3, day(2024, 10, 8)},
-		{day(2024, 3, 13), -7, day(2024, 3, 4)},
-		{day(2024, 3, 11), -1, day(2024, 3, 8)},
+		{ymd(2024, 9, 27), 3, ymd(2024, 10, 8)},
+		{ymd(2024, 3, 13), -7, ymd(2024, 3, 4)},
+		{ymd(2024, 3, 11), -1, ymd(2024, 3, 8)},
 	}
 	for _, tt := range tests {
 		got := c.AddWorkdays(tt.from, tt.n)
@@ -85,19 +85,19 @@ func TestAddWorkdays(t *testing.T) {
 
 func TestWorkdaysBetween(t *testing.T) {
 	c := DefaultCalendar()
-	if got := c.WorkdaysBetween(day(2025, 1, 27), day(2025, 2, 12)); got != 7 {
+	if got := c.WorkdaysBetween(ymd(2025, 1, 27), ymd(2025, 2, 12)); got != 7 {
 		t.Errorf("WorkdaysBetween = %d, want 7", got)
 	}
-	if got := c.WorkdaysBetween(day(2025, 2, 12), day(2025, 1, 27)); got != -7 {
+	if got := c.WorkdaysBetween(ymd(2025, 2, 12), ymd(2025, 1, 27)); got != -7 {
 		t.Errorf("WorkdaysBetween reversed = %d, want -7", got)
 	}
-	if got := c.WorkdaysBetween(day(2024, 3, 4), day(2024, 3, 4)); got != 0 {
+	if got := c.WorkdaysBetween(ymd(2024, 3, 4), ymd(2024, 3, 4)); got != 0 {
 		t.Errorf("WorkdaysBetween same day = %d", got)
 	}
 	// WorkdaysBetween inverts AddWorkdays from any working day.
 	rng := rand.New(rand.NewPCG(1, 2))
 	for range 500 {
-		d := day(2024, 1, 1).AddDate(0, 0, rng.IntN(1100))
+		d := ymd(2024, 1, 1).AddDate(0, 0, rng.IntN(1100))
 		n := rng.IntN(61) - 30
 		if !c.IsWorkday(d) {
 			continue
@@ -118,10 +118,10 @@ func TestLoadCalendar(t *testing.T) {
 		date time.Time
 		want bool
 	}{
-		{day(2027, 1, 1), false}, // added
-		{day(2024, 2, 4), false}, // a default make-up day corrected
-		{day(2024, 2, 12), true}, // a default holiday corrected
-		{day(2024, 2, 13), false},
+		{ymd(2027, 1, 1), false}, // added
+		{ymd(2024, 2, 4), false}, // a default make-up day corrected
+		{ymd(2024, 2, 12), true}, // a default holiday corrected
+		{ymd(2024, 2, 13), false},
 	} {
 		if got := c.IsWorkday(tt.date); got != tt.want {
 			t.Errorf("IsWorkday(%s) = %v, want %v", tt.date.Format(DateLayout), got, tt.want)
@@ -154,15 +154,15 @@ func TestCalendarJSONRoundTrip(t *testing.T) {
 	if string(js) != string(js2) {
 		t.Errorf("round trip changed the calendar:\n%s\n%s", js, js2)
 	}
-	if _, err := NewCalendar([]time.Time{day(2027, 1, 1)}, []time.Time{day(2027, 1, 1)}); err == nil {
+	if _, err := NewCalendar([]time.Time{ymd(2027, 1, 1)}, []time.Time{ymd(2027, 1, 1)}); err == nil {
 		t.Error("NewCalendar accepted a date in both lists")
 	}
-	nc, err := NewCalendar([]time.Time{day(2027, 1, 1)}, []time.Time{day(2027, 1, 2)})
-	if err != nil || nc.IsWorkday(day(2027, 1, 1)) || !nc.IsWorkday(day(2027, 1, 2)) {
+	nc, err := NewCalendar([]time.Time{ymd(2027, 1, 1)}, []time.Time{ymd(2027, 1, 2)})
+	if err != nil || nc.IsWorkday(ymd(2027, 1, 1)) || !nc.IsWorkday(ymd(2027, 1, 2)) {
 		t.Errorf("NewCalendar = %v", err)
 	}
 	var zero Calendar
-	if zero.IsWorkday(day(2024, 3, 2)) || !zero.IsWorkday(day(2024, 1, 1)) {
+	if zero.IsWorkday(ymd(2024, 3, 2)) || !zero.IsWorkday(ymd(2024, 1, 1)) {
 		t.Error("the zero Calendar should have weekends only")
 	}
 }

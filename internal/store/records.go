@@ -202,8 +202,11 @@ func upsertBatch[T any](ctx context.Context, s *Store, a Actor, entity Entity, q
 		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 			return err
 		}
-		// An unchanged record's id is looked up so callers can link to it.
-		var created, updated []int64
+		// Unchanged records' ids are looked up in one query so callers can
+		// link to them.
+		var created, updated, unchangedAgency []int64
+		var unchangedNo []string
+		var unchangedAt []int
 		for i, r := range recs {
 			switch results[i].Outcome {
 			case Created:
@@ -212,10 +215,23 @@ func upsertBatch[T any](ctx context.Context, s *Store, a Actor, entity Entity, q
 				updated = append(updated, results[i].ID)
 			case Unchanged:
 				k := keyOf(r)
-				if err := tx.QueryRow(ctx, `SELECT id FROM `+tableOf(entity)+` WHERE agency_id = $1 AND decision_no = $2`,
-					agencies[k.agencyCode], k.decisionNo).Scan(&results[i].ID); err != nil {
-					return fmt.Errorf("record %d: look up unchanged: %w", i, err)
-				}
+				unchangedAgency = append(unchangedAgency, agencies[k.agencyCode])
+				unchangedNo = append(unchangedNo, k.decisionNo)
+				unchangedAt = append(unchangedAt, i)
+			}
+		}
+		if len(unchangedAt) > 0 {
+			rows, err := tx.Query(ctx, `SELECT t.id FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS k(agency_id, decision_no, n)
+				JOIN `+tableOf(entity)+` t USING (agency_id, decision_no) ORDER BY k.n`, unchangedAgency, unchangedNo)
+			if err != nil {
+				return fmt.Errorf("look up unchanged records: %w", err)
+			}
+			ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+			if err != nil || len(ids) != len(unchangedAt) {
+				return fmt.Errorf("look up unchanged records: %d of %d found: %v", len(ids), len(unchangedAt), err)
+			}
+			for j, i := range unchangedAt {
+				results[i].ID = ids[j]
 			}
 		}
 		changed := append(append([]int64{}, created...), updated...)

@@ -1,0 +1,148 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/store"
+)
+
+// recordKind holds what differs between penalties and permits.
+type recordKind[T any] struct {
+	fields []domain.Field
+	parse  func(map[string]string, domain.ParseOptions) (T, domain.FieldErrors)
+	// keyFields are the codes of the natural key: agency code, decision no.
+	keyFields [2]string
+	key       func(T) [2]string
+	upsert    func(context.Context, Writer, store.Actor, []T, store.WriteOptions) ([]store.UpsertResult, error)
+}
+
+var penaltyKind = recordKind[domain.Penalty]{
+	fields:    domain.PenaltyFields,
+	parse:     domain.ParsePenalty,
+	keyFields: [2]string{"CF_CFJGDM", "CF_WSH"},
+	key:       func(p domain.Penalty) [2]string { return [2]string{p.AgencyCode, p.DecisionNo} },
+	upsert: func(ctx context.Context, w Writer, a store.Actor, ps []domain.Penalty, o store.WriteOptions) ([]store.UpsertResult, error) {
+		return w.UpsertPenalties(ctx, a, ps, o)
+	},
+}
+
+var permitKind = recordKind[domain.Permit]{
+	fields:    domain.PermitFields,
+	parse:     domain.ParsePermit,
+	keyFields: [2]string{"XK_XKJGDM", "XK_WSH"},
+	key:       func(p domain.Permit) [2]string { return [2]string{p.AgencyCode, p.DecisionNo} },
+	upsert: func(ctx context.Context, w Writer, a store.Actor, ps []domain.Permit, o store.WriteOptions) ([]store.UpsertResult, error) {
+		return w.UpsertPermits(ctx, a, ps, o)
+	},
+}
+
+func runRecords(ctx context.Context, opt Options, format Format, maps []mapEntry, w Writer, rep Report) (Report, error) {
+	if opt.Kind == Penalties {
+		return importRecords(ctx, opt, format, maps, w, rep, penaltyKind)
+	}
+	return importRecords(ctx, opt, format, maps, w, rep, permitKind)
+}
+
+func importRecords[T any](ctx context.Context, opt Options, format Format, maps []mapEntry, w Writer, rep Report, k recordKind[T]) (Report, error) {
+	t, err := readTable(opt.Path, format)
+	if err != nil {
+		return rep, err
+	}
+	rep.Rows = len(t.rows)
+	b, problems := dictionarySchema(k.fields).bind(t.header, t.headerRow, maps)
+	if len(problems) > 0 {
+		rep.Problems = problems
+		return rep, invalidError(ErrColumns, problems, 0)
+	}
+	t.fixXLSX(b.isDate)
+
+	popt := domain.ParseOptions{Now: opt.Now, Rules: opt.Rules}
+	recs := make([]T, len(t.rows))
+	rowProblems := make([][]Problem, len(t.rows))
+	byKey := map[[2]string][]int{}
+	for i, r := range t.rows {
+		if i%1000 == 0 {
+			if err := ctx.Err(); err != nil {
+				return rep, err
+			}
+		}
+		vals, ps := b.values(r)
+		ps = append(slices.Clone(r.problems), ps...)
+		rec, ferrs := k.parse(vals, popt)
+		keyBad := false
+		for _, fe := range ferrs {
+			ps = append(ps, b.problem(r, fe.Field, fe.Code, fe.Message))
+			keyBad = keyBad || fe.Field == k.keyFields[0] || fe.Field == k.keyFields[1]
+		}
+		if key := k.key(rec); !keyBad && key[0] != "" && key[1] != "" {
+			byKey[key] = append(byKey[key], i)
+		}
+		recs[i], rowProblems[i] = rec, ps
+	}
+	for _, rows := range byKey {
+		if len(rows) < 2 {
+			continue
+		}
+		for _, i := range rows {
+			var others []string
+			for _, j := range rows {
+				if j != i {
+					others = append(others, fmt.Sprint(t.rows[j].line))
+				}
+			}
+			rowProblems[i] = append(rowProblems[i], b.problem(t.rows[i], k.keyFields[1], domain.CodeConflict,
+				fmt.Sprintf("duplicate record: the same %s and %s as row %s", describeColumn(b.schema.column(k.keyFields[0])),
+					describeColumn(b.schema.column(k.keyFields[1])), strings.Join(others, ", "))))
+		}
+	}
+
+	var valid []T
+	for i, ps := range rowProblems {
+		if len(ps) > 0 {
+			rep.Rejected++
+			rep.Problems = append(rep.Problems, ps...)
+		} else {
+			valid = append(valid, recs[i])
+		}
+	}
+	if rep.Rejected > 0 && !opt.SkipInvalid {
+		return rep, invalidError(ErrInvalid, rep.Problems, rep.Rejected)
+	}
+
+	var rejects *rejectsFile
+	if opt.SkipInvalid {
+		rejects, err = writeRejects(opt.RejectsPath, t, rowProblems)
+		if err != nil {
+			return rep, err
+		}
+		defer rejects.discard()
+	}
+	if len(valid) > 0 {
+		results, err := k.upsert(ctx, w, opt.Actor, valid, store.WriteOptions{Demo: opt.Demo})
+		if err != nil {
+			return rep, err
+		}
+		rep.Written = true
+		for _, r := range results {
+			switch r.Outcome {
+			case store.Created:
+				rep.Created++
+			case store.Updated:
+				rep.Updated++
+			case store.Unchanged:
+				rep.Unchanged++
+			}
+		}
+	}
+	if rejects != nil {
+		if err := rejects.commit(); err != nil {
+			return rep, fmt.Errorf("the valid rows were written, but the rejects file was not: %w", err)
+		}
+		rep.RejectsPath = opt.RejectsPath
+	}
+	return rep, nil
+}

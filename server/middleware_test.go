@@ -1,0 +1,190 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gongshi/gongshi/internal/cache"
+	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/ratelimit"
+	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/internal/testenv"
+	"github.com/gongshi/gongshi/server"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// cachedServer serves the portal with a Redis response cache whose
+// generation follows the change log, as portal serve wires it.
+func cachedServer(t *testing.T, s *store.Store, redisURL string, limits server.Limits) *httptest.Server {
+	c, err := cache.Open(redisURL, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go s.ListenChanges(ctx, c.Bump)
+	go c.Run(ctx, 200*time.Millisecond)
+	h := server.New(server.Deps{
+		Log: quiet, Ingest: s, Keys: s, Overview: s, Rules: domain.DefaultPublicityRules(),
+		Now: func() time.Time { return fixedNow }, Cache: c, Limiter: ratelimit.New(c.Client()), Limits: limits,
+		Ready: map[string]server.Checker{"postgres": s, "redis": c},
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func get(t *testing.T, url string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func TestCacheNeverServesAWithdrawnRecord(t *testing.T) {
+	s := testenv.Store(t)
+	ctx := context.Background()
+	rec := testenv.PenaltyRecord(7)
+	p, errs := domain.ParsePenalty(rec, domain.ParseOptions{Now: fixedNow})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	rs, err := s.UpsertPenalties(ctx, store.Actor{Name: "test"}, []domain.Penalty{p}, store.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := cachedServer(t, s, testenv.RedisURL(t), server.Limits{PerIP: ratelimit.PerMinute(1_000_000)})
+	name := rec["CF_XDR_MC"]
+
+	resp, body := get(t, srv.URL+"/")
+	if resp.Header.Get("X-Cache") != "miss" || !strings.Contains(body, name) {
+		t.Fatalf("first GET: cache %q, contains record %v", resp.Header.Get("X-Cache"), strings.Contains(body, name))
+	}
+	// The cache write is asynchronous, and the listener bumps the
+	// generation once when it starts: a hit follows within a moment.
+	hit := false
+	for i := 0; i < 30 && !hit; i++ {
+		time.Sleep(100 * time.Millisecond)
+		resp, _ := get(t, srv.URL+"/")
+		hit = resp.Header.Get("X-Cache") == "hit"
+	}
+	if !hit {
+		t.Fatal("the home page is never served from the cache")
+	}
+
+	// Hammer the page while the record is withdrawn.
+	var stop atomic.Bool
+	var withdrawnAt atomic.Int64
+	var late []string
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for !stop.Load() {
+				resp, err := http.Get(srv.URL + "/")
+				if err != nil {
+					continue
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				at := withdrawnAt.Load()
+				if at != 0 && strings.Contains(string(b), name) {
+					if lag := time.Since(time.Unix(0, at)); lag > time.Second {
+						mu.Lock()
+						late = append(late, fmt.Sprintf("served %s after the withdrawal (X-Cache %s)", lag, resp.Header.Get("X-Cache")))
+						mu.Unlock()
+					}
+				}
+			}
+		}()
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := s.Withdraw(ctx, store.Actor{Name: "test"}, store.EntityPenalty, rs[0].ID, domain.ReasonRevoked, ""); err != nil {
+		t.Fatal(err)
+	}
+	withdrawnAt.Store(time.Now().UnixNano())
+	time.Sleep(2 * time.Second)
+	stop.Store(true)
+	wg.Wait()
+	for _, l := range late {
+		t.Error(l)
+	}
+	if _, body := get(t, srv.URL+"/"); strings.Contains(body, name) {
+		t.Error("the withdrawn record is still served")
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	s := testenv.Store(t)
+	srv := cachedServer(t, s, testenv.RedisURL(t), server.Limits{
+		PerIP:  ratelimit.Limit{Rate: 5, Burst: 5, Period: time.Minute},
+		PerKey: ratelimit.PerMinute(1000),
+	})
+	for i := 0; i < 5; i++ {
+		resp, _ := get(t, srv.URL+"/")
+		if resp.StatusCode != 200 || resp.Header.Get("RateLimit-Limit") != "5" {
+			t.Fatalf("request %d: %d, RateLimit-Limit %q", i, resp.StatusCode, resp.Header.Get("RateLimit-Limit"))
+		}
+	}
+	resp, body := get(t, srv.URL+"/")
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, `"code":"rate_limited"`) {
+		t.Errorf("6th request: %d Retry-After %q %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+	}
+	if resp.Header.Get("RateLimit-Remaining") != "0" {
+		t.Errorf("RateLimit-Remaining %q", resp.Header.Get("RateLimit-Remaining"))
+	}
+}
+
+func TestRedisDownKeepsServing(t *testing.T) {
+	s := testenv.Store(t)
+	// Nothing listens on port 1: every Redis call fails.
+	srv := cachedServer(t, s, "redis://127.0.0.1:1/0", server.Limits{
+		PerIP: ratelimit.Limit{Rate: 3, Burst: 3, Period: time.Minute}, PerKey: ratelimit.PerMinute(1000),
+	})
+	for i := 0; i < 3; i++ {
+		resp, body := get(t, srv.URL+"/")
+		if resp.StatusCode != 200 || resp.Header.Get("X-Cache") != "miss" {
+			t.Fatalf("GET %d with Redis down: %d %q %.100s", i, resp.StatusCode, resp.Header.Get("X-Cache"), body)
+		}
+	}
+	if resp, _ := get(t, srv.URL+"/"); resp.StatusCode != 429 {
+		t.Errorf("the in-process limiter did not take over: %d", resp.StatusCode)
+	}
+	if resp, body := get(t, srv.URL+"/readyz"); resp.StatusCode != 503 || !strings.Contains(body, `"redis":"down`) {
+		t.Errorf("readyz: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestConventions(t *testing.T) {
+	f := newFixture(t)
+	for _, path := range []string{"/", "/healthz", "/nowhere", "/metrics"} {
+		resp, _ := f.do("GET", path, "", nil)
+		if resp.Header.Get("Cache-Control") == "" || resp.Header.Get("X-Request-ID") == "" {
+			t.Errorf("%s: Cache-Control %q X-Request-ID %q", path, resp.Header.Get("Cache-Control"), resp.Header.Get("X-Request-ID"))
+		}
+	}
+	resp, _ := f.do("OPTIONS", "/api/v1/penalties", "", nil)
+	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("preflight: %d %v", resp.StatusCode, resp.Header)
+	}
+	if _, b := f.do("GET", "/metrics", "", nil); !strings.Contains(string(b), "gongshi_http_requests_total") {
+		t.Errorf("metrics: %.300s", b)
+	}
+}
