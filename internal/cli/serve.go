@@ -63,6 +63,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Ready:    map[string]server.Checker{"postgres": s, "redis": rc},
 		Cache:    rc,
 		Limiter:  ratelimit.New(rc.Client()),
+		Limits: server.Limits{
+			PerIP:  ratelimit.PerMinute(e.cfg.RateIP),
+			PerKey: ratelimit.PerMinute(e.cfg.RateKey),
+		},
 	})
 	srv := &http.Server{
 		Addr:              e.cfg.Addr,

@@ -25,6 +25,8 @@ type Config struct {
 	Calendar        string        // PORTAL_CALENDAR: JSON file overriding the working-day calendar
 	StatementTimout time.Duration // PORTAL_STATEMENT_TIMEOUT: PostgreSQL statement_timeout for requests
 	LogLevel        slog.Level    // PORTAL_LOG_LEVEL: debug, info, warn, error
+	RateIP          int           // PORTAL_RATE_IP: requests per minute per client IP
+	RateKey         int           // PORTAL_RATE_KEY: requests per minute per API key
 }
 
 // Load reads the configuration from the environment.
@@ -65,6 +67,17 @@ func load(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Errorf("PORTAL_STATEMENT_TIMEOUT: want a positive duration such as 30s, got %q", getenv("PORTAL_STATEMENT_TIMEOUT")))
 	}
 	c.StatementTimout = timeout
+	for _, r := range []struct {
+		name string
+		def  string
+		dst  *int
+	}{{"PORTAL_RATE_IP", "600", &c.RateIP}, {"PORTAL_RATE_KEY", "6000", &c.RateKey}} {
+		n, err := strconv.Atoi(get(r.name, r.def))
+		if err != nil || n <= 0 {
+			errs = append(errs, fmt.Errorf("%s: want a positive number of requests per minute, got %q", r.name, getenv(r.name)))
+		}
+		*r.dst = n
+	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("PORTAL_LOG_LEVEL", "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("PORTAL_LOG_LEVEL: %w", err))
 	}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Cached GET /api/v1/penalties/{id} vs a bare gin handler returning the
+# same bytes: wrk with the same threads, connections and duration.
+# Target: throughput >= 0.5x the baseline; p99 latency reported.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+: "${BENCH_DATABASE_URL:?run through scripts/bench.sh}"
+PORT=${BENCH_PORT:-18080}
+BARE=${BENCH_BARE_PORT:-18081}
+DUR=${BENCH_DURATION:-10s}
+CONN=${BENCH_CONNECTIONS:-32}
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+
+DATABASE_URL=$BENCH_DATABASE_URL PORTAL_ADDR=127.0.0.1:$PORT PORTAL_RATE_IP=100000000 PORTAL_LOG_LEVEL=error \
+	bin/portal serve --no-indexer >"$tmp/portal.log" 2>&1 &
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+id=$(psql "$BENCH_DATABASE_URL" -qAtc "SELECT id FROM penalties WHERE status = 'published' AND publicity_until >= current_date ORDER BY id DESC LIMIT 1")
+url="http://127.0.0.1:$PORT/api/v1/penalties/$id"
+curl -fs "$url" -o "$tmp/body" || { echo "bench-cache: GET $url failed"; cat "$tmp/portal.log"; exit 1; }
+sleep 0.3
+[ "$(curl -fs -o /dev/null -D - "$url" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-cache"{print $2}')" = hit ] ||
+	echo "bench-cache: warning: the response was not served from the cache (is Redis up?)"
+bin/baregin -addr "127.0.0.1:$BARE" -body "$tmp/body" &
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$BARE/" >/dev/null && break; sleep 0.1; done
+
+measure() { wrk -t2 -c"$CONN" -d"$DUR" --latency "$1" >"$2"; }
+rps() { awk '/^Requests\/sec/ {print $2}' "$1"; }
+p99() { awk '$1=="99%" {print $2}' "$1"; }
+measure "http://127.0.0.1:$BARE/api/v1/penalties/$id" "$tmp/bare"
+measure "$url" "$tmp/portal"
+awk -v p="$(rps "$tmp/portal")" -v b="$(rps "$tmp/bare")" -v pp="$(p99 "$tmp/portal")" -v bp="$(p99 "$tmp/bare")" \
+	'BEGIN { r = p / b; printf "BENCH cached GET /api/v1/penalties/{id}: %.0f req/s p99 %s | baseline bare gin %.0f req/s p99 %s | ratio %.2f (target >= 0.5) %s\n", p, pp, b, bp, r, (r >= 0.5 ? "ok" : "MISSED") }'
