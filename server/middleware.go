@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/gongshi/gongshi/internal/i18n"
 	"github.com/gongshi/gongshi/internal/ratelimit"
 )
 
@@ -131,10 +132,16 @@ func cacheablePath(p string) bool {
 	return !strings.Contains(p, "/download") && !strings.Contains(p, "/snapshots/")
 }
 
-// normalizedRequest describes a request for the cache key: path and
-// sorted query (url.Values.Encode sorts by key).
+// normalizedRequest describes a request for the cache key: path, sorted
+// query (url.Values.Encode sorts by key) and, for pages, the language
+// negotiated from Accept-Language.
 func normalizedRequest(r *http.Request) string {
-	return r.Method + " " + r.URL.Path + "?" + r.URL.Query().Encode()
+	key := r.Method + " " + r.URL.Path + "?" + r.URL.Query().Encode()
+	if !strings.HasPrefix(r.URL.Path, "/api/") {
+		lang, _ := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
+		key += " lang=" + string(lang)
+	}
+	return key
 }
 
 // captureWriter copies the body of a response while writing it.
@@ -169,7 +176,7 @@ func responseCache(rc ResponseCache, ttl time.Duration, hits *prometheus.Counter
 			c.Next()
 			return
 		}
-		key := rc.Key(normalizedRequest(&http.Request{Method: http.MethodGet, URL: r.URL}))
+		key := rc.Key(normalizedRequest(&http.Request{Method: http.MethodGet, URL: r.URL, Header: r.Header}))
 		if b, ok := rc.Get(r.Context(), key); ok {
 			var e cachedResponse
 			if json.Unmarshal(b, &e) == nil {

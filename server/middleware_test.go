@@ -38,7 +38,7 @@ func cachedServer(t *testing.T, s *store.Store, redisURL string, limits server.L
 	h := server.New(server.Deps{
 		Log: quiet, Ingest: s, Keys: s, Overview: s, Rules: domain.DefaultPublicityRules(),
 		Now: func() time.Time { return fixedNow }, Cache: c, Limiter: ratelimit.New(c.Client()), Limits: limits,
-		Ready: map[string]server.Checker{"postgres": s, "redis": c},
+		Ready: map[string]server.Checker{"postgres": s}, Degrade: map[string]server.Checker{"redis": c},
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -167,7 +167,8 @@ func TestRedisDownKeepsServing(t *testing.T) {
 	if resp, _ := get(t, srv.URL+"/"); resp.StatusCode != 429 {
 		t.Errorf("the in-process limiter did not take over: %d", resp.StatusCode)
 	}
-	if resp, body := get(t, srv.URL+"/readyz"); resp.StatusCode != 503 || !strings.Contains(body, `"redis":"down`) {
+	if resp, body := get(t, srv.URL+"/readyz"); resp.StatusCode != 200 || !strings.Contains(body, `"redis":"down (degraded)`) ||
+		!strings.Contains(body, `"degraded":true`) {
 		t.Errorf("readyz: %d %s", resp.StatusCode, body)
 	}
 }

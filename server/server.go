@@ -35,9 +35,13 @@ type Deps struct {
 	Reads    ReadStore    // public read API (readapi.go)
 	Datasets DatasetStore // open-data catalog and downloads (datasets.go)
 	Feeds    FeedStore    // credit-center feeds (feeds.go)
+	Search   Searcher     // full-text search (search.go)
+	Pages    PageStore    // what the HTML pages need beyond Reads (pages.go); *store.Public
+	BaseURL  string       // public URL of the portal, for absolute links in Atom feeds; "": relative links
 	Rules    domain.PublicityRules
 	Now      func() time.Time
-	Ready    map[string]Checker // named dependencies /readyz checks
+	Ready    map[string]Checker // dependencies /readyz requires (503 when one is down)
+	Degrade  map[string]Checker // dependencies /readyz reports but serves without (cache, search)
 
 	Cache    ResponseCache // nil: no response cache
 	Limiter  RateLimiter   // nil: an in-process limiter
@@ -86,7 +90,8 @@ func New(d Deps) http.Handler {
 		c.Header("Cache-Control", "no-store")
 		c.JSON(http.StatusOK, gin.H{"status": "ok"})
 	})
-	r.GET("/readyz", readyz(d.Ready))
+	r.GET("/readyz", readyz(d.Ready, d.Degrade))
+	r.GET("/openapi.yaml", serveSpec)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
 
 	ih := ingestHandlers{store: d.Ingest, rules: d.Rules, now: d.Now}
@@ -101,19 +106,20 @@ func New(d Deps) http.Handler {
 	registerReadAPI(api, d)
 	registerDatasets(api, d)
 	registerFeeds(api, d)
+	registerSearch(api, d)
 
-	ph := pageHandlers{overview: d.Overview, now: d.Now}
-	r.GET("/", handle(d.Log, ph.home))
-	r.StaticFS("/static", staticFS())
+	registerPages(r, d)
 	return r
 }
 
-func readyz(checks map[string]Checker) gin.HandlerFunc {
+// readyz answers 503 when a required dependency is down; a dependency
+// the server can do without (Redis, Meilisearch) is reported as degraded.
+func readyz(required, optional map[string]Checker) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
-		status, out := http.StatusOK, gin.H{}
-		for name, ch := range checks {
+		status, degraded, out := http.StatusOK, false, gin.H{}
+		for name, ch := range required {
 			if err := ch.Ping(ctx); err != nil {
 				out[name] = "down: " + err.Error()
 				status = http.StatusServiceUnavailable
@@ -121,8 +127,16 @@ func readyz(checks map[string]Checker) gin.HandlerFunc {
 				out[name] = "ok"
 			}
 		}
+		for name, ch := range optional {
+			if err := ch.Ping(ctx); err != nil {
+				out[name] = "down (degraded): " + err.Error()
+				degraded = true
+			} else {
+				out[name] = "ok"
+			}
+		}
 		c.Header("Cache-Control", "no-store")
-		c.JSON(status, gin.H{"ready": status == http.StatusOK, "checks": out})
+		c.JSON(status, gin.H{"ready": status == http.StatusOK, "degraded": degraded, "checks": out})
 	}
 }
 

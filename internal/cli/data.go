@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gongshi/gongshi/internal/demo"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/importer"
 	"github.com/gongshi/gongshi/internal/store"
@@ -80,4 +81,55 @@ func kindNames() string {
 	return strings.Join(names, "|")
 }
 
-func runDemo(ctx context.Context, e *env, args []string) error { return usagef("not yet wired") }
+func runDemo(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("demo", e.stderr)
+	ifEmpty := fs.Bool("if-empty", false, "load only when the database holds no records yet")
+	penalties := fs.Int("penalties", demo.DefaultPenalties, "number of penalties")
+	permits := fs.Int("permits", demo.DefaultPermits, "number of permits")
+	seed := fs.Uint64("seed", demo.DefaultSeed, "random seed (the same seed and day give the same data)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("demo takes no arguments, got %q", pos)
+	}
+	if *penalties < 0 || *permits < 0 {
+		return usagef("--penalties and --permits must not be negative")
+	}
+	if err := store.Migrate(ctx, e.cfg.DatabaseURL); err != nil {
+		return err
+	}
+	s, err := store.Open(ctx, e.cfg.DatabaseURL, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	opt := demo.Options{Penalties: orNone(*penalties), Permits: orNone(*permits), Seed: *seed, Now: now()}
+	if *ifEmpty {
+		sum, loaded, err := demo.LoadIfEmpty(ctx, s, opt)
+		if err != nil {
+			return err
+		}
+		if !loaded {
+			fmt.Fprintln(e.stdout, "demo: the database already holds records; nothing loaded")
+			return nil
+		}
+		fmt.Fprintln(e.stdout, sum)
+		return nil
+	}
+	sum, err := demo.Load(ctx, s, opt)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, sum)
+	return nil
+}
+
+// orNone maps a requested count of 0 to demo's "none" (a negative count).
+func orNone(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
+}

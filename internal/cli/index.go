@@ -2,16 +2,89 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"time"
 
+	"github.com/gongshi/gongshi/indexer"
+	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/search"
 	"github.com/gongshi/gongshi/internal/store"
 )
 
-func runIndex(ctx context.Context, e *env, args []string) error {
-	return usagef("the indexer is not available in this build")
+// openIndexerStore opens the indexer's own pool: a rebuild streams every
+// record in one statement, which the request statement_timeout would cut.
+func openIndexerStore(ctx context.Context, e *env) (*store.Store, error) {
+	return store.Open(ctx, e.cfg.DatabaseURL, store.Options{MaxConns: 4})
 }
 
-func startIndexer(ctx context.Context, e *env, s *store.Store, wg *sync.WaitGroup) error {
-	e.log.Warn("indexer not available in this build; search documents are not being updated")
+func newIndexer(e *env, s *store.Store, w *search.Writer) *indexer.Indexer {
+	return indexer.New(s, s.Public(domain.DefaultMasking, now), w, now, e.log, indexer.Options{})
+}
+
+func searchConfig(e *env) search.Config {
+	return search.Config{URL: e.cfg.MeiliURL, MasterKey: e.cfg.MeiliMasterKey}
+}
+
+// runIndex runs the indexer in the foreground; with --rebuild it rebuilds
+// every index from PostgreSQL, swaps them in and exits.
+func runIndex(ctx context.Context, e *env, args []string) error {
+	fs := newFlags("index", e.stderr)
+	rebuild := fs.Bool("rebuild", false, "rebuild every search index from PostgreSQL, swap them in and exit")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("index takes no arguments, got %q", pos)
+	}
+	e.log.Info("starting the indexer", "config", e.cfg)
+	if err := store.Migrate(ctx, e.cfg.DatabaseURL); err != nil {
+		return err
+	}
+	s, err := openIndexerStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	w := search.NewWriter(searchConfig(e))
+	defer w.Close()
+	ix := newIndexer(e, s, w)
+	if *rebuild {
+		st, err := ix.Rebuild(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "rebuilt the search indexes in %s: %d penalties, %d permits, %d power items, %d list items; changes after #%d are replayed by the running indexer\n",
+			st.Took.Round(time.Millisecond), st.Penalties, st.Permits, st.Powers, st.Services, st.From)
+		return nil
+	}
+	return ix.Run(ctx)
+}
+
+// startIndexer runs the indexer in the background of portal serve until
+// ctx ends; wg tracks it for a graceful shutdown.
+func startIndexer(ctx context.Context, e *env, _ *store.Store, wg *sync.WaitGroup) error {
+	s, err := openIndexerStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	w := search.NewWriter(searchConfig(e))
+	ix := newIndexer(e, s, w)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer s.Close()
+		defer w.Close()
+		if err := ix.Run(ctx); err != nil {
+			e.log.Error("indexer stopped", "err", err)
+		}
+	}()
 	return nil
+}
+
+// newSearch returns the search service the HTTP server uses: Meilisearch
+// with a search-only key, PostgreSQL while Meilisearch is unreachable.
+func newSearch(ctx context.Context, e *env, s *store.Store) *search.Service {
+	return search.NewService(ctx, searchConfig(e), s.Public(domain.DefaultMasking, now), s, now, e.log)
 }

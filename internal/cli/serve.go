@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/gongshi/gongshi/internal/cache"
+	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/ratelimit"
+	"github.com/gongshi/gongshi/internal/snapshot"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/server"
 )
@@ -53,14 +55,27 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	go func() { defer workers.Done(); s.ListenChanges(wctx, rc.Bump) }()
 	go func() { defer workers.Done(); rc.Run(wctx, 2*time.Second) }()
 
+	searcher := newSearch(wctx, e, s)
+	public := s.Public(domain.DefaultMasking, now)
+	snaps := snapshot.New(s, public, e.cfg.SnapshotDir, e.log)
+	snaps.KeepDays = e.cfg.SnapshotKeep
+	workers.Add(1)
+	go func() { defer workers.Done(); snaps.Run(wctx, time.Hour) }()
 	handler := server.New(server.Deps{
 		Log:      e.log,
 		Ingest:   s,
 		Keys:     s,
 		Overview: s,
+		Search:   searcher,
+		Reads:    public,
+		Pages:    public,
+		Datasets: snaps,
+		Feeds:    s.CreditFeed(public),
+		BaseURL:  e.cfg.BaseURL,
 		Rules:    rules,
 		Now:      now,
-		Ready:    map[string]server.Checker{"postgres": s, "redis": rc},
+		Ready:    map[string]server.Checker{"postgres": s},
+		Degrade:  map[string]server.Checker{"redis": rc, "meilisearch": searcher},
 		Cache:    rc,
 		Limiter:  ratelimit.New(rc.Client()),
 		Limits: server.Limits{

@@ -27,6 +27,8 @@ type Config struct {
 	LogLevel        slog.Level    // PORTAL_LOG_LEVEL: debug, info, warn, error
 	RateIP          int           // PORTAL_RATE_IP: requests per minute per client IP
 	RateKey         int           // PORTAL_RATE_KEY: requests per minute per API key
+	SnapshotDir     string        // PORTAL_SNAPSHOT_DIR: where daily dataset snapshots are written
+	SnapshotKeep    int           // PORTAL_SNAPSHOT_KEEP_DAYS: days of snapshots kept; 0 keeps all
 }
 
 // Load reads the configuration from the environment.
@@ -48,6 +50,7 @@ func load(getenv func(string) string) (Config, error) {
 		BaseURL:        get("PORTAL_BASE_URL", ""),
 		PublicityRules: get("PORTAL_PUBLICITY_RULES", ""),
 		Calendar:       get("PORTAL_CALENDAR", ""),
+		SnapshotDir:    get("PORTAL_SNAPSHOT_DIR", ".data/snapshots"),
 	}
 	var errs []error
 	for _, u := range []struct {
@@ -71,10 +74,12 @@ func load(getenv func(string) string) (Config, error) {
 		name string
 		def  string
 		dst  *int
-	}{{"PORTAL_RATE_IP", "600", &c.RateIP}, {"PORTAL_RATE_KEY", "6000", &c.RateKey}} {
+		min  int
+	}{{"PORTAL_RATE_IP", "600", &c.RateIP, 1}, {"PORTAL_RATE_KEY", "6000", &c.RateKey, 1},
+		{"PORTAL_SNAPSHOT_KEEP_DAYS", "0", &c.SnapshotKeep, 0}} {
 		n, err := strconv.Atoi(get(r.name, r.def))
-		if err != nil || n <= 0 {
-			errs = append(errs, fmt.Errorf("%s: want a positive number of requests per minute, got %q", r.name, getenv(r.name)))
+		if err != nil || n < r.min {
+			errs = append(errs, fmt.Errorf("%s: want a whole number ≥ %d, got %q", r.name, r.min, getenv(r.name)))
 		}
 		*r.dst = n
 	}

@@ -78,8 +78,8 @@ func maskRunes(rs []rune, prefix, suffix int) string {
 // phone number. Shorter numbers, such as amounts, dates and decision
 // numbers, are left alone.
 func (r MaskingRules) Text(s string) string {
-	if !r.ScrubText {
-		return s
+	if !r.ScrubText || digitCount(s) < 11 {
+		return s // nothing long enough to be an ID, account or phone number
 	}
 	rs := []rune(s)
 	var b strings.Builder
@@ -145,4 +145,15 @@ func (r MaskingRules) Permit(p Permit) Permit {
 	p.Content = r.Text(p.Content)
 	p.Remarks = r.Text(p.Remarks)
 	return p
+}
+
+// digitCount counts ASCII and full-width digits in s.
+func digitCount(s string) int {
+	n := 0
+	for _, c := range s {
+		if isAnyDigit(c) {
+			n++
+		}
+	}
+	return n
 }

@@ -3,10 +3,14 @@ package store
 import (
 	"context"
 	"fmt"
+	"math/big"
+	"runtime"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/gongshi/gongshi/internal/domain"
 )
@@ -33,10 +37,22 @@ type BulkPermit struct {
 	Withdrawn   *Withdrawal
 }
 
+// IsEmpty reports whether the database holds no penalty, permit or list
+// version — nothing a demo or first bulk load could collide with.
+func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
+	var empty bool
+	err := s.pool.QueryRow(ctx, `SELECT NOT EXISTS (SELECT FROM penalties) AND NOT EXISTS (SELECT FROM permits)
+		AND NOT EXISTS (SELECT FROM list_versions)`).Scan(&empty)
+	if err != nil {
+		return false, fmt.Errorf("store.IsEmpty: %w", err)
+	}
+	return empty, nil
+}
+
 // bulkChunkRows is how many rows one COPY carries. Between chunks the
 // agencies the next chunk needs are created, so memory stays bounded by a
 // few chunks whatever the size of the load.
-const bulkChunkRows = 8192
+const bulkChunkRows = 2048
 
 // bulkStateColumns follow the columns an upsert writes.
 var bulkStateColumns = []string{"published_at", "updated_at", "status", "withdraw_reason", "withdraw_note", "withdrawn_at"}
@@ -51,7 +67,20 @@ func bulkColumns(ownCols string) []string {
 var (
 	penaltyBulkColumns = bulkColumns(penaltyColumns)
 	permitBulkColumns  = bulkColumns(permitColumns)
+	fineColumn         = slices.Index(penaltyBulkColumns, "fine_yuan")
+	confiscatedColumn  = slices.Index(penaltyBulkColumns, "confiscated_yuan")
 )
+
+// numeric is m as a PostgreSQL numeric, the same value as the decimal
+// string penaltyArgs gives, which pgx would parse for every row of a
+// binary COPY. Whole yuan are sent without a fraction: pgx encodes those
+// without big-number arithmetic, and the column's scale adds the .00.
+func numeric(m domain.Money) pgtype.Numeric {
+	if m%100 == 0 {
+		return pgtype.Numeric{Int: big.NewInt(int64(m / 100)), Valid: true}
+	}
+	return pgtype.Numeric{Int: big.NewInt(int64(m)), Exp: -2, Valid: true}
+}
 
 // bulkRow is one row ready for COPY except for its agency id (args[0]).
 type bulkRow struct {
@@ -97,13 +126,10 @@ func bulkState(now, publishedAt time.Time, w *Withdrawal) []any {
 // returns; it reports false when there are no more records.
 func (s *Store) BulkLoadPenalties(ctx context.Context, a Actor, next func() (BulkPenalty, bool), opt WriteOptions) (int, error) {
 	now := time.Now()
-	n, err := bulkLoad(ctx, s, a, EntityPenalty, penaltyBulkColumns, opt, func() (bulkRow, bool) {
-		p, ok := next()
-		if !ok {
-			return bulkRow{}, false
-		}
+	n, err := bulkLoad(ctx, s, a, EntityPenalty, penaltyBulkColumns, opt, next, func(p BulkPenalty) bulkRow {
 		args := append(penaltyArgs(0, p.Penalty, opt.Demo), bulkState(now, p.PublishedAt, p.Withdrawn)...)
-		return bulkRow{p.AgencyCode, p.Agency, args, p.Withdrawn != nil}, true
+		args[fineColumn], args[confiscatedColumn] = numeric(p.Fine), numeric(p.Confiscated)
+		return bulkRow{p.AgencyCode, p.Agency, args, p.Withdrawn != nil}
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store.BulkLoadPenalties: %w", err)
@@ -114,13 +140,9 @@ func (s *Store) BulkLoadPenalties(ctx context.Context, a Actor, next func() (Bul
 // BulkLoadPermits is BulkLoadPenalties for permits.
 func (s *Store) BulkLoadPermits(ctx context.Context, a Actor, next func() (BulkPermit, bool), opt WriteOptions) (int, error) {
 	now := time.Now()
-	n, err := bulkLoad(ctx, s, a, EntityPermit, permitBulkColumns, opt, func() (bulkRow, bool) {
-		p, ok := next()
-		if !ok {
-			return bulkRow{}, false
-		}
+	n, err := bulkLoad(ctx, s, a, EntityPermit, permitBulkColumns, opt, next, func(p BulkPermit) bulkRow {
 		args := append(permitArgs(0, p.Permit, opt.Demo), bulkState(now, p.PublishedAt, p.Withdrawn)...)
-		return bulkRow{p.AgencyCode, p.Agency, args, p.Withdrawn != nil}, true
+		return bulkRow{p.AgencyCode, p.Agency, args, p.Withdrawn != nil}
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store.BulkLoadPermits: %w", err)
@@ -128,38 +150,65 @@ func (s *Store) BulkLoadPermits(ctx context.Context, a Actor, next func() (BulkP
 	return n, nil
 }
 
-// bulkLoad runs the producer (next, record hashing, argument building) in
-// its own goroutine, handing chunks of rows to the transaction, so
-// generating one chunk overlaps with copying the previous one.
-func bulkLoad(ctx context.Context, s *Store, a Actor, entity Entity, cols []string, opt WriteOptions,
-	next func() (bulkRow, bool)) (int, error) {
-	chunks := make(chan []bulkRow, 2)
+// bulkJob is one chunk of records on its way to COPY: read in order by
+// the producer, turned into rows by any worker, copied in order.
+type bulkJob[T any] struct {
+	recs []T
+	rows chan []bulkRow // buffered: a worker never waits
+}
+
+// bulkLoad streams records through a pipeline so that reading (next),
+// converting (record hashing and arguments, the costly part, done by
+// parallel workers) and copying overlap, while at most a few chunks are in
+// memory and rows reach PostgreSQL in the order next gave them.
+func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols []string, opt WriteOptions,
+	next func() (T, bool), convert func(T) bulkRow) (int, error) {
+	workers := max(1, runtime.GOMAXPROCS(0)-1)
+	jobs := make(chan bulkJob[T], workers)
+	ordered := make(chan bulkJob[T], workers+1)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		defer close(chunks)
+	wg.Go(func() { // the producer: the only caller of next
+		defer close(jobs)
+		defer close(ordered)
 		for {
-			chunk := make([]bulkRow, 0, bulkChunkRows)
-			for len(chunk) < bulkChunkRows {
+			job := bulkJob[T]{recs: make([]T, 0, bulkChunkRows), rows: make(chan []bulkRow, 1)}
+			for len(job.recs) < bulkChunkRows {
 				r, ok := next()
 				if !ok {
 					break
 				}
-				chunk = append(chunk, r)
+				job.recs = append(job.recs, r)
 			}
-			if len(chunk) == 0 {
+			if len(job.recs) == 0 {
 				return
 			}
 			select {
-			case chunks <- chunk:
+			case ordered <- job:
 			case <-stop:
 				return
 			}
-			if len(chunk) < bulkChunkRows {
+			select {
+			case jobs <- job:
+			case <-stop:
+				return
+			}
+			if len(job.recs) < bulkChunkRows {
 				return
 			}
 		}
 	})
+	for range workers {
+		wg.Go(func() {
+			for job := range jobs {
+				rows := make([]bulkRow, len(job.recs))
+				for i, r := range job.recs {
+					rows[i] = convert(r)
+				}
+				job.rows <- rows
+			}
+		})
+	}
 	defer wg.Wait()
 	defer close(stop)
 
@@ -170,8 +219,18 @@ func bulkLoad(ctx context.Context, s *Store, a Actor, entity Entity, cols []stri
 		if err := tx.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM `+table).Scan(&prevMax); err != nil {
 			return err
 		}
+		skipRowChecks, err := canSkipRowChecks(ctx, tx, table)
+		if err != nil {
+			return err
+		}
 		agencies := map[string]int64{}
-		for chunk := range chunks {
+		for job := range ordered {
+			var chunk []bulkRow
+			select {
+			case chunk = <-job.rows:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 			rows := make([][]any, len(chunk))
 			for i, r := range chunk {
 				id, ok := agencies[r.agencyCode]
@@ -179,6 +238,11 @@ func bulkLoad(ctx context.Context, s *Store, a Actor, entity Entity, cols []stri
 					var err error
 					if id, err = ensureAgency(ctx, tx, r.agencyCode, r.agencyName); err != nil {
 						return err
+					}
+					// The lock the foreign-key check would take: the agency
+					// cannot be deleted before this load commits.
+					if _, err := tx.Exec(ctx, `SELECT FROM agencies WHERE id = $1 FOR KEY SHARE`, id); err != nil {
+						return fmt.Errorf("lock agency %s: %w", r.agencyCode, err)
 					}
 					agencies[r.agencyCode] = id
 				}
@@ -188,7 +252,7 @@ func bulkLoad(ctx context.Context, s *Store, a Actor, entity Entity, cols []stri
 					withdrawn++
 				}
 			}
-			n, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+			n, err := copyRows(ctx, tx, table, cols, rows, skipRowChecks)
 			if err != nil {
 				return fmt.Errorf("copy rows %d–%d: %w", loaded+1, loaded+len(rows), describe(err))
 			}
@@ -200,6 +264,19 @@ func bulkLoad(ctx context.Context, s *Store, a Actor, entity Entity, cols []stri
 		if loaded == 0 {
 			return nil
 		}
+		if skipRowChecks {
+			// The foreign-key check the row triggers skipped, in one pass.
+			var orphans int64
+			err := tx.QueryRow(ctx, `SELECT count(*) FROM `+table+` r
+				WHERE r.id > $1 AND r.xmin = pg_current_xact_id()::xid
+				AND NOT EXISTS (SELECT FROM agencies a WHERE a.id = r.agency_id)`, prevMax).Scan(&orphans)
+			if err != nil {
+				return fmt.Errorf("check agencies: %w", err)
+			}
+			if orphans > 0 {
+				return fmt.Errorf("%w: %d rows reference no agency", ErrConflict, orphans)
+			}
+		}
 
 		// The same lock appendChanges takes: entries commit in seq order.
 		// The rows are found by id and by this transaction's xid, so rows
@@ -208,7 +285,7 @@ func bulkLoad(ctx context.Context, s *Store, a Actor, entity Entity, cols []stri
 			return fmt.Errorf("lock change log: %w", err)
 		}
 		var logged, firstID, lastID int64
-		err := tx.QueryRow(ctx, `
+		err = tx.QueryRow(ctx, `
 			WITH added AS (
 				INSERT INTO changes (entity, entity_id, op, reason)
 				SELECT $1, id, CASE WHEN status = 'withdrawn' THEN 'withdraw' ELSE 'upsert' END::change_op, withdraw_reason
@@ -243,4 +320,42 @@ func bulkLoad(ctx context.Context, s *Store, a Actor, entity Entity, cols []stri
 		return 0, err
 	}
 	return loaded, nil
+}
+
+// canSkipRowChecks reports whether COPY into table may run with
+// session_replication_role = replica, which skips the per-row foreign-key
+// triggers — a large part of the server's work per row (as pg_restore
+// --disable-triggers does). That needs a superuser, and is done only while
+// the table has no trigger of its own (a user trigger would be skipped
+// too); bulkLoad then checks the foreign key for all rows in one query
+// and takes the row lock the checks would have taken.
+func canSkipRowChecks(ctx context.Context, tx pgx.Tx, table string) (bool, error) {
+	var ok bool
+	err := tx.QueryRow(ctx, `SELECT current_setting('is_superuser') = 'on'
+		AND NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal)`, table).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("canSkipRowChecks(%s): %w", table, err)
+	}
+	return ok, nil
+}
+
+// copyRows copies rows into table, with the per-row foreign-key triggers
+// off when skipRowChecks (see canSkipRowChecks), and back on afterwards so
+// that every other statement of the transaction is checked as usual.
+func copyRows(ctx context.Context, tx pgx.Tx, table string, cols []string, rows [][]any, skipRowChecks bool) (int64, error) {
+	if skipRowChecks {
+		if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
+			return 0, err
+		}
+	}
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+	if err != nil {
+		return 0, err
+	}
+	if skipRowChecks {
+		if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = origin`); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,6 +90,8 @@ func TestBulkLoadPenalties(t *testing.T) {
 	ctx := context.Background()
 	const n = 5000
 	ps := testPenalties(t, n)
+	ps[3].Fine = 1_234_567 // 12,345.67 yuan: fen survive the binary COPY
+	ps[3].Confiscated = 50
 	published := time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
 	withdrawnAt := time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
 	start := time.Now()
@@ -118,6 +121,17 @@ func TestBulkLoadPenalties(t *testing.T) {
 	}
 	if rows != n || withdrawn != n/10 || demo != n || agencies != 2 {
 		t.Errorf("rows %d withdrawn %d demo %d agencies %d, want %d %d %d 2", rows, withdrawn, demo, agencies, n, n/10, n)
+	}
+
+	var fine, confiscated, whole string
+	err = pool.QueryRow(ctx, `SELECT (SELECT fine_yuan::text || ' ' || confiscated_yuan::text FROM penalties WHERE decision_no = $1),
+		(SELECT fine_yuan::text FROM penalties WHERE decision_no = $2)`, ps[3].DecisionNo, ps[4].DecisionNo).Scan(&fine, &whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fine, confiscated, _ = strings.Cut(fine, " ")
+	if fine != "12345.67" || confiscated != "0.50" || whole != ps[4].Fine.Yuan() {
+		t.Errorf("stored amounts %s, %s and %s; want 12345.67, 0.50 and %s", fine, confiscated, whole, ps[4].Fine.Yuan())
 	}
 
 	// One change-log entry per row, in id order, tombstones for withdrawn rows.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -168,17 +170,22 @@ func upsertBatch[T any](ctx context.Context, s *Store, a Actor, entity Entity, q
 	keyOf func(T) recordKey, args func(int64, T) []any) ([]UpsertResult, error) {
 	results := make([]UpsertResult, len(recs))
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		agencies := map[string]int64{}
+		// Agencies are created in credit-code order, so two batches naming
+		// the same new agencies cannot deadlock.
+		names := map[string]string{}
 		for _, r := range recs {
 			k := keyOf(r)
-			if _, ok := agencies[k.agencyCode]; ok {
-				continue
+			if _, ok := names[k.agencyCode]; !ok {
+				names[k.agencyCode] = k.agencyName
 			}
-			id, err := ensureAgency(ctx, tx, k.agencyCode, k.agencyName)
+		}
+		agencies := make(map[string]int64, len(names))
+		for _, code := range slices.Sorted(maps.Keys(names)) {
+			id, err := ensureAgency(ctx, tx, code, names[code])
 			if err != nil {
 				return err
 			}
-			agencies[k.agencyCode] = id
+			agencies[code] = id
 		}
 		batch := &pgx.Batch{}
 		for i, r := range recs {
@@ -334,7 +341,7 @@ func (s *Store) WithdrawExpired(ctx context.Context, a Actor, today time.Time) (
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `UPDATE penalties SET status = 'withdrawn', withdraw_reason = 'expired',
 			withdraw_note = '公示期满', withdrawn_at = now(), updated_at = now()
-			WHERE status = 'published' AND publicity_until < $1 RETURNING id`, today)
+			WHERE status = 'published' AND publicity_until < $1::date RETURNING id`, today)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,213 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	meili "github.com/meilisearch/meilisearch-go"
+
+	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/store"
+)
+
+// Records is the degraded-mode search of the public read path
+// (*store.Public).
+type Records interface {
+	SearchPenalties(ctx context.Context, q store.RecordQuery) (store.RecordPage[domain.PublishedPenalty], error)
+	SearchPermits(ctx context.Context, q store.RecordQuery) (store.RecordPage[domain.PublishedPermit], error)
+}
+
+// Lists reads the current version of a list (*store.Store).
+type Lists interface {
+	CurrentListItems(ctx context.Context, kind domain.ListKind) (store.CurrentList, error)
+}
+
+// searchKeyName is the key Gongshi creates when Meilisearch has no
+// "Default Search API Key".
+const searchKeyName = "gongshi-search"
+
+// Service answers searches: from Meilisearch with a search-only key, or,
+// while Meilisearch is unreachable, from PostgreSQL with the same response
+// shape and Degraded set.
+type Service struct {
+	log     *slog.Logger
+	cfg     Config
+	records Records
+	lists   Lists
+	today   func() time.Time
+
+	// Timeout bounds one Meilisearch search.
+	Timeout time.Duration
+	// Cooldown is how long searches go straight to PostgreSQL after
+	// Meilisearch failed one.
+	Cooldown time.Duration
+
+	ctx        context.Context // bounds the background key acquisition
+	mu         sync.RWMutex
+	client     meili.ServiceManager // holds the search-only key; nil until obtained
+	keyErr     error
+	refreshing bool
+	downUntil  atomic.Int64 // unix nanoseconds
+}
+
+// NewService returns a search service. The master key in cfg is used only
+// to obtain a search-only key — the "Default Search API Key", or a key
+// created for Gongshi — in the background, retrying until ctx ends;
+// searches never use the master key. Until the key is obtained, searches
+// are answered from PostgreSQL.
+func NewService(ctx context.Context, cfg Config, records Records, lists Lists, today func() time.Time, log *slog.Logger) *Service {
+	s := &Service{log: log, cfg: cfg, records: records, lists: lists, today: today, ctx: ctx,
+		Timeout: 2 * time.Second, Cooldown: 3 * time.Second, keyErr: errors.New("search key not obtained yet")}
+	if cfg.MasterKey == "" {
+		s.client = newClient(cfg.URL, "", 5*time.Second)
+		s.keyErr = nil
+		return s
+	}
+	ready := make(chan struct{})
+	s.refreshing = true
+	go s.obtainKey(ctx, ready)
+	// Give a reachable Meilisearch a moment, so the first searches are not
+	// degraded needlessly.
+	select {
+	case <-ready:
+	case <-time.After(3 * time.Second):
+	case <-ctx.Done():
+	}
+	return s
+}
+
+func (s *Service) obtainKey(ctx context.Context, ready chan<- struct{}) {
+	defer close(ready)
+	for wait := time.Second; ; wait = min(2*wait, 30*time.Second) {
+		key, err := fetchSearchKey(ctx, s.cfg)
+		if err == nil {
+			s.mu.Lock()
+			s.client, s.keyErr, s.refreshing = newClient(s.cfg.URL, key, 5*time.Second), nil, false
+			s.mu.Unlock()
+			s.log.Info("search: obtained the search-only key", "meili_url", s.cfg.URL)
+			return
+		}
+		s.mu.Lock()
+		s.keyErr = fmt.Errorf("no search key: %w", err)
+		s.mu.Unlock()
+		s.log.Warn("search: cannot obtain a search-only key; searching PostgreSQL meanwhile", "err", err, "retry_in", wait)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+// refreshKey obtains the search key again, after Meilisearch refused it
+// (the key was deleted or rotated); searches are degraded meanwhile.
+func (s *Service) refreshKey() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refreshing || s.cfg.MasterKey == "" {
+		return
+	}
+	s.refreshing = true
+	s.client, s.keyErr = nil, errors.New("search key refused; obtaining a new one")
+	go s.obtainKey(s.ctx, make(chan struct{}))
+}
+
+// isAuthError reports whether Meilisearch refused the key.
+func isAuthError(err error) bool {
+	var me *meili.Error
+	return errors.As(err, &me) && (me.StatusCode == http.StatusUnauthorized || me.StatusCode == http.StatusForbidden)
+}
+
+// fetchSearchKey returns Meilisearch's "Default Search API Key", or the
+// key Gongshi created, creating it if needed.
+func fetchSearchKey(ctx context.Context, cfg Config) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	admin := newClient(cfg.URL, cfg.MasterKey, 5*time.Second)
+	defer admin.Close()
+	keys, err := admin.GetKeys(ctx, &meili.KeysQuery{Limit: 1000})
+	if err != nil {
+		return "", fmt.Errorf("list keys: %w", err)
+	}
+	for _, name := range []string{"Default Search API Key", searchKeyName} {
+		for _, k := range keys.Results {
+			if k.Name == name && len(k.Actions) == 1 && k.Actions[0] == "search" &&
+				(k.ExpiresAt.IsZero() || k.ExpiresAt.After(time.Now().Add(24*time.Hour))) {
+				return k.Key, nil
+			}
+		}
+	}
+	k, err := admin.CreateKey(ctx, &meili.Key{Name: searchKeyName, Description: "Gongshi portal searches",
+		Actions: []string{"search"}, Indexes: Indexes})
+	if err != nil {
+		return "", fmt.Errorf("create search key: %w", err)
+	}
+	return k.Key, nil
+}
+
+func (s *Service) searchClient() (meili.ServiceManager, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.client, s.keyErr
+}
+
+// Ping reports whether searches are answered by Meilisearch: it has a
+// search key and Meilisearch is available. /readyz shows it.
+func (s *Service) Ping(ctx context.Context) error {
+	c, err := s.searchClient()
+	if err != nil {
+		return err
+	}
+	h, err := c.Health(ctx)
+	if err != nil {
+		return fmt.Errorf("unreachable; searches are answered from PostgreSQL (degraded): %w", err)
+	}
+	if h.Status != "available" {
+		return fmt.Errorf("status %q; searches are answered from PostgreSQL (degraded)", h.Status)
+	}
+	return nil
+}
+
+// Search answers q from Meilisearch, or from PostgreSQL (Degraded) when
+// Meilisearch is unreachable or failed within the last Cooldown.
+func (s *Service) Search(ctx context.Context, q Query) (*Result, error) {
+	start := time.Now()
+	c, keyErr := s.searchClient()
+	if keyErr == nil && time.Now().UnixNano() >= s.downUntil.Load() {
+		mctx, cancel := context.WithTimeout(ctx, s.Timeout)
+		res, err := s.searchMeili(mctx, c, q)
+		cancel()
+		if err == nil {
+			res.ProcessingMS = time.Since(start).Milliseconds()
+			return res, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		var me *meili.Error
+		switch {
+		case isAuthError(err):
+			s.refreshKey()
+			s.log.WarnContext(ctx, "search: Meilisearch refused the search key; answering from PostgreSQL", "err", err)
+		case errors.As(err, &me) && me.StatusCode >= 400 && me.StatusCode < 500 && !isNotFound(err):
+			// Meilisearch is up but rejected the request: a bug, not an outage.
+			s.log.ErrorContext(ctx, "search: Meilisearch rejected a search; answering from PostgreSQL", "err", err)
+		default:
+			s.downUntil.Store(time.Now().Add(s.Cooldown).UnixNano())
+			s.log.WarnContext(ctx, "search: Meilisearch failed; answering from PostgreSQL", "err", err)
+		}
+	}
+	res, err := s.searchPostgres(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("search (degraded): %w", err)
+	}
+	res.Degraded = true
+	res.ProcessingMS = time.Since(start).Milliseconds()
+	return res, nil
+}

@@ -1,0 +1,425 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/gongshi/gongshi/internal/domain"
+)
+
+// The read queries of the public API. Every one is a method of *Public: it
+// applies the public filter (published; for penalties also within the
+// publicity period) and masks what it returns, like the rest of Public.
+
+// Sort orders a list of records by one key, then by id in the same
+// direction, so every order is total and a cursor can resume it.
+type Sort struct {
+	Key  string // one of PenaltySortKeys or PermitSortKeys
+	Desc bool
+}
+
+// String returns s as written in a query: the key, "-" first when
+// descending.
+func (s Sort) String() string {
+	if s.Desc {
+		return "-" + s.Key
+	}
+	return s.Key
+}
+
+// ParseSort reads "key" or "-key" with key among keys.
+func ParseSort(s string, keys []string) (Sort, bool) {
+	k, desc := strings.CutPrefix(s, "-")
+	for _, v := range keys {
+		if v == k {
+			return Sort{Key: k, Desc: desc}, true
+		}
+	}
+	return Sort{}, false
+}
+
+// sortColumn is what a sort key orders by: the column and the form of its
+// value in a cursor.
+type sortColumn struct {
+	expr string
+	kind string // date, instant, yuan
+}
+
+var penaltySorts = map[string]sortColumn{
+	"decision_date": {"p.decision_date", "date"},
+	"published_at":  {"p.published_at", "instant"},
+	"fine":          {"p.fine_yuan", "yuan"},
+}
+
+var permitSorts = map[string]sortColumn{
+	"decision_date": {"p.decision_date", "date"},
+	"published_at":  {"p.published_at", "instant"},
+	"valid_to":      {"p.valid_to", "date"},
+}
+
+// PenaltySortKeys and PermitSortKeys are the keys a list can be sorted by.
+var (
+	PenaltySortKeys = []string{"decision_date", "published_at", "fine"}
+	PermitSortKeys  = []string{"decision_date", "published_at", "valid_to"}
+)
+
+// DefaultSort is the order of a list when none is asked for: newest
+// decisions first.
+var DefaultSort = Sort{Key: "decision_date", Desc: true}
+
+// Cursor is where a page of a list ends: the sort it was made for, the
+// sort key of the last record and its id. Its String form is opaque to
+// clients.
+type Cursor struct {
+	Sort string `json:"s"`
+	Key  string `json:"k"`
+	ID   int64  `json:"i"`
+}
+
+// ErrCursor reports a cursor that was not made by Cursor.String, or was
+// made for another sort.
+var ErrCursor = errors.New("invalid cursor")
+
+// String encodes c as URL-safe base64 of its JSON.
+func (c Cursor) String() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ParseCursor decodes a cursor made by Cursor.String for sort s of a list
+// sortable by sorts, checking that its key has the form the sort needs.
+func parseCursor(raw string, s Sort, sorts map[string]sortColumn) (Cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil {
+		return Cursor{}, fmt.Errorf("%w: not base64url", ErrCursor)
+	}
+	var c Cursor
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil || c.ID <= 0 {
+		return Cursor{}, fmt.Errorf("%w: malformed", ErrCursor)
+	}
+	if c.Sort != s.String() {
+		return Cursor{}, fmt.Errorf("%w: made for sort=%s, not sort=%s", ErrCursor, c.Sort, s)
+	}
+	if _, err := cursorValue(sorts[s.Key].kind, c.Key); err != nil {
+		return Cursor{}, fmt.Errorf("%w: bad key", ErrCursor)
+	}
+	return c, nil
+}
+
+// cursorValue turns a cursor key into the query argument it stands for.
+func cursorValue(kind, key string) (any, error) {
+	switch kind {
+	case "date":
+		return time.Parse(domain.DateLayout, key)
+	case "instant":
+		return time.Parse(time.RFC3339Nano, key)
+	case "yuan":
+		m, err := domain.ParseYuan(key)
+		return m.Yuan(), err
+	}
+	return nil, fmt.Errorf("unknown sort kind %q", kind)
+}
+
+// PenaltyQuery selects public penalties. Zero fields do not filter.
+type PenaltyQuery struct {
+	AgencyCode   string           // 处罚机关统一社会信用代码 (CF_CFJGDM)
+	DistrictCode string           // the issuing agency's district
+	Category     string           // 处罚类别: the decision carries it (CF_CFLB)
+	Stage        domain.Stage     // CF_AJJD
+	PartyKind    domain.PartyKind // CF_XDR_LB
+	CreditCode   string           // the party's 统一社会信用代码 (CF_XDR_SHXYM)
+	DecidedFrom  time.Time        // decision date on or after
+	DecidedTo    time.Time        // decision date on or before
+	FineMin      *domain.Money    // fine at least
+	FineMax      *domain.Money    // fine at most
+	Sort         Sort             // zero: DefaultSort
+	Cursor       string           // from Page.Next; "" for the first page
+	Limit        int              // page size, 1 to MaxPageSize
+}
+
+// PermitQuery selects public permits. Zero fields do not filter.
+type PermitQuery struct {
+	AgencyCode   string // 许可机关统一社会信用代码 (XK_XKJGDM)
+	DistrictCode string
+	Category     string             // 许可类别 (XK_XKLB)
+	State        domain.PermitState // 当前状态 (XK_ZT)
+	PartyKind    domain.PartyKind
+	CreditCode   string
+	DecidedFrom  time.Time
+	DecidedTo    time.Time
+	Sort         Sort
+	Cursor       string
+	Limit        int
+}
+
+// MaxPageSize is the largest page a list query returns.
+const MaxPageSize = 100
+
+// Page is one page of a list: its records, how many records match in all,
+// and the cursor of the next page ("" on the last page).
+type Page[T any] struct {
+	Items []T
+	Total int64
+	Next  string
+}
+
+// where accumulates SQL conditions and their arguments.
+type where struct {
+	conds []string
+	args  []any
+}
+
+// arg adds v as the next argument and returns its placeholder.
+func (w *where) arg(v any) string {
+	w.args = append(w.args, v)
+	return fmt.Sprintf("$%d", len(w.args))
+}
+
+func (w *where) add(format string, vs ...any) {
+	ps := make([]any, len(vs))
+	for i, v := range vs {
+		ps[i] = w.arg(v)
+	}
+	w.conds = append(w.conds, fmt.Sprintf(format, ps...))
+}
+
+func (w *where) sql() string { return strings.Join(w.conds, " AND ") }
+
+// recordFilters are the filters penalties and permits share.
+func (w *where) recordFilters(agencyCode, districtCode string, kind domain.PartyKind, creditCode string, from, to time.Time) {
+	if agencyCode != "" {
+		w.add("p.agency_id = (SELECT id FROM agencies WHERE credit_code = %s)", agencyCode)
+	}
+	if districtCode != "" {
+		w.add("p.agency_id IN (SELECT id FROM agencies WHERE district_code = %s)", districtCode)
+	}
+	if kind != "" {
+		w.add("p.party_kind = %s", string(kind))
+	}
+	if creditCode != "" {
+		w.add("p.credit_code = %s", creditCode)
+	}
+	if !from.IsZero() {
+		w.add("p.decision_date >= %s", from)
+	}
+	if !to.IsZero() {
+		w.add("p.decision_date <= %s", to)
+	}
+}
+
+func (pub *Public) penaltyWhere(q PenaltyQuery) *where {
+	w := &where{}
+	pub.penaltyConds(w, q)
+	return w
+}
+
+// penaltyConds adds the public filter and q's filters to w.
+func (pub *Public) penaltyConds(w *where, q PenaltyQuery) {
+	w.add("p.status = 'published' AND p.publicity_until >= %s::date", pub.today())
+	w.recordFilters(q.AgencyCode, q.DistrictCode, q.PartyKind, q.CreditCode, q.DecidedFrom, q.DecidedTo)
+	if q.Category != "" {
+		w.add("%s = ANY (p.categories)", q.Category)
+	}
+	if q.Stage != "" {
+		w.add("p.stage = %s", string(q.Stage))
+	}
+	if q.FineMin != nil {
+		w.add("p.fine_yuan >= %s::numeric", q.FineMin.Yuan())
+	}
+	if q.FineMax != nil {
+		w.add("p.fine_yuan <= %s::numeric", q.FineMax.Yuan())
+	}
+}
+
+func permitWhere(q PermitQuery) *where {
+	w := &where{}
+	permitConds(w, q)
+	return w
+}
+
+// permitConds adds the public filter and q's filters to w.
+func permitConds(w *where, q PermitQuery) {
+	w.conds = append(w.conds, publicPermit)
+	w.recordFilters(q.AgencyCode, q.DistrictCode, q.PartyKind, q.CreditCode, q.DecidedFrom, q.DecidedTo)
+	if q.Category != "" {
+		w.add("p.category = %s", q.Category)
+	}
+	if q.State != "" {
+		w.add("p.state = %s", string(q.State))
+	}
+}
+
+// listPage runs the count and the page query of a list in one round trip.
+func listPage[T any](ctx context.Context, pub *Public, table, selectSQL string, w *where, sorts map[string]sortColumn,
+	sort Sort, cursor string, limit int, scan func(pgx.Row) (T, error), key func(T) (string, int64)) (Page[T], error) {
+	if sort.Key == "" {
+		sort = DefaultSort
+	}
+	col, ok := sorts[sort.Key]
+	if !ok {
+		return Page[T]{}, fmt.Errorf("unknown sort %q", sort.Key)
+	}
+	limit = min(max(limit, 1), MaxPageSize)
+	countSQL := `SELECT count(*) FROM ` + table + ` p WHERE ` + w.sql()
+	countArgs := append([]any(nil), w.args...)
+	if cursor != "" {
+		c, err := parseCursor(cursor, sort, sorts)
+		if err != nil {
+			return Page[T]{}, err
+		}
+		v, _ := cursorValue(col.kind, c.Key)
+		op := ">"
+		if sort.Desc {
+			op = "<"
+		}
+		cast := map[string]string{"date": "::date", "instant": "::timestamptz", "yuan": "::numeric"}[col.kind]
+		w.add("("+col.expr+", p.id) "+op+" (%s"+cast+", %s::bigint)", v, c.ID)
+	}
+	dir := "ASC"
+	if sort.Desc {
+		dir = "DESC"
+	}
+	// The page's ids are chosen on the narrow rows of the table alone, then
+	// read in full: sorting wide joined rows is what makes an unindexed
+	// order slow.
+	order := fmt.Sprintf("ORDER BY %s %s, p.id %s", col.expr, dir, dir)
+	pageSQL := fmt.Sprintf("%sWHERE p.id IN (SELECT p.id FROM %s p WHERE %s %s LIMIT %d) %s",
+		selectSQL, table, w.sql(), order, limit+1, order)
+
+	var page Page[T]
+	batch := &pgx.Batch{}
+	batch.Queue(countSQL, countArgs...).QueryRow(func(row pgx.Row) error { return row.Scan(&page.Total) })
+	batch.Queue(pageSQL, w.args...).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			v, err := scan(rows)
+			if err != nil {
+				return err
+			}
+			page.Items = append(page.Items, v)
+		}
+		return rows.Err()
+	})
+	if err := pub.s.pool.SendBatch(ctx, batch).Close(); err != nil {
+		return Page[T]{}, err
+	}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		k, id := key(page.Items[limit-1])
+		page.Next = Cursor{Sort: sort.String(), Key: k, ID: id}.String()
+	}
+	if page.Items == nil {
+		page.Items = []T{}
+	}
+	return page, nil
+}
+
+func penaltySortKey(s Sort) func(domain.PublishedPenalty) (string, int64) {
+	return func(p domain.PublishedPenalty) (string, int64) {
+		switch s.Key {
+		case "published_at":
+			return p.PublishedAt.UTC().Format(time.RFC3339Nano), p.ID
+		case "fine":
+			return p.Fine.Yuan(), p.ID
+		}
+		return p.DecisionDate.Format(domain.DateLayout), p.ID
+	}
+}
+
+func permitSortKey(s Sort) func(domain.PublishedPermit) (string, int64) {
+	return func(p domain.PublishedPermit) (string, int64) {
+		switch s.Key {
+		case "published_at":
+			return p.PublishedAt.UTC().Format(time.RFC3339Nano), p.ID
+		case "valid_to":
+			return p.ValidTo.Format(domain.DateLayout), p.ID
+		}
+		return p.DecisionDate.Format(domain.DateLayout), p.ID
+	}
+}
+
+// Penalties returns one page of the public penalties q selects, masked. A
+// cursor that is not from a page of the same sort is ErrCursor.
+func (pub *Public) Penalties(ctx context.Context, q PenaltyQuery) (Page[domain.PublishedPenalty], error) {
+	if q.Sort.Key == "" {
+		q.Sort = DefaultSort
+	}
+	page, err := listPage(ctx, pub, "penalties", penaltySelect, pub.penaltyWhere(q), penaltySorts, q.Sort, q.Cursor, q.Limit,
+		scanPenalty, penaltySortKey(q.Sort))
+	if err != nil {
+		return page, fmt.Errorf("store.Penalties: %w", err)
+	}
+	for i := range page.Items {
+		page.Items[i] = pub.maskPenalty(page.Items[i])
+	}
+	return page, nil
+}
+
+// Permits is Penalties for permits.
+func (pub *Public) Permits(ctx context.Context, q PermitQuery) (Page[domain.PublishedPermit], error) {
+	if q.Sort.Key == "" {
+		q.Sort = DefaultSort
+	}
+	page, err := listPage(ctx, pub, "permits", permitSelect, permitWhere(q), permitSorts, q.Sort, q.Cursor, q.Limit,
+		scanPermit, permitSortKey(q.Sort))
+	if err != nil {
+		return page, fmt.Errorf("store.Permits: %w", err)
+	}
+	for i := range page.Items {
+		page.Items[i] = pub.maskPermit(page.Items[i])
+	}
+	return page, nil
+}
+
+// Penalty returns the public penalty with the id, masked; ErrNotFound when
+// it does not exist or is not public (withdrawn, or past its publicity
+// period).
+func (pub *Public) Penalty(ctx context.Context, id int64) (domain.PublishedPenalty, error) {
+	ps, err := pub.PenaltiesByID(ctx, []int64{id})
+	if err != nil {
+		return domain.PublishedPenalty{}, err
+	}
+	if len(ps) == 0 {
+		return domain.PublishedPenalty{}, fmt.Errorf("store.Penalty(%d): %w", id, ErrNotFound)
+	}
+	return ps[0], nil
+}
+
+// Permit is Penalty for permits.
+func (pub *Public) Permit(ctx context.Context, id int64) (domain.PublishedPermit, error) {
+	ps, err := pub.PermitsByID(ctx, []int64{id})
+	if err != nil {
+		return domain.PublishedPermit{}, err
+	}
+	if len(ps) == 0 {
+		return domain.PublishedPermit{}, fmt.Errorf("store.Permit(%d): %w", id, ErrNotFound)
+	}
+	return ps[0], nil
+}
+
+// District is a district of Suzhou (reference data).
+type District struct {
+	Code string
+	Name string
+}
+
+// Districts lists the districts agencies may belong to, by code.
+func (pub *Public) Districts(ctx context.Context) ([]District, error) {
+	rows, err := pub.s.pool.Query(ctx, `SELECT code, name FROM districts ORDER BY code`)
+	if err != nil {
+		return nil, fmt.Errorf("store.Districts: %w", err)
+	}
+	ds, err := pgx.CollectRows(rows, pgx.RowToStructByPos[District])
+	if err != nil {
+		return nil, fmt.Errorf("store.Districts: %w", err)
+	}
+	return ds, nil
+}

@@ -1,0 +1,148 @@
+// Gongshi progressive enhancements. Every page works without this file:
+// it adds search suggestions while typing, applies filters as they change,
+// and adds print and PNG-download buttons.
+(function () {
+  "use strict";
+  var en = document.documentElement.lang === "en";
+  var text = {
+    print: en ? "Print / save as PDF" : "打印 / 另存为 PDF",
+    png: "PNG",
+    suggestions: en ? "Suggestions" : "搜索建议",
+    count: function (n) { return en ? n + " suggestions; use the arrow keys" : "有 " + n + " 条建议，可用方向键选择"; }
+  };
+
+  // Suggestions while typing (ARIA 1.2 combobox with a listbox popup).
+  function setupSuggest(input) {
+    var url = input.getAttribute("data-suggest");
+    var list = document.createElement("ul");
+    var live = document.createElement("p");
+    var timer = null, items = [], active = -1, seq = 0;
+    list.id = input.id + "-suggest";
+    list.className = "suggest";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", text.suggestions);
+    list.hidden = true;
+    live.className = "vh";
+    live.setAttribute("aria-live", "polite");
+    input.setAttribute("role", "combobox");
+    input.setAttribute("aria-autocomplete", "list");
+    input.setAttribute("aria-expanded", "false");
+    input.setAttribute("aria-controls", list.id);
+    input.parentNode.parentNode.appendChild(list);
+    input.parentNode.parentNode.appendChild(live);
+
+    function close() {
+      list.hidden = true;
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    }
+    function select(i) {
+      var lis = list.children;
+      for (var j = 0; j < lis.length; j++) lis[j].setAttribute("aria-selected", j === i ? "true" : "false");
+      active = i;
+      if (i >= 0) input.setAttribute("aria-activedescendant", lis[i].id);
+      else input.removeAttribute("aria-activedescendant");
+    }
+    function render(data) {
+      list.textContent = "";
+      items = data;
+      data.forEach(function (s, i) {
+        var li = document.createElement("li");
+        li.id = list.id + "-" + i;
+        li.setAttribute("role", "option");
+        li.setAttribute("aria-selected", "false");
+        li.textContent = s.title;
+        var sub = document.createElement("small");
+        sub.textContent = s.subtitle;
+        li.appendChild(sub);
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); location.href = s.url; });
+        list.appendChild(li);
+      });
+      if (data.length) {
+        list.hidden = false;
+        input.setAttribute("aria-expanded", "true");
+        live.textContent = text.count(data.length);
+      } else {
+        close();
+      }
+    }
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var q = input.value.trim();
+      if (q.length < 2) { close(); return; }
+      timer = setTimeout(function () {
+        var mine = ++seq;
+        var sep = url.indexOf("?") < 0 ? "?" : "&";
+        fetch(url + sep + "q=" + encodeURIComponent(q), { headers: { Accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (data) { if (mine === seq) render(data || []); })
+          .catch(function () { close(); });
+      }, 200);
+    });
+    input.addEventListener("keydown", function (e) {
+      if (list.hidden) return;
+      if (e.key === "ArrowDown") { e.preventDefault(); select(Math.min(active + 1, items.length - 1)); }
+      else if (e.key === "ArrowUp") { e.preventDefault(); select(Math.max(active - 1, -1)); }
+      else if (e.key === "Escape") { close(); }
+      else if (e.key === "Enter" && active >= 0) { e.preventDefault(); location.href = items[active].url; }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 100); });
+  }
+
+  // Filters and sort apply as soon as they change.
+  function setupAutosubmit(form) {
+    form.addEventListener("change", function () {
+      if (form.requestSubmit) form.requestSubmit(); else form.submit();
+    });
+  }
+
+  // A flowchart as PNG: the inline SVG drawn on a canvas at twice its size.
+  function setupPNG(slot) {
+    var section = slot.closest("section");
+    var svg = section && section.querySelector(".flowchart svg");
+    if (!svg) return;
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "secondary";
+    b.textContent = text.png;
+    b.addEventListener("click", function () {
+      var clone = svg.cloneNode(true);
+      clone.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+      var w = svg.viewBox.baseVal.width || svg.getBoundingClientRect().width;
+      var h = svg.viewBox.baseVal.height || svg.getBoundingClientRect().height;
+      var img = new Image();
+      img.onload = function () {
+        var c = document.createElement("canvas");
+        c.width = Math.ceil(w * 2); c.height = Math.ceil(h * 2);
+        var ctx = c.getContext("2d");
+        ctx.fillStyle = "#fff"; ctx.fillRect(0, 0, c.width, c.height);
+        ctx.drawImage(img, 0, 0, c.width, c.height);
+        c.toBlob(function (blob) {
+          var a = document.createElement("a");
+          a.href = URL.createObjectURL(blob);
+          a.download = slot.getAttribute("data-png");
+          document.body.appendChild(a); a.click(); a.remove();
+        }, "image/png");
+      };
+      img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(new XMLSerializer().serializeToString(clone));
+    });
+    slot.appendChild(b);
+  }
+
+  function setupPrint(slot) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "secondary";
+    b.textContent = text.print;
+    b.addEventListener("click", function () { window.print(); });
+    slot.appendChild(b);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("input[data-suggest]").forEach(setupSuggest);
+    document.querySelectorAll("form[data-autosubmit]").forEach(setupAutosubmit);
+    document.querySelectorAll("[data-png]").forEach(setupPNG);
+    document.querySelectorAll("[data-print]").forEach(setupPrint);
+  });
+})();

@@ -1,0 +1,279 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/flowchart"
+	"github.com/gongshi/gongshi/internal/store"
+)
+
+// The lists (权力清单, 责任清单, 公共服务事项清单) and the power items with
+// their operation guides and flowcharts.
+
+var powerCodePattern = regexp.MustCompile(`^[0-9A-Z][0-9A-Z-]*$`)
+
+// noVersion is the 404 of a list or version that does not exist.
+func noVersion(kind domain.ListKind, n int) error {
+	if n == 0 {
+		return newError(http.StatusNotFound, "not_found", "the "+string(kind)+" list has not been published yet")
+	}
+	return newError(http.StatusNotFound, "not_found", fmt.Sprintf("the %s list has no version %d", kind, n))
+}
+
+type powersJSON struct {
+	Version versionJSON        `json:"version"`
+	Count   int                `json:"count"`
+	Items   []powerSummaryJSON `json:"items"`
+}
+
+func (h readHandlers) powers(c *gin.Context) error {
+	p := queryParams(c, "category", "version")
+	category := p.enum("category", domain.PowerCategories)
+	n := versionParam(p)
+	if p.err != nil {
+		return p.err
+	}
+	v, items, err := h.store.PowerItems(c.Request.Context(), n, category)
+	if errors.Is(err, store.ErrNotFound) {
+		return noVersion(domain.ListPowers, n)
+	}
+	if err != nil {
+		return err
+	}
+	out := powersJSON{Version: versionOf(v), Count: len(items), Items: make([]powerSummaryJSON, len(items))}
+	for i, it := range items {
+		out.Items[i] = powerSummaryOf(it, n)
+	}
+	return writeJSON(c, out)
+}
+
+// powerItem reads the item a request names by :code and ?version.
+func (h readHandlers) powerItem(c *gin.Context) (store.VersionInfo, domain.PowerItem, int, error) {
+	code := c.Param("code")
+	if !powerCodePattern.MatchString(code) {
+		return store.VersionInfo{}, domain.PowerItem{}, 0, badRequest("code", "a 事项编码 has digits, upper-case letters and -")
+	}
+	p := queryParams(c, "version")
+	n := versionParam(p)
+	if p.err != nil {
+		return store.VersionInfo{}, domain.PowerItem{}, 0, p.err
+	}
+	v, it, err := h.store.PowerItem(c.Request.Context(), code, n)
+	if errors.Is(err, store.ErrNotFound) {
+		if _, verr := h.store.ListVersion(c.Request.Context(), domain.ListPowers, n); errors.Is(verr, store.ErrNotFound) {
+			return store.VersionInfo{}, domain.PowerItem{}, 0, noVersion(domain.ListPowers, n)
+		}
+		return store.VersionInfo{}, domain.PowerItem{}, 0, newError(http.StatusNotFound, "not_found", "no power item with this code in this version")
+	}
+	return v, it, n, err
+}
+
+func (h readHandlers) power(c *gin.Context) error {
+	v, it, n, err := h.powerItem(c)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, powerItemOf(v, it, n > 0))
+}
+
+func (h readHandlers) flowchart(c *gin.Context) error {
+	_, it, _, err := h.powerItem(c)
+	if err != nil {
+		return err
+	}
+	if len(it.Flow.Nodes) == 0 {
+		return newError(http.StatusNotFound, "not_found", "this item has no flowchart")
+	}
+	svg, err := flowchart.RenderTitled(it.Name+"（"+it.Code+"）办理流程图", it.Flow)
+	if err != nil {
+		return err
+	}
+	publicCache(c)
+	c.Data(http.StatusOK, "image/svg+xml; charset=utf-8", svg)
+	return nil
+}
+
+type listJSON struct {
+	Kind     string        `json:"kind"`
+	Title    string        `json:"title"`
+	Version  versionJSON   `json:"version"`
+	Versions []versionJSON `json:"versions,omitempty"`
+	Count    int           `json:"count"`
+	Items    any           `json:"items"`
+}
+
+// listItems reads version n (0: current) of a list with its items.
+func (h readHandlers) listItems(c *gin.Context, kind domain.ListKind, n int) (listJSON, error) {
+	ctx := c.Request.Context()
+	out := listJSON{Kind: string(kind), Title: listTitles[kind]}
+	var v store.VersionInfo
+	var err error
+	switch kind {
+	case domain.ListPowers:
+		var items []store.PowerSummary
+		v, items, err = h.store.PowerItems(ctx, n, "")
+		js := make([]powerSummaryJSON, len(items))
+		for i, it := range items {
+			js[i] = powerSummaryOf(it, n)
+		}
+		out.Items, out.Count = js, len(js)
+	case domain.ListResponsibilities:
+		var items []domain.ResponsibilityItem
+		v, items, err = h.store.Responsibilities(ctx, n)
+		if items == nil {
+			items = []domain.ResponsibilityItem{}
+		}
+		out.Items, out.Count = items, len(items)
+	case domain.ListPublicServices:
+		var items []domain.ServiceItem
+		v, items, err = h.store.Services(ctx, n)
+		if items == nil {
+			items = []domain.ServiceItem{}
+		}
+		for i := range items {
+			items[i].Materials = nonNilStrings(items[i].Materials)
+			items[i].Flow = nonNilFlow(items[i].Flow)
+		}
+		out.Items, out.Count = items, len(items)
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return listJSON{}, noVersion(kind, n)
+	}
+	if err != nil {
+		return listJSON{}, err
+	}
+	out.Version = versionOf(v)
+	return out, nil
+}
+
+// list serves the current version of a list with its items and the
+// description of every version.
+func (h readHandlers) list(c *gin.Context) error {
+	kind, err := listKind(c)
+	if err != nil {
+		return err
+	}
+	if p := queryParams(c); p.err != nil {
+		return p.err
+	}
+	out, err := h.listItems(c, kind, 0)
+	if err != nil {
+		return err
+	}
+	vs, err := h.store.ListVersions(c.Request.Context(), kind)
+	if err != nil {
+		return err
+	}
+	out.Versions = make([]versionJSON, len(vs))
+	for i, v := range vs {
+		out.Versions[i] = versionOf(v)
+	}
+	return writeJSON(c, out)
+}
+
+type versionsJSON struct {
+	Kind     string        `json:"kind"`
+	Title    string        `json:"title"`
+	Versions []versionJSON `json:"versions"`
+}
+
+func (h readHandlers) listVersions(c *gin.Context) error {
+	kind, err := listKind(c)
+	if err != nil {
+		return err
+	}
+	if p := queryParams(c); p.err != nil {
+		return p.err
+	}
+	vs, err := h.store.ListVersions(c.Request.Context(), kind)
+	if err != nil {
+		return err
+	}
+	if len(vs) == 0 {
+		return noVersion(kind, 0)
+	}
+	out := versionsJSON{Kind: string(kind), Title: listTitles[kind], Versions: make([]versionJSON, len(vs))}
+	for i, v := range vs {
+		out.Versions[i] = versionOf(v)
+	}
+	return writeJSON(c, out)
+}
+
+func (h readHandlers) listVersion(c *gin.Context) error {
+	kind, err := listKind(c)
+	if err != nil {
+		return err
+	}
+	n, err := versionNumber(c)
+	if err != nil {
+		return err
+	}
+	if p := queryParams(c); p.err != nil {
+		return p.err
+	}
+	out, err := h.listItems(c, kind, n)
+	if err != nil {
+		return err
+	}
+	return writeJSON(c, out)
+}
+
+type changeJSON struct {
+	Code string `json:"code"`
+	Name string `json:"name"`
+}
+
+type changesJSON struct {
+	Kind     string       `json:"kind"`
+	Title    string       `json:"title"`
+	Version  versionJSON  `json:"version"`
+	Previous *int         `json:"previous"`
+	Added    []changeJSON `json:"added"`
+	Changed  []changeJSON `json:"changed"`
+	Removed  []changeJSON `json:"removed"`
+}
+
+func (h readHandlers) listChanges(c *gin.Context) error {
+	kind, err := listKind(c)
+	if err != nil {
+		return err
+	}
+	n, err := versionNumber(c)
+	if err != nil {
+		return err
+	}
+	if p := queryParams(c); p.err != nil {
+		return p.err
+	}
+	v, cs, err := h.store.ListChanges(c.Request.Context(), kind, n)
+	if errors.Is(err, store.ErrNotFound) {
+		return noVersion(kind, n)
+	}
+	if err != nil {
+		return err
+	}
+	out := changesJSON{Kind: string(kind), Title: listTitles[kind], Version: versionOf(v),
+		Added: []changeJSON{}, Changed: []changeJSON{}, Removed: []changeJSON{}}
+	if v.Number > 1 {
+		prev := v.Number - 1
+		out.Previous = &prev
+	}
+	for _, ch := range cs {
+		j := changeJSON{ch.Code, ch.Name}
+		switch ch.Change {
+		case "added":
+			out.Added = append(out.Added, j)
+		case "changed":
+			out.Changed = append(out.Changed, j)
+		case "removed":
+			out.Removed = append(out.Removed, j)
+		}
+	}
+	return writeJSON(c, out)
+}

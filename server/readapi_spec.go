@@ -1,0 +1,15 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gongshi/gongshi/openapi"
+)
+
+// serveSpec serves the API contract, openapi/openapi.yaml.
+func serveSpec(c *gin.Context) {
+	c.Header("Cache-Control", "public, max-age=300")
+	c.Data(http.StatusOK, "application/yaml; charset=utf-8", openapi.Spec)
+}

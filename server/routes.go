@@ -1,0 +1,28 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// RouteInfo is one route of the server: a method and a gin path pattern
+// such as /api/v1/penalties/:id.
+type RouteInfo struct {
+	Method string
+	Path   string
+}
+
+// Routes lists the routes of a handler built by New, for tests and tools
+// that check them against the API contract; nil for any other handler.
+func Routes(h http.Handler) []RouteInfo {
+	e, ok := h.(*gin.Engine)
+	if !ok {
+		return nil
+	}
+	var out []RouteInfo
+	for _, r := range e.Routes() {
+		out = append(out, RouteInfo{Method: r.Method, Path: r.Path})
+	}
+	return out
+}
