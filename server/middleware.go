@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -21,6 +22,7 @@ import (
 
 // ResponseCache stores whole responses; see internal/cache.
 type ResponseCache interface {
+	Enabled() bool // false while the generation cannot be trusted (Redis unreachable)
 	Key(normalized string) string
 	Get(ctx context.Context, key string) ([]byte, bool)
 	Set(key string, val []byte, ttl time.Duration)
@@ -165,36 +167,93 @@ func (w *captureWriter) Write(b []byte) (int, error) {
 
 func (w *captureWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
 
+// localCache keeps the most recent cached responses in process, in front
+// of Redis. Its keys carry the generation like Redis's, so it can never
+// serve what Redis would not; it only saves the round trip.
+type localCache struct {
+	mu      sync.Mutex
+	entries map[string]localEntry
+	max     int
+}
+
+type localEntry struct {
+	resp    *cachedResponse
+	expires time.Time
+}
+
+func newLocalCache(max int) *localCache {
+	return &localCache{entries: make(map[string]localEntry, max), max: max}
+}
+
+func (l *localCache) get(key string, now time.Time) (*cachedResponse, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e, ok := l.entries[key]
+	if !ok || now.After(e.expires) {
+		return nil, false
+	}
+	return e.resp, true
+}
+
+func (l *localCache) put(key string, r *cachedResponse, expires time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.entries) >= l.max {
+		for k := range l.entries { // evict an arbitrary tenth
+			delete(l.entries, k)
+			if len(l.entries) < l.max*9/10 {
+				break
+			}
+		}
+	}
+	l.entries[key] = localEntry{r, expires}
+}
+
+// replay writes a cached response.
+func replay(c *gin.Context, e *cachedResponse) {
+	h := c.Writer.Header()
+	for k, v := range e.Header {
+		h[k] = v
+	}
+	h.Set("X-Cache", "hit")
+	if etag := h.Get("ETag"); etag != "" && c.Request.Header.Get("If-None-Match") == etag {
+		c.AbortWithStatus(http.StatusNotModified)
+		return
+	}
+	c.Status(e.Status)
+	if c.Request.Method == http.MethodGet {
+		c.Writer.Write(e.Body)
+	}
+	c.Abort()
+}
+
 // responseCache serves public GETs from the cache and stores 200s that are
 // publicly cacheable. The key carries the cache generation, bumped when a
 // change commits, so nothing computed before a change is served after it.
 func responseCache(rc ResponseCache, ttl time.Duration, hits *prometheus.CounterVec) gin.HandlerFunc {
+	local := newLocalCache(2048)
+	localTTL := min(ttl, time.Minute)
 	return func(c *gin.Context) {
 		r := c.Request
 		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.Header.Get("Authorization") != "" ||
-			!cacheablePath(r.URL.Path) {
+			!cacheablePath(r.URL.Path) || !rc.Enabled() {
+			c.Header("X-Cache", "miss")
 			c.Next()
 			return
 		}
 		key := rc.Key(normalizedRequest(&http.Request{Method: http.MethodGet, URL: r.URL, Header: r.Header}))
+		now := time.Now()
+		if e, ok := local.get(key, now); ok {
+			hits.WithLabelValues("hit").Inc()
+			replay(c, e)
+			return
+		}
 		if b, ok := rc.Get(r.Context(), key); ok {
 			var e cachedResponse
 			if json.Unmarshal(b, &e) == nil {
 				hits.WithLabelValues("hit").Inc()
-				h := c.Writer.Header()
-				for k, v := range e.Header {
-					h[k] = v
-				}
-				h.Set("X-Cache", "hit")
-				if etag := h.Get("ETag"); etag != "" && r.Header.Get("If-None-Match") == etag {
-					c.AbortWithStatus(http.StatusNotModified)
-					return
-				}
-				c.Status(e.Status)
-				if r.Method == http.MethodGet {
-					c.Writer.Write(e.Body)
-				}
-				c.Abort()
+				local.put(key, &e, now.Add(localTTL))
+				replay(c, &e)
 				return
 			}
 		}

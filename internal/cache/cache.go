@@ -66,6 +66,10 @@ func (c *Cache) Close() error { return c.rdb.Close() }
 // Ping reports whether Redis answers.
 func (c *Cache) Ping(ctx context.Context) error { return c.rdb.Ping(ctx).Err() }
 
+// Enabled reports whether entries may be read and written: Redis answered
+// and no change may have landed unrecorded.
+func (c *Cache) Enabled() bool { return c.ok.Load() && !c.dirty.Load() }
+
 // Generation is the current cache generation.
 func (c *Cache) Generation() int64 { return c.gen.Load() }
 
