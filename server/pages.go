@@ -114,6 +114,16 @@ func registerPages(r *gin.Engine, d Deps) {
 	get("/about", h.about)
 	r.GET("/static/*filepath", serveStatic)
 	r.HEAD("/static/*filepath", serveStatic)
+	// Browsers get an HTML 404 for unknown pages; API clients keep JSON.
+	r.NoRoute(func(c *gin.Context) {
+		if !strings.HasPrefix(c.Request.URL.Path, "/api/") && strings.Contains(c.GetHeader("Accept"), "text/html") {
+			h.handle(func(*gin.Context) error {
+				return newError(http.StatusNotFound, "not_found", "no such page")
+			})(c)
+			return
+		}
+		writeError(c, d.Log, newError(http.StatusNotFound, "not_found", "no such page or endpoint"))
+	})
 }
 
 // ---------------------------------------------------------------- templates

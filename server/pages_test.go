@@ -342,3 +342,21 @@ func TestCompareShowsTheChange(t *testing.T) {
 		t.Error("a version compared with itself shows changes")
 	}
 }
+
+func TestUnknownPageIsHTMLForBrowsers(t *testing.T) {
+	f := newFixture(t)
+	req, _ := http.NewRequest("GET", f.srv.URL+"/no/such/page", nil)
+	req.Header.Set("Accept", "text/html,application/xhtml+xml")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 404 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(b), `lang="zh-CN"`) {
+		t.Errorf("browser 404: %d %s %.200s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
+	}
+	if resp, b := f.do("GET", "/api/v1/nothing", "", nil); resp.StatusCode != 404 || decode[apiError](t, b).Code != "not_found" {
+		t.Errorf("API 404: %d %s", resp.StatusCode, b)
+	}
+}
