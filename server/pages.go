@@ -59,6 +59,7 @@ type pageHandlers struct {
 	now      func() time.Time
 	baseURL  string
 	demo     *demoFlag
+	calendar domain.Calendar
 }
 
 // pageRoutes are the routes registerPages adds, as gin patterns; every
@@ -86,7 +87,7 @@ func PagePaths() []string { return append([]string(nil), pageRoutes...) }
 // registerPages adds the portal's pages and static assets to r.
 func registerPages(r *gin.Engine, d Deps) {
 	h := &pageHandlers{log: d.Log, overview: d.Overview, reads: d.Reads, pages: d.Pages, datasets: d.Datasets,
-		search: d.Search, now: d.Now, baseURL: d.BaseURL, demo: &demoFlag{}}
+		search: d.Search, now: d.Now, baseURL: d.BaseURL, demo: &demoFlag{}, calendar: *d.Calendar}
 	get := func(p string, fn handlerFunc) { r.GET(p, h.handle(fn)) }
 	get("/", h.home)
 	get("/search", h.searchPage)

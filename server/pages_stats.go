@@ -168,7 +168,7 @@ func (h *pageHandlers) loadStats(c *gin.Context) (store.Stats, error) {
 	if h.reads == nil {
 		return store.Stats{}, unavailable("the read path")
 	}
-	return h.reads.Stats(c.Request.Context(), store.StatsQuery{Calendar: domain.DefaultCalendar()})
+	return h.reads.Stats(c.Request.Context(), store.StatsQuery{Calendar: h.calendar})
 }
 
 func (h *pageHandlers) statsPage(c *gin.Context) error {

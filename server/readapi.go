@@ -44,7 +44,7 @@ type readHandlers struct {
 // registerReadAPI adds the public read endpoints under /api/v1. They are
 // described in openapi/openapi.yaml.
 func registerReadAPI(api *gin.RouterGroup, d Deps) {
-	h := readHandlers{store: d.Reads, districts: &districtIndex{}, calendar: domain.DefaultCalendar()}
+	h := readHandlers{store: d.Reads, districts: &districtIndex{}, calendar: *d.Calendar}
 	hd := func(fn handlerFunc) gin.HandlerFunc {
 		return handle(d.Log, func(c *gin.Context) error {
 			if h.store == nil {

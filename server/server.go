@@ -39,6 +39,7 @@ type Deps struct {
 	Pages    PageStore    // what the HTML pages need beyond Reads (pages.go); *store.Public
 	BaseURL  string       // public URL of the portal, for absolute links in Atom feeds; "": relative links
 	Rules    domain.PublicityRules
+	Calendar *domain.Calendar // working days for disclosure timeliness; nil: domain.DefaultCalendar()
 	Now      func() time.Time
 	Ready    map[string]Checker // dependencies /readyz requires (503 when one is down)
 	Degrade  map[string]Checker // dependencies /readyz reports but serves without (cache, search)
@@ -57,6 +58,10 @@ var DefaultLimits = Limits{PerIP: ratelimit.PerMinute(600), PerKey: ratelimit.Pe
 func New(d Deps) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Calendar == nil {
+		cal := domain.DefaultCalendar()
+		d.Calendar = &cal
 	}
 	if d.Limiter == nil {
 		d.Limiter = ratelimit.New(nil)

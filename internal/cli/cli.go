@@ -161,6 +161,24 @@ func publicityRules(e *env) (domain.PublicityRules, error) {
 	return r, nil
 }
 
+// calendar reads PORTAL_CALENDAR (extra holidays and make-up working
+// days over the built-in ones), or returns the built-in calendar.
+func calendar(e *env) (domain.Calendar, error) {
+	if e.cfg.Calendar == "" {
+		return domain.DefaultCalendar(), nil
+	}
+	f, err := os.Open(e.cfg.Calendar)
+	if err != nil {
+		return domain.Calendar{}, fmt.Errorf("PORTAL_CALENDAR: %w", err)
+	}
+	defer f.Close()
+	c, err := domain.LoadCalendar(f)
+	if err != nil {
+		return domain.Calendar{}, fmt.Errorf("PORTAL_CALENDAR %s: %w", e.cfg.Calendar, err)
+	}
+	return c, nil
+}
+
 func runMigrate(ctx context.Context, e *env, args []string) error {
 	fs := newFlags("migrate", e.stderr)
 	all := fs.Bool("all", false, "with down: roll back every migration")

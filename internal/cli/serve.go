@@ -36,6 +36,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	cal, err := calendar(e)
+	if err != nil {
+		return err
+	}
 
 	var workers sync.WaitGroup
 	wctx, stopWorkers := context.WithCancel(ctx)
@@ -73,6 +77,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Feeds:    s.CreditFeed(public),
 		BaseURL:  e.cfg.BaseURL,
 		Rules:    rules,
+		Calendar: &cal,
 		Now:      now,
 		Ready:    map[string]server.Checker{"postgres": s},
 		Degrade:  map[string]server.Checker{"redis": rc, "meilisearch": searcher},
