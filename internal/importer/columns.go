@@ -69,7 +69,7 @@ func normKey(s string) string {
 			r -= 0xFEE0
 		}
 		switch {
-		case isSpaceOrInvisible(r):
+		case isBlankOrInvisible(r):
 			return -1
 		case r >= 'a' && r <= 'z':
 			return r - 'a' + 'A'
@@ -78,7 +78,7 @@ func normKey(s string) string {
 	}, s)
 }
 
-func isSpaceOrInvisible(r rune) bool {
+func isBlankOrInvisible(r rune) bool {
 	switch r {
 	case '\uFEFF', '\u200B', '\u200C', '\u200D', '\u2060':
 		return true
@@ -228,7 +228,7 @@ func (b binding) values(r row) (map[string]string, []Problem) {
 		switch {
 		case code != "":
 			vals[code] = v
-		case !b.named[i] && strings.TrimFunc(v, isSpaceOrInvisible) != "":
+		case !b.named[i] && strings.TrimFunc(v, isBlankOrInvisible) != "":
 			problems = append(problems, Problem{Row: r.line, Record: r.record, Column: fmt.Sprintf("#%d", i+1),
 				Code: domain.CodeUnknown, Message: fmt.Sprintf("value %q under a column without a header", v)})
 		}

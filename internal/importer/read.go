@@ -51,7 +51,7 @@ func (r row) cell(i int) string {
 
 func blank(cells []string) bool {
 	for _, c := range cells {
-		if strings.TrimFunc(c, isSpaceOrInvisible) != "" {
+		if strings.TrimFunc(c, isBlankOrInvisible) != "" {
 			return false
 		}
 	}
