@@ -125,15 +125,7 @@ func (h readHandlers) penalties(c *gin.Context) error {
 	if err != nil {
 		return cursorError(err)
 	}
-	out := pageJSON[penaltyJSON]{Items: make([]penaltyJSON, len(page.Items)), Count: len(page.Items),
-		Total: page.Total, Limit: q.Limit, Sort: q.Sort.String(), Next: nextLink(penaltiesPath, p.vals, page.Next)}
-	for i, r := range page.Items {
-		out.Items[i] = penaltyOf(r)
-	}
-	if out.Next != nil {
-		c.Header("Link", "<"+*out.Next+`>; rel="next"`)
-	}
-	return writeJSON(c, out)
+	return writeListPage(c, page, penaltyOf, q.Limit, q.Sort.String(), nextLink(penaltiesPath, p.vals, page.Next))
 }
 
 func (h readHandlers) permits(c *gin.Context) error {
@@ -161,13 +153,19 @@ func (h readHandlers) permits(c *gin.Context) error {
 	if err != nil {
 		return cursorError(err)
 	}
-	out := pageJSON[permitJSON]{Items: make([]permitJSON, len(page.Items)), Count: len(page.Items),
-		Total: page.Total, Limit: q.Limit, Sort: q.Sort.String(), Next: nextLink(permitsPath, p.vals, page.Next)}
+	return writeListPage(c, page, permitOf, q.Limit, q.Sort.String(), nextLink(permitsPath, p.vals, page.Next))
+}
+
+// writeListPage writes one page of a record list with its total and, when
+// there is more, the next link in the body and in a Link header.
+func writeListPage[R, J any](c *gin.Context, page store.Page[R], conv func(R) J, limit int, sort string, next *string) error {
+	out := pageJSON[J]{Items: make([]J, len(page.Items)), Count: len(page.Items),
+		Total: page.Total, Limit: limit, Sort: sort, Next: next}
 	for i, r := range page.Items {
-		out.Items[i] = permitOf(r)
+		out.Items[i] = conv(r)
 	}
-	if out.Next != nil {
-		c.Header("Link", "<"+*out.Next+`>; rel="next"`)
+	if next != nil {
+		c.Header("Link", "<"+*next+`>; rel="next"`)
 	}
 	return writeJSON(c, out)
 }
