@@ -21,16 +21,24 @@ export BENCH_DATABASE_URL="${base%/*}/gongshi_bench${query}"
 psql "$DATABASE_URL" -qAtc "SELECT 1 FROM pg_database WHERE datname = 'gongshi_bench'" | grep -q 1 ||
 	psql "$DATABASE_URL" -qc "CREATE DATABASE gongshi_bench"
 DATABASE_URL=$BENCH_DATABASE_URL bin/portal migrate up >/dev/null
-have=$(psql "$BENCH_DATABASE_URL" -qAtc "SELECT count(*) FROM penalties")
-if [ "$have" -lt "$BENCH_PENALTIES" ]; then
-	echo "bench: loading $BENCH_PENALTIES demo penalties into gongshi_bench (once)"
+# Every benchmark row is public (demo --all-public), so the exports, the
+# feed and the search rebuild all cover the full million. The data set is
+# reloaded once its oldest decisions leave their publicity period.
+have=$(psql "$BENCH_DATABASE_URL" -qAtc "SELECT count(*) FROM penalties
+	WHERE status = 'published' AND publicity_until >= (now() AT TIME ZONE 'Asia/Shanghai')::date")
+total=$(psql "$BENCH_DATABASE_URL" -qAtc "SELECT count(*) FROM penalties")
+if [ "$have" -lt "$BENCH_PENALTIES" ] || [ "$total" -ne "$have" ]; then
+	echo "bench: loading $BENCH_PENALTIES public demo penalties into gongshi_bench"
 	psql "$BENCH_DATABASE_URL" -qc "TRUNCATE penalties, permits, changes, audit_log, list_versions, agencies RESTART IDENTITY CASCADE"
 	start=$(date +%s.%N)
-	DATABASE_URL=$BENCH_DATABASE_URL bin/portal demo --penalties "$BENCH_PENALTIES" --permits 10000
+	DATABASE_URL=$BENCH_DATABASE_URL bin/portal demo --all-public --penalties "$BENCH_PENALTIES" --permits 10000
 	end=$(date +%s.%N)
 	awk -v n="$BENCH_PENALTIES" -v s="$start" -v e="$end" \
 		'BEGIN { printf "BENCH demo load: %.0f rows/s (%d penalties in %.1f s) | target >= 50000 rows/s %s\n", n/(e-s), n, e-s, (n/(e-s) >= 50000 ? "ok" : "MISSED") }' |
 		tee "$ROOT/.data/bench-load.txt"
+	# Settle the new rows (hint bits, statistics) before anything is timed
+	# against them, as autovacuum would soon after a real load.
+	psql "$BENCH_DATABASE_URL" -qc "VACUUM (FREEZE, ANALYZE)"
 fi
 
 results="$ROOT/.data/bench-results.txt"

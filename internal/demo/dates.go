@@ -94,11 +94,28 @@ func yearWeight(y int) float64 {
 	}
 }
 
-// newTimeline spreads decisions over the working days of w by weight.
-func newTimeline(w *workdays, last time.Time, weight func(time.Time) float64) *timeline {
+// recentDays is the span of an all-public data set (Options.AllPublic):
+// shorter than the shortest publicity period (轻微, 3 months), so that no
+// decision has expired by the data set's today.
+const recentDays = 60
+
+// firstDecisionDay is the first decision date of a data set as of today.
+func firstDecisionDay(today time.Time, allPublic bool) time.Time {
+	if allPublic {
+		return today.AddDate(0, 0, -recentDays)
+	}
+	return firstDay
+}
+
+// newTimeline spreads decisions over the working days of w from first to
+// last by weight.
+func newTimeline(w *workdays, first, last time.Time, weight func(time.Time) float64) *timeline {
 	t := &timeline{}
 	total := 0.0
 	for _, d := range w.days {
+		if d.Before(first) {
+			continue
+		}
 		if d.After(last) {
 			break
 		}

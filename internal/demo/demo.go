@@ -33,10 +33,15 @@ const Remark = "示例数据"
 
 // Options size and fix a demo load.
 type Options struct {
-	Penalties int         // 0: DefaultPenalties; negative: none
-	Permits   int         // 0: DefaultPermits; negative: none
-	Seed      uint64      // 0: DefaultSeed
-	Now       time.Time   // "today" of the data set; zero: time.Now()
+	Penalties int       // 0: DefaultPenalties; negative: none
+	Permits   int       // 0: DefaultPermits; negative: none
+	Seed      uint64    // 0: DefaultSeed
+	Now       time.Time // "today" of the data set; zero: time.Now()
+	// AllPublic keeps every record public as of Now: decisions of the last
+	// 60 days (inside the shortest publicity period) and none withdrawn — a
+	// data set for benchmarks of what the public sees, such as the 1M-row
+	// export, feed and search-rebuild benchmarks.
+	AllPublic bool
 	Actor     store.Actor // who loads; zero: "cli:demo"
 }
 
@@ -183,14 +188,14 @@ func Load(ctx context.Context, s *store.Store, opt Options) (Summary, error) {
 		}
 	}
 
-	pg := newPenaltyGen(opt.Seed, opt.Penalties, opt.Now)
+	pg := newPenaltyGen(opt.Seed, opt.Penalties, opt.Now, opt.AllPublic)
 	t := time.Now()
 	if _, err := s.BulkLoadPenalties(ctx, opt.Actor, pg.next, w); err != nil {
 		return sum, fmt.Errorf("demo.Load: %w", err)
 	}
 	sum.PenaltyTime, sum.Penalties = time.Since(t), pg.stats
 
-	qg := newPermitGen(opt.Seed, opt.Permits, opt.Now)
+	qg := newPermitGen(opt.Seed, opt.Permits, opt.Now, opt.AllPublic)
 	t = time.Now()
 	if _, err := s.BulkLoadPermits(ctx, opt.Actor, qg.next, w); err != nil {
 		return sum, fmt.Errorf("demo.Load: %w", err)

@@ -52,7 +52,7 @@ func TestAgencies(t *testing.T) {
 // follow the bureau's report (reference §7).
 func TestPenaltiesAreValidAndRealistic(t *testing.T) {
 	const n = 20_000
-	g := newPenaltyGen(DefaultSeed, n, testNow)
+	g := newPenaltyGen(DefaultSeed, n, testNow, false)
 	opt := domain.ParseOptions{Now: testNow}
 	names := map[string]string{} // credit code → name
 	numbers := map[string]bool{}
@@ -132,7 +132,7 @@ func TestPenaltiesAreValidAndRealistic(t *testing.T) {
 
 func TestPermitsAreValid(t *testing.T) {
 	const n = 10_000
-	g := newPermitGen(DefaultSeed, n, testNow)
+	g := newPermitGen(DefaultSeed, n, testNow, false)
 	opt := domain.ParseOptions{Now: testNow}
 	today := domain.ChinaDate(testNow)
 	numbers := map[string]bool{}
@@ -173,7 +173,7 @@ func TestPermitsAreValid(t *testing.T) {
 
 func TestGenerationIsDeterministic(t *testing.T) {
 	first := func(seed uint64, n int) []store.BulkPenalty {
-		g := newPenaltyGen(seed, n, testNow)
+		g := newPenaltyGen(seed, n, testNow, false)
 		var out []store.BulkPenalty
 		for range 200 {
 			b, _ := g.next()
@@ -188,7 +188,7 @@ func TestGenerationIsDeterministic(t *testing.T) {
 	if c := first(8, 5_000); reflect.DeepEqual(a[:10], c[:10]) {
 		t.Fatal("different seeds, same penalties")
 	}
-	p1, p2 := newPermitGen(7, 100, testNow), newPermitGen(7, 100, testNow)
+	p1, p2 := newPermitGen(7, 100, testNow, false), newPermitGen(7, 100, testNow, false)
 	for range 100 {
 		x, _ := p1.next()
 		y, _ := p2.next()
@@ -338,6 +338,52 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+// An all-public load (portal demo --all-public) keeps every record public
+// as of its today: nothing withdrawn, every decision inside its publicity
+// period and of the last 60 days, still in date order with the same
+// distributions.
+func TestLoadAllPublic(t *testing.T) {
+	s := testenv.Store(t)
+	ctx := context.Background()
+	if _, err := Load(ctx, s, Options{Penalties: 3_000, Permits: 1_000, Now: testNow, AllPublic: true}); err != nil {
+		t.Fatal(err)
+	}
+	today := domain.ChinaDate(testNow)
+	if n := count(t, s, `SELECT count(*) FROM penalties WHERE status = 'published' AND publicity_until >= $1
+		AND decision_date >= $2 AND decision_date <= $1`, today, today.AddDate(0, 0, -recentDays)); n != 3_000 {
+		t.Errorf("%d of 3000 penalties public and recent", n)
+	}
+	if n := count(t, s, `SELECT count(*) FROM permits WHERE status = 'published'`); n != 1_000 {
+		t.Errorf("%d of 1000 permits published", n)
+	}
+	if n := count(t, s, `SELECT count(*) FROM changes WHERE op <> 'upsert'`); n != 0 {
+		t.Errorf("%d withdrawal entries in the change log", n)
+	}
+	var share float64
+	if err := s.Pool().QueryRow(ctx, `SELECT avg((stage = '事前')::int) FROM penalties`).Scan(&share); err != nil {
+		t.Fatal(err)
+	}
+	if share < 0.95 || share > 0.99 {
+		t.Errorf("事前 share %.3f", share)
+	}
+	// The default data set, by contrast, spans the years since 2017 and
+	// has withdrawn records: the option is what makes the difference.
+	g := newPenaltyGen(DefaultSeed, 3_000, testNow, false)
+	var withdrawn int
+	first := today
+	for b, ok := g.next(); ok; b, ok = g.next() {
+		if b.Withdrawn != nil {
+			withdrawn++
+		}
+		if b.DecisionDate.Before(first) {
+			first = b.DecisionDate
+		}
+	}
+	if withdrawn == 0 || first.Year() != 2017 {
+		t.Errorf("default data set: %d withdrawn, first decision %s", withdrawn, first)
+	}
+}
+
 // Re-ingesting a loaded demo record through the ordinary upsert changes
 // nothing: the bulk path wrote exactly what the upsert would.
 func TestLoadedRecordsReingestUnchanged(t *testing.T) {
@@ -346,7 +392,7 @@ func TestLoadedRecordsReingestUnchanged(t *testing.T) {
 	if _, err := Load(ctx, s, Options{Penalties: 500, Permits: 200, Now: testNow}); err != nil {
 		t.Fatal(err)
 	}
-	g := newPenaltyGen(DefaultSeed, 500, testNow)
+	g := newPenaltyGen(DefaultSeed, 500, testNow, false)
 	var ps []domain.Penalty
 	for {
 		b, ok := g.next()
@@ -385,27 +431,27 @@ func TestLoadRate(t *testing.T) {
 // BenchmarkPenaltyGenerator measures the generator alone: it must stay far
 // faster than the database takes rows.
 func BenchmarkPenaltyGenerator(b *testing.B) {
-	g := newPenaltyGen(DefaultSeed, 1_000_000, testNow)
+	g := newPenaltyGen(DefaultSeed, 1_000_000, testNow, false)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, ok := g.next(); !ok {
-			g = newPenaltyGen(DefaultSeed, 1_000_000, testNow)
+			g = newPenaltyGen(DefaultSeed, 1_000_000, testNow, false)
 		}
 	}
 }
 
 func BenchmarkPermitGenerator(b *testing.B) {
-	g := newPermitGen(DefaultSeed, 1_000_000, testNow)
+	g := newPermitGen(DefaultSeed, 1_000_000, testNow, false)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, ok := g.next(); !ok {
-			g = newPermitGen(DefaultSeed, 1_000_000, testNow)
+			g = newPermitGen(DefaultSeed, 1_000_000, testNow, false)
 		}
 	}
 }
 
 func TestCategoriesAreOrdered(t *testing.T) {
-	g := newPenaltyGen(DefaultSeed, 3_000, testNow)
+	g := newPenaltyGen(DefaultSeed, 3_000, testNow, false)
 	for {
 		b, ok := g.next()
 		if !ok {

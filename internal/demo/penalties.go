@@ -39,6 +39,7 @@ type penaltyGen struct {
 	r       *rand.Rand
 	seed    uint64
 	n, i    int
+	public  bool      // Options.AllPublic
 	now     time.Time // instant
 	today   time.Time // China date
 	tl      *timeline
@@ -56,16 +57,17 @@ type seqKey struct {
 	agency, year int
 }
 
-func newPenaltyGen(seed uint64, n int, now time.Time) *penaltyGen {
+func newPenaltyGen(seed uint64, n int, now time.Time, allPublic bool) *penaltyGen {
 	today := domain.ChinaDate(now)
 	wd := newWorkdays(domain.DefaultCalendar(), firstDay, today.AddDate(0, 2, 0))
 	return &penaltyGen{
 		r:       rand.New(rand.NewPCG(seed, 0x70656e616c7479)),
 		seed:    seed,
 		n:       n,
+		public:  allPublic,
 		now:     now,
 		today:   today,
-		tl:      newTimeline(wd, today, penaltyWeight),
+		tl:      newTimeline(wd, firstDecisionDay(today, allPublic), today, penaltyWeight),
 		wd:      wd,
 		rules:   domain.DefaultPublicityRules(),
 		cat:     newCatalogue(),
@@ -409,6 +411,9 @@ func chinesePercent(n int64) string {
 // revoked or corrected, severe ones may be repaired (信用修复) after their
 // minimum period, and most expired ones were withdrawn the night after.
 func (g *penaltyGen) withdrawal(r *rand.Rand, p domain.Penalty, published time.Time) *store.Withdrawal {
+	if g.public {
+		return nil
+	}
 	after := func(from time.Time, maxDays int) time.Time {
 		return from.Add(time.Duration(1+r.IntN(maxDays)) * 24 * time.Hour).Add(time.Duration(r.IntN(8*60)) * time.Minute)
 	}

@@ -117,6 +117,7 @@ type permitGen struct {
 	r      *rand.Rand
 	seed   uint64
 	n, i   int
+	public bool // Options.AllPublic
 	now    time.Time
 	today  time.Time
 	tl     *timeline
@@ -132,7 +133,7 @@ type permitSeqKey struct {
 	kind, agency, year int
 }
 
-func newPermitGen(seed uint64, n int, now time.Time) *permitGen {
+func newPermitGen(seed uint64, n int, now time.Time, allPublic bool) *permitGen {
 	today := domain.ChinaDate(now)
 	wd := newWorkdays(domain.DefaultCalendar(), firstDay, today.AddDate(0, 2, 0))
 	return &permitGen{
@@ -141,7 +142,8 @@ func newPermitGen(seed uint64, n int, now time.Time) *permitGen {
 		n:      n,
 		now:    now,
 		today:  today,
-		tl:     newTimeline(wd, today, permitWeight),
+		public: allPublic,
+		tl:     newTimeline(wd, firstDecisionDay(today, allPublic), today, permitWeight),
 		wd:     wd,
 		docSeq: map[seqKey]int{},
 		noSeq:  map[permitSeqKey]int{},
@@ -255,7 +257,7 @@ func (g *permitGen) next() (store.BulkPermit, bool) {
 		p.State = domain.PermitInvalid
 	}
 	b := store.BulkPermit{Permit: p, PublishedAt: publishedAt(r, g.wd, day, g.now)}
-	if r.IntN(1000) < 3 {
+	if r.IntN(1000) < 3 && !g.public {
 		at := b.PublishedAt.Add(time.Duration(1+r.IntN(20)) * 24 * time.Hour)
 		if at.Before(g.now) {
 			b.Withdrawn = &store.Withdrawal{Reason: domain.ReasonCorrected, Note: "许可信息有误，已更正", At: at}

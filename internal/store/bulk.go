@@ -1,11 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math/big"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -82,7 +85,8 @@ func numeric(m domain.Money) pgtype.Numeric {
 	return pgtype.Numeric{Int: big.NewInt(int64(m)), Exp: -2, Valid: true}
 }
 
-// bulkRow is one row ready for COPY except for its agency id (args[0]).
+// bulkRow is one row ready for COPY except for its agency id (args[0],
+// a placeholder int64 until the agency is resolved).
 type bulkRow struct {
 	agencyCode, agencyName string
 	args                   []any
@@ -151,18 +155,63 @@ func (s *Store) BulkLoadPermits(ctx context.Context, a Actor, next func() (BulkP
 }
 
 // bulkJob is one chunk of records on its way to COPY: read in order by
-// the producer, turned into rows by any worker, copied in order.
+// the producer, encoded by any worker, copied in order.
 type bulkJob[T any] struct {
-	recs []T
-	rows chan []bulkRow // buffered: a worker never waits
+	recs  []T
+	chunk chan encodedChunk // buffered: a worker never waits
+}
+
+// encodedChunk is a chunk of rows as one complete binary COPY stream,
+// except for the agency ids, which are filled in at starts[i]+agencyIDAt
+// once the agency of each row is known.
+type encodedChunk struct {
+	buf       []byte
+	starts    []int
+	agencies  []agencyRef
+	withdrawn int
+	err       error
+}
+
+type agencyRef struct{ code, name string }
+
+// agencyIDAt is where the agency id (the first column, an int8) starts in
+// an encoded row: after the field count (int16) and the value's length
+// (int32).
+const agencyIDAt = 2 + 4
+
+func encodeChunk[T any](enc *copyEncoder, recs []T, convert func(T) bulkRow) encodedChunk {
+	c := encodedChunk{
+		buf:      append(make([]byte, 0, len(recs)*1100), copyHeader...),
+		starts:   make([]int, len(recs)),
+		agencies: make([]agencyRef, len(recs)),
+	}
+	for i, rec := range recs {
+		r := convert(rec)
+		c.starts[i], c.agencies[i] = len(c.buf), agencyRef{r.agencyCode, r.agencyName}
+		r.args[0] = int64(0)
+		if c.buf, c.err = enc.row(c.buf, r.args); c.err != nil {
+			return c
+		}
+		if r.withdrawn {
+			c.withdrawn++
+		}
+	}
+	c.buf = append(c.buf, copyTrailer...)
+	return c
 }
 
 // bulkLoad streams records through a pipeline so that reading (next),
-// converting (record hashing and arguments, the costly part, done by
-// parallel workers) and copying overlap, while at most a few chunks are in
-// memory and rows reach PostgreSQL in the order next gave them.
+// converting and encoding (record hashing, arguments and the binary COPY
+// format, the costly part, done by parallel workers) and copying overlap,
+// while at most a few chunks are in memory and rows reach PostgreSQL in
+// the order next gave them.
 func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols []string, opt WriteOptions,
 	next func() (T, bool), convert func(T) bulkRow) (int, error) {
+	table := tableOf(entity)
+	oids, err := columnTypes(ctx, s, table, cols)
+	if err != nil {
+		return 0, err
+	}
 	workers := max(1, runtime.GOMAXPROCS(0)-1)
 	jobs := make(chan bulkJob[T], workers)
 	ordered := make(chan bulkJob[T], workers+1)
@@ -172,7 +221,7 @@ func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols
 		defer close(jobs)
 		defer close(ordered)
 		for {
-			job := bulkJob[T]{recs: make([]T, 0, bulkChunkRows), rows: make(chan []bulkRow, 1)}
+			job := bulkJob[T]{recs: make([]T, 0, bulkChunkRows), chunk: make(chan encodedChunk, 1)}
 			for len(job.recs) < bulkChunkRows {
 				r, ok := next()
 				if !ok {
@@ -200,21 +249,17 @@ func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols
 	})
 	for range workers {
 		wg.Go(func() {
+			enc := newCopyEncoder(oids)
 			for job := range jobs {
-				rows := make([]bulkRow, len(job.recs))
-				for i, r := range job.recs {
-					rows[i] = convert(r)
-				}
-				job.rows <- rows
+				job.chunk <- encodeChunk(enc, job.recs, convert)
 			}
 		})
 	}
 	defer wg.Wait()
 	defer close(stop)
 
-	table := tableOf(entity)
 	var loaded, withdrawn int
-	err := s.inTx(ctx, func(tx pgx.Tx) error {
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		var prevMax int64
 		if err := tx.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM `+table).Scan(&prevMax); err != nil {
 			return err
@@ -223,58 +268,69 @@ func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols
 		if err != nil {
 			return err
 		}
+		deferred, err := deferIndexes(ctx, tx, table)
+		if err != nil {
+			return err
+		}
+		copySQL := `COPY ` + table + ` (` + strings.Join(cols, ", ") + `) FROM STDIN (FORMAT binary)`
 		agencies := map[string]int64{}
 		for job := range ordered {
-			var chunk []bulkRow
+			var chunk encodedChunk
 			select {
-			case chunk = <-job.rows:
+			case chunk = <-job.chunk:
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			rows := make([][]any, len(chunk))
-			for i, r := range chunk {
-				id, ok := agencies[r.agencyCode]
+			if chunk.err != nil {
+				return fmt.Errorf("encode rows %d–%d: %w", loaded+1, loaded+len(chunk.starts), chunk.err)
+			}
+			for i, ag := range chunk.agencies {
+				id, ok := agencies[ag.code]
 				if !ok {
 					var err error
-					if id, err = ensureAgency(ctx, tx, r.agencyCode, r.agencyName); err != nil {
+					if id, err = ensureAgency(ctx, tx, ag.code, ag.name); err != nil {
 						return err
 					}
 					// The lock the foreign-key check would take: the agency
 					// cannot be deleted before this load commits.
 					if _, err := tx.Exec(ctx, `SELECT FROM agencies WHERE id = $1 FOR KEY SHARE`, id); err != nil {
-						return fmt.Errorf("lock agency %s: %w", r.agencyCode, err)
+						return fmt.Errorf("lock agency %s: %w", ag.code, err)
 					}
-					agencies[r.agencyCode] = id
+					agencies[ag.code] = id
 				}
-				r.args[0] = id
-				rows[i] = r.args
-				if r.withdrawn {
-					withdrawn++
-				}
+				binary.BigEndian.PutUint64(chunk.buf[chunk.starts[i]+agencyIDAt:], uint64(id))
 			}
-			n, err := copyRows(ctx, tx, table, cols, rows, skipRowChecks)
+			withdrawn += chunk.withdrawn
+			n, err := copyChunk(ctx, tx, copySQL, chunk.buf, skipRowChecks)
 			if err != nil {
-				return fmt.Errorf("copy rows %d–%d: %w", loaded+1, loaded+len(rows), describe(err))
+				return fmt.Errorf("copy rows %d–%d: %w", loaded+1, loaded+len(chunk.starts), describe(err))
 			}
 			loaded += int(n)
 		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if err := deferred.rebuild(ctx, tx); err != nil {
+			return err
+		}
 		if loaded == 0 {
 			return nil
 		}
 		if skipRowChecks {
-			// The foreign-key check the row triggers skipped, in one pass.
-			var orphans int64
-			err := tx.QueryRow(ctx, `SELECT count(*) FROM `+table+` r
-				WHERE r.id > $1 AND r.xmin = pg_current_xact_id()::xid
-				AND NOT EXISTS (SELECT FROM agencies a WHERE a.id = r.agency_id)`, prevMax).Scan(&orphans)
+			// The foreign-key check the row triggers skipped: every row's
+			// agency id was written from this map, so checking the map's
+			// agencies (locked above) checks every row.
+			ids := make([]int64, 0, len(agencies))
+			for _, id := range agencies {
+				ids = append(ids, id)
+			}
+			var found int
+			err := tx.QueryRow(ctx, `SELECT count(*) FROM agencies WHERE id = ANY($1)`, ids).Scan(&found)
 			if err != nil {
 				return fmt.Errorf("check agencies: %w", err)
 			}
-			if orphans > 0 {
-				return fmt.Errorf("%w: %d rows reference no agency", ErrConflict, orphans)
+			if found != len(ids) {
+				return fmt.Errorf("%w: %d of the loaded rows' agencies do not exist", ErrConflict, len(ids)-found)
 			}
 		}
 
@@ -339,16 +395,17 @@ func canSkipRowChecks(ctx context.Context, tx pgx.Tx, table string) (bool, error
 	return ok, nil
 }
 
-// copyRows copies rows into table, with the per-row foreign-key triggers
-// off when skipRowChecks (see canSkipRowChecks), and back on afterwards so
-// that every other statement of the transaction is checked as usual.
-func copyRows(ctx context.Context, tx pgx.Tx, table string, cols []string, rows [][]any, skipRowChecks bool) (int64, error) {
+// copyChunk sends one binary COPY stream, with the per-row foreign-key
+// triggers off when skipRowChecks (see canSkipRowChecks), and back on
+// afterwards so that every other statement of the transaction is checked
+// as usual.
+func copyChunk(ctx context.Context, tx pgx.Tx, copySQL string, stream []byte, skipRowChecks bool) (int64, error) {
 	if skipRowChecks {
 		if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
 			return 0, err
 		}
 	}
-	n, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+	tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(stream), copySQL)
 	if err != nil {
 		return 0, err
 	}
@@ -357,5 +414,120 @@ func copyRows(ctx context.Context, tx pgx.Tx, table string, cols []string, rows 
 			return 0, err
 		}
 	}
-	return n, nil
+	return tag.RowsAffected(), nil
+}
+
+// columnTypes returns the type OIDs of table's columns cols, which the
+// binary COPY format encodes values for.
+func columnTypes(ctx context.Context, s *Store, table string, cols []string) ([]uint32, error) {
+	rows, err := s.pool.Query(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM `+table+` LIMIT 0`)
+	if err != nil {
+		return nil, fmt.Errorf("column types of %s: %w", table, err)
+	}
+	defer rows.Close()
+	fields := rows.FieldDescriptions()
+	oids := make([]uint32, len(fields))
+	for i, f := range fields {
+		oids[i] = f.DataTypeOID
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("column types of %s: %w", table, err)
+	}
+	return oids, nil
+}
+
+// deferredIndexes are the secondary indexes of a table that bulkLoad
+// dropped before copying into it, to build again once the rows are in.
+type deferredIndexes struct {
+	table string
+	defs  []deferredIndex
+}
+
+type deferredIndex struct {
+	name       string // the index, or the constraint it backs
+	constraint string // the constraint's definition, when it backs one
+	index      string // the index's definition otherwise
+}
+
+// deferIndexes drops the secondary indexes of table when it is empty, so
+// that COPY only writes heap rows: building an index once over all the rows
+// is several times cheaper than inserting every row into it. The empty
+// table is locked until the transaction ends; a load into a table that has
+// rows keeps its indexes and its readers. The primary key and any index a
+// foreign key depends on stay.
+func deferIndexes(ctx context.Context, tx pgx.Tx, table string) (*deferredIndexes, error) {
+	d := &deferredIndexes{table: table}
+	empty := func() (bool, error) {
+		var ok bool
+		err := tx.QueryRow(ctx, `SELECT NOT EXISTS (SELECT FROM `+table+`)`).Scan(&ok)
+		return ok, err
+	}
+	// Only an empty table is locked, and then checked again under the lock
+	// that the DROP would take anyway.
+	ok, err := empty()
+	if err == nil && ok {
+		if _, err = tx.Exec(ctx, `LOCK TABLE `+table+` IN ACCESS EXCLUSIVE MODE`); err == nil {
+			ok, err = empty()
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("deferIndexes(%s): %w", table, err)
+	}
+	if !ok {
+		return d, nil
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT coalesce(c.conname, x.relname), coalesce(pg_get_constraintdef(c.oid), ''),
+			CASE WHEN c.oid IS NULL THEN pg_get_indexdef(i.indexrelid) ELSE '' END
+		FROM pg_index i
+		JOIN pg_class x ON x.oid = i.indexrelid
+		LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
+		WHERE i.indrelid = $1::regclass AND NOT i.indisprimary
+			AND NOT EXISTS (SELECT FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid)
+		ORDER BY x.relname`, table)
+	if err != nil {
+		return nil, fmt.Errorf("deferIndexes(%s): %w", table, err)
+	}
+	d.defs, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (deferredIndex, error) {
+		var x deferredIndex
+		return x, r.Scan(&x.name, &x.constraint, &x.index)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("deferIndexes(%s): %w", table, err)
+	}
+	for _, x := range d.defs {
+		drop := `DROP INDEX ` + pgx.Identifier{x.name}.Sanitize()
+		if x.constraint != "" {
+			drop = `ALTER TABLE ` + table + ` DROP CONSTRAINT ` + pgx.Identifier{x.name}.Sanitize()
+		}
+		if _, err := tx.Exec(ctx, drop); err != nil {
+			return nil, fmt.Errorf("deferIndexes(%s): drop %s: %w", table, x.name, err)
+		}
+	}
+	return d, nil
+}
+
+// rebuild creates the dropped indexes again, with the definitions they had.
+// A unique constraint that the loaded rows violate fails here, with the
+// duplicate key in the error, and the load with it.
+func (d *deferredIndexes) rebuild(ctx context.Context, tx pgx.Tx) error {
+	if len(d.defs) == 0 {
+		return nil
+	}
+	// Sorting all the rows at once is what makes the build cheap; give it
+	// the memory (for this transaction only).
+	if _, err := tx.Exec(ctx, `SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
+		return fmt.Errorf("rebuild indexes of %s: %w", d.table, err)
+	}
+	for _, x := range d.defs {
+		create := x.index
+		if x.constraint != "" {
+			create = `ALTER TABLE ` + d.table + ` ADD CONSTRAINT ` + pgx.Identifier{x.name}.Sanitize() + ` ` + x.constraint
+		}
+		if _, err := tx.Exec(ctx, create); err != nil {
+			return fmt.Errorf("rebuild index %s: %w", x.name, describe(err))
+		}
+	}
+	return nil
 }

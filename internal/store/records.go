@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -44,20 +42,6 @@ const partyColumns = `party_name, party_kind, credit_code, business_reg_no, org_
 func partyValues(p domain.Party) []any {
 	return []any{p.Name, string(p.Kind), p.CreditCode, p.BusinessRegNo, p.OrgCode, p.TaxRegNo,
 		p.InstitutionNo, p.SocialOrgNo, p.LegalRep, p.LegalRepIDType, p.LegalRepIDNo, p.IDType, p.IDNo}
-}
-
-// recordHash fingerprints a normalized record: equal hashes mean an upsert
-// has nothing to change.
-func recordHash(v any, demo bool) []byte {
-	b, err := json.Marshal(struct {
-		Record any
-		Demo   bool
-	}{v, demo})
-	if err != nil {
-		panic(fmt.Sprintf("recordHash: %v", err)) // domain records always marshal
-	}
-	h := sha256.Sum256(b)
-	return h[:]
 }
 
 // updateSet builds "col = EXCLUDED.col, …" for an upsert. A record that
