@@ -78,9 +78,14 @@ func maskRunes(rs []rune, prefix, suffix int) string {
 // phone number. Shorter numbers, such as amounts, dates and decision
 // numbers, are left alone.
 func (r MaskingRules) Text(s string) string {
-	if !r.ScrubText || digitCount(s) < 11 {
+	if !r.ScrubText || !hasDigitRun(s, 11) {
 		return s // nothing long enough to be an ID, account or phone number
 	}
+	return r.scrubDigits(s)
+}
+
+// scrubDigits is Text without its fast path.
+func (r MaskingRules) scrubDigits(s string) string {
 	rs := []rune(s)
 	var b strings.Builder
 	for i := 0; i < len(rs); {
@@ -147,13 +152,26 @@ func (r MaskingRules) Permit(p Permit) Permit {
 	return p
 }
 
-// digitCount counts ASCII and full-width digits in s.
-func digitCount(s string) int {
-	n := 0
-	for _, c := range s {
-		if isAnyDigit(c) {
-			n++
+// hasDigitRun reports whether s holds a run of at least n digits, ASCII
+// or full-width (U+FF10–U+FF19, encoded EF BC 90–99), as Text counts runs.
+// It reads bytes, not runes: the free text of every record goes through it.
+func hasDigitRun(s string, n int) bool {
+	run := 0
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			run++
+			i++
+		case c == 0xEF && i+2 < len(s) && s[i+1] == 0xBC && s[i+2] >= 0x90 && s[i+2] <= 0x99:
+			run++
+			i += 3
+		default:
+			run = 0
+			i++
+		}
+		if run >= n {
+			return true
 		}
 	}
-	return n
+	return false
 }

@@ -129,3 +129,29 @@ func TestMaskPermit(t *testing.T) {
 		t.Errorf("masked permit contains the full ID: %+v", m)
 	}
 }
+
+// Text's fast path (no run of 11 digits: nothing to mask) never skips a
+// text that the full scan would change, whatever mix of ASCII digits,
+// full-width digits, X and other text — including full-width characters
+// whose encodings share the digits' leading bytes.
+func TestMaskTextFastPath(t *testing.T) {
+	r := DefaultMasking
+	parts := []string{"1", "3", "9", "０", "１", "９", "X", "ｘ", "号", "-", "a", "，", "！", "Ａ", "ｚ"}
+	state := uint64(1)
+	for i := range 200_000 {
+		state = state*6364136223846793005 + 1442695040888963407
+		var b strings.Builder
+		for n, x := 0, state; n < 30; n, x = n+1, x*2862933555777941757+3037000493 {
+			// Digits far more often than the rest, so long runs occur.
+			p := int(x>>33) % (len(parts) * 2)
+			if p >= len(parts) {
+				p %= 6
+			}
+			b.WriteString(parts[p])
+		}
+		s := b.String()
+		if got, want := r.Text(s), r.scrubDigits(s); got != want {
+			t.Fatalf("case %d: Text(%q) = %q, the full scan gives %q", i, s, got, want)
+		}
+	}
+}
