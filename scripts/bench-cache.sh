@@ -9,20 +9,32 @@ PORT=${BENCH_PORT:-18080}
 BARE=${BENCH_BARE_PORT:-18081}
 DUR=${BENCH_DURATION:-10s}
 CONN=${BENCH_CONNECTIONS:-32}
+PORTAL=${BENCH_PORTAL:-bin/portal} # another build, to compare before and after a change
 tmp=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+# Wait for the servers to exit, so that their ports are free on return.
+trap 'kill $(jobs -p) 2>/dev/null || true; wait; rm -rf "$tmp"' EXIT
+
+# Measure only the servers started here, never one already on a port.
+for p in "$PORT" "$BARE"; do
+	! curl -s -o /dev/null "http://127.0.0.1:$p/" || { echo "bench-cache: port $p is already in use"; exit 1; }
+done
+alive() { kill -0 "$1" 2>/dev/null || { echo "bench-cache: $2 exited"; cat "$3"; exit 1; }; }
 
 DATABASE_URL=$BENCH_DATABASE_URL PORTAL_ADDR=127.0.0.1:$PORT PORTAL_RATE_IP=100000000 PORTAL_LOG_LEVEL=error \
-	bin/portal serve --no-indexer >"$tmp/portal.log" 2>&1 &
+	"$PORTAL" serve --no-indexer >"$tmp/portal.log" 2>&1 &
+portal=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+alive "$portal" "portal serve" "$tmp/portal.log"
 id=$(psql "$BENCH_DATABASE_URL" -qAtc "SELECT id FROM penalties WHERE status = 'published' AND publicity_until >= current_date ORDER BY id DESC LIMIT 1")
 url="http://127.0.0.1:$PORT/api/v1/penalties/$id"
 curl -fs "$url" -o "$tmp/body" || { echo "bench-cache: GET $url failed"; cat "$tmp/portal.log"; exit 1; }
 sleep 0.3
 [ "$(curl -fs -o /dev/null -D - "$url" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-cache"{print $2}')" = hit ] ||
 	echo "bench-cache: warning: the response was not served from the cache (is Redis up?)"
-bin/baregin -addr "127.0.0.1:$BARE" -body "$tmp/body" &
+bin/baregin -addr "127.0.0.1:$BARE" -body "$tmp/body" >"$tmp/bare.log" 2>&1 &
+bare=$!
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$BARE/" >/dev/null && break; sleep 0.1; done
+alive "$bare" baregin "$tmp/bare.log"
 
 measure() { wrk -t2 -c"$CONN" -d"$DUR" --latency "$1" >"$2"; }
 rps() { awk '/^Requests\/sec/ {print $2}' "$1"; }

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,8 +24,9 @@ import (
 
 // ResponseCache stores whole responses; see internal/cache.
 type ResponseCache interface {
-	Enabled() bool // false while the generation cannot be trusted (Redis unreachable)
-	Key(normalized string) string
+	Enabled() bool     // false while the generation cannot be trusted (Redis unreachable)
+	Generation() int64 // bumped when a change commits
+	Key(normalized string, gen int64) string
 	Get(ctx context.Context, key string) ([]byte, bool)
 	Set(key string, val []byte, ttl time.Duration)
 }
@@ -39,11 +42,23 @@ type Limits struct {
 	PerKey ratelimit.Limit // authenticated clients (ingest, feeds), by key
 }
 
+// Header values written on every response. The middleware stores them
+// under canonical keys directly, skipping Header.Set's canonicalization
+// on the hot path; the slices are shared read-only (len == cap, so an
+// Add copies them).
+var (
+	noCache        = []string{"no-cache"}
+	anyOrigin      = []string{"*"}
+	exposedHeaders = []string{"ETag, Last-Modified, Link, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-ID"}
+	cacheHit       = []string{"hit"}
+	cacheMiss      = []string{"miss"}
+)
+
 // defaultCacheControl makes every response carry Cache-Control: handlers
 // that can be cached publicly override it.
 func defaultCacheControl() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		c.Header("Cache-Control", "no-cache")
+		c.Writer.Header()["Cache-Control"] = noCache
 		c.Next()
 	}
 }
@@ -58,8 +73,8 @@ func cors() gin.HandlerFunc {
 			return
 		}
 		h := c.Writer.Header()
-		h.Set("Access-Control-Allow-Origin", "*")
-		h.Set("Access-Control-Expose-Headers", "ETag, Last-Modified, Link, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, X-Request-ID")
+		h["Access-Control-Allow-Origin"] = anyOrigin
+		h["Access-Control-Expose-Headers"] = exposedHeaders
 		if c.Request.Method == http.MethodOptions {
 			h.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
 			h.Set("Access-Control-Allow-Headers", "Authorization, If-None-Match, If-Modified-Since")
@@ -93,9 +108,9 @@ func rateLimit(l RateLimiter, limits Limits) gin.HandlerFunc {
 		}
 		r := l.Allow(c.Request.Context(), key, lim)
 		h := c.Writer.Header()
-		h.Set("RateLimit-Limit", strconv.Itoa(r.Limit))
-		h.Set("RateLimit-Remaining", strconv.Itoa(r.Remaining))
-		h.Set("RateLimit-Reset", strconv.Itoa(ceilSeconds(r.ResetAfter)))
+		// One allocation for the three values (capacity 1 each: an Add copies).
+		v := []string{strconv.Itoa(r.Limit), strconv.Itoa(r.Remaining), strconv.Itoa(ceilSeconds(r.ResetAfter))}
+		h["Ratelimit-Limit"], h["Ratelimit-Remaining"], h["Ratelimit-Reset"] = v[0:1:1], v[1:2:2], v[2:3:3]
 		if !r.Allowed {
 			h.Set("Retry-After", strconv.Itoa(max(ceilSeconds(r.RetryAfter), 1)))
 			c.Header("Cache-Control", "no-store")
@@ -134,13 +149,17 @@ func cacheablePath(p string) bool {
 	return !strings.Contains(p, "/download") && !strings.Contains(p, "/snapshots/")
 }
 
-// normalizedRequest describes a request for the cache key: path, sorted
-// query (url.Values.Encode sorts by key) and, for pages, the language
-// negotiated from Accept-Language.
+// normalizedRequest describes a GET or HEAD (they share entries) for the
+// cache key: path, sorted query (url.Values.Encode sorts by key) and, for
+// pages, the language negotiated from Accept-Language.
 func normalizedRequest(r *http.Request) string {
-	key := r.Method + " " + r.URL.Path + "?" + r.URL.Query().Encode()
+	var q url.Values
+	if r.URL.RawQuery != "" {
+		q = r.URL.Query()
+	}
+	key := "GET " + r.URL.Path + "?" + q.Encode()
 	if !strings.HasPrefix(r.URL.Path, "/api/") {
-		lang, _ := i18n.Negotiate(r.URL.Query().Get("lang"), r.Header.Get("Accept-Language"))
+		lang, _ := i18n.Negotiate(q.Get("lang"), r.Header.Get("Accept-Language"))
 		key += " lang=" + string(lang)
 	}
 	return key
@@ -167,17 +186,43 @@ func (w *captureWriter) Write(b []byte) (int, error) {
 
 func (w *captureWriter) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
 
+// hitResponse is a cached response ready to replay: its header has
+// canonical keys and X-Cache: hit, and is shared read-only by every
+// request that replays it; its validators are parsed once.
+type hitResponse struct {
+	status   int
+	header   http.Header
+	body     []byte
+	etag     string
+	modified time.Time
+}
+
+func newHitResponse(e *cachedResponse) *hitResponse {
+	h := make(http.Header, len(e.Header)+1)
+	for k, v := range e.Header {
+		h[http.CanonicalHeaderKey(k)] = slices.Clip(v)
+	}
+	h["X-Cache"] = cacheHit
+	hr := &hitResponse{status: e.Status, header: h, body: e.Body, etag: h.Get("ETag")}
+	if lm := h.Get("Last-Modified"); lm != "" {
+		hr.modified, _ = http.ParseTime(lm)
+	}
+	return hr
+}
+
 // localCache keeps the most recent cached responses in process, in front
-// of Redis. Its keys carry the generation like Redis's, so it can never
+// of Redis, by normalized request. An entry remembers the generation it
+// was read in and is only served in that generation, so it can never
 // serve what Redis would not; it only saves the round trip.
 type localCache struct {
-	mu      sync.Mutex
+	mu      sync.RWMutex
 	entries map[string]localEntry
 	max     int
 }
 
 type localEntry struct {
-	resp    *cachedResponse
+	resp    *hitResponse
+	gen     int64
 	expires time.Time
 }
 
@@ -185,20 +230,20 @@ func newLocalCache(max int) *localCache {
 	return &localCache{entries: make(map[string]localEntry, max), max: max}
 }
 
-func (l *localCache) get(key string, now time.Time) (*cachedResponse, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	e, ok := l.entries[key]
-	if !ok || now.After(e.expires) {
+func (l *localCache) get(req string, gen int64, now time.Time) (*hitResponse, bool) {
+	l.mu.RLock()
+	e, ok := l.entries[req]
+	l.mu.RUnlock()
+	if !ok || e.gen != gen || now.After(e.expires) {
 		return nil, false
 	}
 	return e.resp, true
 }
 
-func (l *localCache) put(key string, r *cachedResponse, expires time.Time) {
+func (l *localCache) put(req string, gen int64, r *hitResponse, expires time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if len(l.entries) >= l.max {
+	if _, ok := l.entries[req]; !ok && len(l.entries) >= l.max {
 		for k := range l.entries { // evict an arbitrary tenth
 			delete(l.entries, k)
 			if len(l.entries) < l.max*9/10 {
@@ -206,23 +251,23 @@ func (l *localCache) put(key string, r *cachedResponse, expires time.Time) {
 			}
 		}
 	}
-	l.entries[key] = localEntry{r, expires}
+	l.entries[req] = localEntry{r, gen, expires}
 }
 
-// replay writes a cached response.
-func replay(c *gin.Context, e *cachedResponse) {
+// replay writes a cached response, or 304 when the request's validators
+// match it, as the handler that produced it would.
+func replay(c *gin.Context, e *hitResponse) {
 	h := c.Writer.Header()
-	for k, v := range e.Header {
+	for k, v := range e.header {
 		h[k] = v
 	}
-	h.Set("X-Cache", "hit")
-	if etag := h.Get("ETag"); etag != "" && c.Request.Header.Get("If-None-Match") == etag {
+	if (e.etag != "" || !e.modified.IsZero()) && notModified(c.Request, e.etag, e.modified) {
 		c.AbortWithStatus(http.StatusNotModified)
 		return
 	}
-	c.Status(e.Status)
+	c.Status(e.status)
 	if c.Request.Method == http.MethodGet {
-		c.Writer.Write(e.Body)
+		c.Writer.Write(e.body)
 	}
 	c.Abort()
 }
@@ -233,32 +278,34 @@ func replay(c *gin.Context, e *cachedResponse) {
 func responseCache(rc ResponseCache, ttl time.Duration, hits *prometheus.CounterVec) gin.HandlerFunc {
 	local := newLocalCache(2048)
 	localTTL := min(ttl, time.Minute)
+	hit, miss := hits.WithLabelValues("hit"), hits.WithLabelValues("miss")
 	return func(c *gin.Context) {
 		r := c.Request
 		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.Header.Get("Authorization") != "" ||
 			!cacheablePath(r.URL.Path) || !rc.Enabled() {
-			c.Header("X-Cache", "miss")
+			c.Writer.Header()["X-Cache"] = cacheMiss
 			c.Next()
 			return
 		}
-		key := rc.Key(normalizedRequest(&http.Request{Method: http.MethodGet, URL: r.URL, Header: r.Header}))
-		now := time.Now()
-		if e, ok := local.get(key, now); ok {
-			hits.WithLabelValues("hit").Inc()
+		req, gen, now := normalizedRequest(r), rc.Generation(), time.Now()
+		if e, ok := local.get(req, gen, now); ok {
+			hit.Inc()
 			replay(c, e)
 			return
 		}
+		key := rc.Key(req, gen)
 		if b, ok := rc.Get(r.Context(), key); ok {
 			var e cachedResponse
 			if json.Unmarshal(b, &e) == nil {
-				hits.WithLabelValues("hit").Inc()
-				local.put(key, &e, now.Add(localTTL))
-				replay(c, &e)
+				hr := newHitResponse(&e)
+				hit.Inc()
+				local.put(req, gen, hr, now.Add(localTTL))
+				replay(c, hr)
 				return
 			}
 		}
-		hits.WithLabelValues("miss").Inc()
-		c.Writer.Header().Set("X-Cache", "miss")
+		miss.Inc()
+		c.Writer.Header()["X-Cache"] = cacheMiss
 		w := &captureWriter{ResponseWriter: c.Writer}
 		c.Writer = w
 		c.Next()
@@ -284,6 +331,9 @@ type metrics struct {
 	requests  *prometheus.CounterVec
 	latency   *prometheus.HistogramVec
 	cacheHits *prometheus.CounterVec
+
+	mu     sync.RWMutex
+	routes map[routeKey]routeMetrics
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -298,6 +348,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		cacheHits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "gongshi_response_cache_total", Help: "Response cache lookups by result.",
 		}, []string{"result"}),
+		routes: map[routeKey]routeMetrics{},
 	}
 	reg.MustRegister(m.requests, m.latency, m.cacheHits)
 	return m
@@ -311,7 +362,35 @@ func (m *metrics) middleware() gin.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		m.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(c.Writer.Status())).Inc()
-		m.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		rm := m.route(routeKey{c.Request.Method, route, c.Writer.Status()})
+		rm.requests.Inc()
+		rm.latency.Observe(time.Since(start).Seconds())
 	}
+}
+
+type routeKey struct {
+	method, route string
+	status        int
+}
+
+type routeMetrics struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+}
+
+// route returns the series of one method, route and status. Looking a
+// series up by label values hashes every label; this map is looked up by
+// the key as is, and holds no more entries than the vectors have series.
+func (m *metrics) route(k routeKey) routeMetrics {
+	m.mu.RLock()
+	rm, ok := m.routes[k]
+	m.mu.RUnlock()
+	if ok {
+		return rm
+	}
+	rm = routeMetrics{m.requests.WithLabelValues(k.method, k.route, strconv.Itoa(k.status)), m.latency.WithLabelValues(k.route)}
+	m.mu.Lock()
+	m.routes[k] = rm
+	m.mu.Unlock()
+	return rm
 }

@@ -189,3 +189,88 @@ func TestConventions(t *testing.T) {
 		t.Errorf("metrics: %.300s", b)
 	}
 }
+
+// getWith makes a GET with extra request headers.
+func getWith(t *testing.T, url string, header map[string]string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// waitForHit repeats a GET until the response cache serves it.
+func waitForHit(t *testing.T, url string) *http.Response {
+	t.Helper()
+	for range 30 {
+		resp, _ := get(t, url)
+		if resp.Header.Get("X-Cache") == "hit" {
+			return resp
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s is never served from the cache", url)
+	return nil
+}
+
+// A response replayed from the cache carries the handler's headers and
+// answers its validators as the handler does.
+func TestCacheHitReplaysHeadersAndValidators(t *testing.T) {
+	s := testenv.Store(t)
+	srv := cachedServer(t, s, testenv.RedisURL(t), server.Limits{PerIP: ratelimit.PerMinute(1_000_000)})
+	miss, body := get(t, srv.URL+"/")
+	hit := waitForHit(t, srv.URL+"/")
+	for _, k := range []string{"Content-Type", "Cache-Control", "ETag", "Content-Language"} {
+		if hit.Header.Get(k) == "" || hit.Header.Get(k) != miss.Header.Get(k) {
+			t.Errorf("%s: %q on the hit, %q on the miss", k, hit.Header.Get(k), miss.Header.Get(k))
+		}
+	}
+	if id := hit.Header.Get("X-Request-ID"); id == "" || id == miss.Header.Get("X-Request-ID") {
+		t.Errorf("X-Request-ID is not per request: %q on the hit, %q on the miss", id, miss.Header.Get("X-Request-ID"))
+	}
+	if hit.Header.Get("RateLimit-Limit") != "1000000" || hit.Header.Get("RateLimit-Remaining") == "" {
+		t.Errorf("hit without the rate-limit headers: %v", hit.Header)
+	}
+	tag := hit.Header.Get("ETag")
+	resp, b := getWith(t, srv.URL+"/", map[string]string{"If-None-Match": `"other", ` + tag})
+	if resp.StatusCode != http.StatusNotModified || b != "" || resp.Header.Get("X-Cache") != "hit" || resp.Header.Get("ETag") != tag {
+		t.Errorf("If-None-Match on a hit: %d, X-Cache %q, ETag %q, %d bytes", resp.StatusCode, resp.Header.Get("X-Cache"), resp.Header.Get("ETag"), len(b))
+	}
+	resp, b = getWith(t, srv.URL+"/", map[string]string{"If-None-Match": `"other"`})
+	if resp.StatusCode != http.StatusOK || b != body || resp.Header.Get("X-Cache") != "hit" {
+		t.Errorf("another tag on a hit: %d, X-Cache %q, same body %v", resp.StatusCode, resp.Header.Get("X-Cache"), b == body)
+	}
+	if _, m := get(t, srv.URL+"/metrics"); !strings.Contains(m, `gongshi_response_cache_total{result="hit"} 3`) ||
+		!strings.Contains(m, `gongshi_http_requests_total{method="GET",route="/",status="304"} 1`) {
+		t.Errorf("metrics:\n%s", m)
+	}
+}
+
+// Two servers sharing Redis share the clients' budgets.
+func TestRateLimitAcrossInstances(t *testing.T) {
+	s := testenv.Store(t)
+	url := testenv.RedisURL(t)
+	limits := server.Limits{PerIP: ratelimit.Limit{Rate: 5, Burst: 5, Period: time.Minute}, PerKey: ratelimit.PerMinute(1000)}
+	srvs := []*httptest.Server{cachedServer(t, s, url, limits), cachedServer(t, s, url, limits)}
+	for i := range 5 {
+		resp, _ := get(t, srvs[i%2].URL+"/")
+		if resp.StatusCode != 200 || resp.Header.Get("RateLimit-Remaining") != fmt.Sprint(4-i) {
+			t.Fatalf("request %d: %d, RateLimit-Remaining %q", i+1, resp.StatusCode, resp.Header.Get("RateLimit-Remaining"))
+		}
+	}
+	for _, srv := range srvs {
+		if resp, _ := get(t, srv.URL+"/"); resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+			t.Errorf("over the shared limit: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+		}
+	}
+}

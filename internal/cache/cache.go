@@ -141,11 +141,11 @@ func (c *Cache) note(err error) {
 	}
 }
 
-// Key derives the cache key of a normalized request description at the
-// current generation.
-func (c *Cache) Key(normalized string) string {
+// Key derives the cache key of a normalized request description at
+// generation gen (normally Generation(), read once per request).
+func (c *Cache) Key(normalized string, gen int64) string {
 	sum := sha256.Sum256([]byte(normalized))
-	return "gongshi:resp:" + strconv.FormatInt(c.Generation(), 10) + ":" + hex.EncodeToString(sum[:16])
+	return "gongshi:resp:" + strconv.FormatInt(gen, 10) + ":" + hex.EncodeToString(sum[:16])
 }
 
 // Get returns the entry under key; any problem is a miss.
