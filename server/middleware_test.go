@@ -274,3 +274,47 @@ func TestRateLimitAcrossInstances(t *testing.T) {
 		}
 	}
 }
+
+// X-Forwarded-For names the client only when a trusted proxy sends it: a
+// client cannot pick a fresh IP for each request to escape its limit.
+func TestRateLimitIgnoresForwardedForFromClients(t *testing.T) {
+	s := testenv.Store(t)
+	limits := server.Limits{PerIP: ratelimit.Limit{Rate: 3, Burst: 3, Period: time.Minute}, PerKey: ratelimit.PerMinute(1000)}
+	rdb := testenv.RedisURL(t)
+	send := func(h http.Handler, i int) int {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/no-such-endpoint", nil)
+		req.RemoteAddr = "192.0.2.10:40000"
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w.Code
+	}
+	build := func(trusted []string) http.Handler {
+		c, err := cache.Open(rdb, quiet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return server.New(server.Deps{
+			Log: quiet, Ingest: s, Keys: s, Overview: s, Rules: domain.DefaultPublicityRules(),
+			Now: func() time.Time { return fixedNow }, Limiter: ratelimit.New(c.Client()), Limits: limits,
+			TrustedProxies: trusted,
+		})
+	}
+	// Untrusted: every request counts against 192.0.2.10, whatever it claims.
+	h := build(nil)
+	codes := []int{}
+	for i := range 4 {
+		codes = append(codes, send(h, i))
+	}
+	if codes[3] != http.StatusTooManyRequests {
+		t.Errorf("untrusted X-Forwarded-For: codes %v, want the 4th refused", codes)
+	}
+	// Behind a trusted proxy each forwarded client has its own budget.
+	h = build([]string{"192.0.2.0/24"})
+	for i := range 4 {
+		if code := send(h, 100+i); code == http.StatusTooManyRequests {
+			t.Fatalf("trusted proxy: request %d for a new client refused", i)
+		}
+	}
+}

@@ -38,11 +38,16 @@ type Deps struct {
 	Search   Searcher     // full-text search (search.go)
 	Pages    PageStore    // what the HTML pages need beyond Reads (pages.go); *store.Public
 	BaseURL  string       // public URL of the portal, for absolute links in Atom feeds; "": relative links
-	Rules    domain.PublicityRules
-	Calendar *domain.Calendar // working days for disclosure timeliness; nil: domain.DefaultCalendar()
-	Now      func() time.Time
-	Ready    map[string]Checker // dependencies /readyz requires (503 when one is down)
-	Degrade  map[string]Checker // dependencies /readyz reports but serves without (cache, search)
+	// TrustedProxies are the IPs and CIDR ranges (reverse proxies, load
+	// balancers) whose X-Forwarded-For / X-Real-IP name the client. From
+	// anyone else those headers are ignored: a client could otherwise
+	// choose the IP its rate limit is counted under.
+	TrustedProxies []string
+	Rules          domain.PublicityRules
+	Calendar       *domain.Calendar // working days for disclosure timeliness; nil: domain.DefaultCalendar()
+	Now            func() time.Time
+	Ready          map[string]Checker // dependencies /readyz requires (503 when one is down)
+	Degrade        map[string]Checker // dependencies /readyz reports but serves without (cache, search)
 
 	Cache    ResponseCache // nil: no response cache
 	Limiter  RateLimiter   // nil: an in-process limiter
@@ -81,6 +86,10 @@ func New(d Deps) http.Handler {
 	// gin's default list, spelled canonically: gin looks each up on every
 	// request, and canonicalizing "X-Real-IP" allocates.
 	r.RemoteIPHeaders = []string{"X-Forwarded-For", "X-Real-Ip"}
+	if err := r.SetTrustedProxies(d.TrustedProxies); err != nil {
+		d.Log.Error("bad trusted proxies; trusting none", "err", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(requestID(), recovery(d.Log), m.middleware(), accessLog(d.Log), defaultCacheControl(), cors(),
 		rateLimit(d.Limiter, d.Limits))
 	if d.Cache != nil {

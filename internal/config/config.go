@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -29,6 +30,7 @@ type Config struct {
 	RateKey         int           // PORTAL_RATE_KEY: requests per minute per API key
 	SnapshotDir     string        // PORTAL_SNAPSHOT_DIR: where daily dataset snapshots are written
 	SnapshotKeep    int           // PORTAL_SNAPSHOT_KEEP_DAYS: days of snapshots kept; 0 keeps all
+	TrustedProxies  []string      // PORTAL_TRUSTED_PROXIES: IPs or CIDRs whose X-Forwarded-For is believed
 }
 
 // Load reads the configuration from the environment.
@@ -85,6 +87,15 @@ func load(getenv func(string) string) (Config, error) {
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(get("PORTAL_LOG_LEVEL", "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("PORTAL_LOG_LEVEL: %w", err))
+	}
+	for _, p := range strings.Split(getenv("PORTAL_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			errs = append(errs, fmt.Errorf("PORTAL_TRUSTED_PROXIES: want IP addresses or CIDR ranges separated by commas, got %q", p))
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + displayHost(c.Addr)

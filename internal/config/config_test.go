@@ -20,14 +20,30 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		"DATABASE_URL":             "mysql://x",
 		"PORTAL_ADDR":              "nowhere",
 		"PORTAL_STATEMENT_TIMEOUT": "-1s",
+		"PORTAL_TRUSTED_PROXIES":   "10.0.0.0/8, proxy.example",
 	}
 	_, err := load(func(k string) string { return env[k] })
 	if err == nil {
 		t.Fatal("want error")
 	}
-	for _, name := range []string{"DATABASE_URL", "PORTAL_ADDR", "PORTAL_STATEMENT_TIMEOUT"} {
+	for _, name := range []string{"DATABASE_URL", "PORTAL_ADDR", "PORTAL_STATEMENT_TIMEOUT", "PORTAL_TRUSTED_PROXIES"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
 		}
+	}
+}
+
+func TestLoadTrustedProxies(t *testing.T) {
+	c, err := load(func(k string) string {
+		if k == "PORTAL_TRUSTED_PROXIES" {
+			return " 10.0.0.0/8, 192.168.1.7 ,,"
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(c.TrustedProxies, "|") != "10.0.0.0/8|192.168.1.7" {
+		t.Errorf("trusted proxies %q", c.TrustedProxies)
 	}
 }
