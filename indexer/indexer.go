@@ -30,7 +30,7 @@ type Options struct {
 	Standby     time.Duration // how often a standby tries to become active (5s)
 	MaxBackoff  time.Duration // longest pause between retries of a failed step (5s)
 	ExpiryEvery time.Duration // how often records whose publicity ended are withdrawn (1h); <0 never
-	RebuildDocs int           // documents per request during a rebuild (5000)
+	RebuildDocs int           // documents per request during a rebuild (10000)
 }
 
 func (o Options) withDefaults() Options {
@@ -43,7 +43,7 @@ func (o Options) withDefaults() Options {
 		o.BatchSize = 1000
 	}
 	if o.RebuildDocs <= 0 {
-		o.RebuildDocs = 5000
+		o.RebuildDocs = 10000
 	}
 	def(&o.Poll, 5*time.Second)
 	def(&o.Standby, 5*time.Second)

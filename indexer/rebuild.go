@@ -45,7 +45,7 @@ func (ix *Indexer) Rebuild(ctx context.Context) (RebuildStats, error) {
 	if st.From, err = ix.store.LastChangeSeq(ctx); err != nil {
 		return st, err
 	}
-	rb, err := ix.w.BeginRebuild(ctx)
+	rb, err := ix.w.BeginRebuild(ctx, ix.opt.RebuildDocs)
 	if err != nil {
 		return st, fmt.Errorf("rebuild: %w", err)
 	}
@@ -64,58 +64,47 @@ func (ix *Indexer) Rebuild(ctx context.Context) (RebuildStats, error) {
 	return st, nil
 }
 
+// fill sends the documents of every index: the lists and permits first,
+// so that Meilisearch indexes them while the penalties — most documents —
+// are still being read, and then indexes the penalties in large batches.
 func (ix *Indexer) fill(ctx context.Context, rb *search.Rebuild, st *RebuildStats) error {
-	n := ix.opt.RebuildDocs
-	penalties := make([]search.PenaltyDoc, 0, n)
-	err := ix.pub.EachPenalty(ctx, func(p domain.PublishedPenalty) error {
-		penalties = append(penalties, search.PenaltyDocument(p, st.From))
-		if len(penalties) < n {
-			return nil
-		}
-		st.Penalties += len(penalties)
-		err := rb.Add(ctx, search.IndexPenalties, penalties, len(penalties))
-		penalties = penalties[:0] // Add has sent them
-		return err
-	})
-	if err == nil {
-		st.Penalties += len(penalties)
-		err = rb.Add(ctx, search.IndexPenalties, penalties, len(penalties))
-	}
-	if err != nil {
-		return fmt.Errorf("penalties: %w", err)
-	}
-	permits := make([]search.PermitDoc, 0, n)
-	err = ix.pub.EachPermit(ctx, func(p domain.PublishedPermit) error {
-		permits = append(permits, search.PermitDocument(p, st.From))
-		if len(permits) < n {
-			return nil
-		}
-		st.Permits += len(permits)
-		err := rb.Add(ctx, search.IndexPermits, permits, len(permits))
-		permits = permits[:0]
-		return err
-	})
-	if err == nil {
-		st.Permits += len(permits)
-		err = rb.Add(ctx, search.IndexPermits, permits, len(permits))
-	}
-	if err != nil {
-		return fmt.Errorf("permits: %w", err)
-	}
 	for _, k := range domain.ListKinds {
 		l, err := ix.store.CurrentListItems(ctx, k)
 		if err != nil {
 			return err
 		}
 		powers, services := search.ListDocuments(l)
-		if err := rb.Add(ctx, search.IndexPowers, powers, len(powers)); err != nil {
-			return err
+		for i := range powers {
+			if err := rb.Add(ctx, search.IndexPowers, &powers[i]); err != nil {
+				return err
+			}
 		}
-		if err := rb.Add(ctx, search.IndexServices, services, len(services)); err != nil {
-			return err
+		for i := range services {
+			if err := rb.Add(ctx, search.IndexServices, &services[i]); err != nil {
+				return err
+			}
 		}
 		st.Powers += len(powers)
 		st.Services += len(services)
+	}
+	err := ix.pub.EachPermit(ctx, func(p domain.PublishedPermit) error {
+		st.Permits++
+		d := search.PermitDocument(p, st.From)
+		return rb.Add(ctx, search.IndexPermits, &d)
+	})
+	if err == nil {
+		err = rb.Flush(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("permits: %w", err)
+	}
+	err = ix.pub.EachPenalty(ctx, func(p domain.PublishedPenalty) error {
+		st.Penalties++
+		d := search.PenaltyDocument(p, st.From)
+		return rb.Add(ctx, search.IndexPenalties, &d)
+	})
+	if err != nil {
+		return fmt.Errorf("penalties: %w", err)
 	}
 	return rb.Finish(ctx)
 }

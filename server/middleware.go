@@ -137,8 +137,10 @@ var cachedHeaders = []string{"Content-Type", "Cache-Control", "ETag", "Last-Modi
 const maxCachedBody = 4 << 20
 
 // notCached lists path prefixes whose responses are never cached: writes,
-// authenticated feeds, health, metrics and streamed downloads.
-var notCached = []string{"/api/v1/admin", "/api/v1/feeds", "/healthz", "/readyz", "/metrics"}
+// authenticated feeds, health, metrics, streamed downloads and search
+// (answered no-cache: Meilisearch is the fast path, and a lookup that can
+// never hit would cost every search a Redis round trip).
+var notCached = []string{"/api/v1/admin", "/api/v1/feeds", "/api/v1/search", "/healthz", "/readyz", "/metrics"}
 
 func cacheablePath(p string) bool {
 	for _, n := range notCached {

@@ -66,7 +66,9 @@ func markTerms(text string, terms []string, crop bool) (string, bool) {
 // of range or not on character boundaries are ignored. It reports false
 // when no span is left.
 func markSpans(text string, spans []span, crop bool) (string, bool) {
-	text = neutralMarkers.Replace(text)
+	if strings.IndexByte(text, preTag[0]) >= 0 { // both markers start with this byte; texts rarely hold it
+		text = neutralMarkers.Replace(text)
+	}
 	valid := spans[:0:0]
 	for _, s := range spans {
 		if s.from >= 0 && s.from < s.to && s.to <= len(text) && utf8.RuneStart(text[s.from]) &&

@@ -50,7 +50,7 @@ type Service struct {
 
 	ctx        context.Context // bounds the background key acquisition
 	mu         sync.RWMutex
-	client     meili.ServiceManager // holds the search-only key; nil until obtained
+	client     *searchClient // holds the search-only key; nil until obtained
 	keyErr     error
 	refreshing bool
 	downUntil  atomic.Int64 // unix nanoseconds
@@ -65,7 +65,7 @@ func NewService(ctx context.Context, cfg Config, records Records, lists Lists, t
 	s := &Service{log: log, cfg: cfg, records: records, lists: lists, today: today, ctx: ctx,
 		Timeout: 2 * time.Second, Cooldown: 3 * time.Second, keyErr: errors.New("search key not obtained yet")}
 	if cfg.MasterKey == "" {
-		s.client = newClient(cfg.URL, "", 5*time.Second)
+		s.client = newSearchClient(cfg.URL, "", 5*time.Second)
 		s.keyErr = nil
 		return s
 	}
@@ -88,7 +88,7 @@ func (s *Service) obtainKey(ctx context.Context, ready chan<- struct{}) {
 		key, err := fetchSearchKey(ctx, s.cfg)
 		if err == nil {
 			s.mu.Lock()
-			s.client, s.keyErr, s.refreshing = newClient(s.cfg.URL, key, 5*time.Second), nil, false
+			s.client, s.keyErr, s.refreshing = newSearchClient(s.cfg.URL, key, 5*time.Second), nil, false
 			s.mu.Unlock()
 			s.log.Info("search: obtained the search-only key", "meili_url", s.cfg.URL)
 			return
@@ -120,8 +120,8 @@ func (s *Service) refreshKey() {
 
 // isAuthError reports whether Meilisearch refused the key.
 func isAuthError(err error) bool {
-	var me *meili.Error
-	return errors.As(err, &me) && (me.StatusCode == http.StatusUnauthorized || me.StatusCode == http.StatusForbidden)
+	status, _ := statusOf(err)
+	return status == http.StatusUnauthorized || status == http.StatusForbidden
 }
 
 // fetchSearchKey returns Meilisearch's "Default Search API Key", or the
@@ -129,7 +129,7 @@ func isAuthError(err error) bool {
 func fetchSearchKey(ctx context.Context, cfg Config) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	admin := newClient(cfg.URL, cfg.MasterKey, 5*time.Second)
+	admin := newClient(cfg.URL, cfg.MasterKey, newHTTPClient(5*time.Second))
 	defer admin.Close()
 	keys, err := admin.GetKeys(ctx, &meili.KeysQuery{Limit: 1000})
 	if err != nil {
@@ -151,7 +151,7 @@ func fetchSearchKey(ctx context.Context, cfg Config) (string, error) {
 	return k.Key, nil
 }
 
-func (s *Service) searchClient() (meili.ServiceManager, error) {
+func (s *Service) searchClient() (*searchClient, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.client, s.keyErr
@@ -164,7 +164,7 @@ func (s *Service) Ping(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	h, err := c.Health(ctx)
+	h, err := c.ms.Health(ctx)
 	if err != nil {
 		return fmt.Errorf("unreachable; searches are answered from PostgreSQL (degraded): %w", err)
 	}
@@ -190,12 +190,12 @@ func (s *Service) Search(ctx context.Context, q Query) (*Result, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		var me *meili.Error
+		status, _ := statusOf(err)
 		switch {
 		case isAuthError(err):
 			s.refreshKey()
 			s.log.WarnContext(ctx, "search: Meilisearch refused the search key; answering from PostgreSQL", "err", err)
-		case errors.As(err, &me) && me.StatusCode >= 400 && me.StatusCode < 500 && !isNotFound(err):
+		case status >= 400 && status < 500 && !isNotFound(err):
 			// Meilisearch is up but rejected the request: a bug, not an outage.
 			s.log.ErrorContext(ctx, "search: Meilisearch rejected a search; answering from PostgreSQL", "err", err)
 		default:

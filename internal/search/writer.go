@@ -23,10 +23,11 @@ type Config struct {
 // missing: the indexes must be rebuilt.
 var ErrIndexMissing = errors.New("search index missing")
 
-// newClient returns a Meilisearch client without the library's own retries
-// (callers decide) and with a per-request time limit on top of every
-// call's context deadline.
-func newClient(url, key string, timeout time.Duration) meili.ServiceManager {
+// newHTTPClient returns an HTTP client for Meilisearch with a per-request
+// time limit on top of every call's context deadline. It keeps as many
+// idle connections as concurrent requests need: with net/http's default
+// of two per host, connections would be opened and closed under load.
+func newHTTPClient(timeout time.Duration) *http.Client {
 	tr := &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
 		MaxIdleConns:        256,
@@ -36,7 +37,13 @@ func newClient(url, key string, timeout time.Duration) meili.ServiceManager {
 		// only cost CPU on both sides.
 		DisableCompression: true,
 	}
-	opts := []meili.Option{meili.WithCustomClient(&http.Client{Transport: tr, Timeout: timeout}), meili.DisableRetries()}
+	return &http.Client{Transport: tr, Timeout: timeout}
+}
+
+// newClient returns a Meilisearch client over hc, without the library's
+// own retries (callers decide).
+func newClient(url, key string, hc *http.Client) meili.ServiceManager {
+	opts := []meili.Option{meili.WithCustomClient(hc), meili.DisableRetries()}
 	if key != "" {
 		opts = append(opts, meili.WithAPIKey(key))
 	}
@@ -55,7 +62,7 @@ type Writer struct {
 
 // NewWriter returns a Writer for the Meilisearch at cfg.URL.
 func NewWriter(cfg Config) *Writer {
-	return &Writer{ms: newClient(cfg.URL, cfg.MasterKey, 2*time.Minute), Poll: 20 * time.Millisecond, TaskTimeout: 10 * time.Minute}
+	return &Writer{ms: newClient(cfg.URL, cfg.MasterKey, newHTTPClient(2*time.Minute)), Poll: 20 * time.Millisecond, TaskTimeout: 10 * time.Minute}
 }
 
 // Close releases idle connections.
@@ -76,8 +83,8 @@ func (w *Writer) Ping(ctx context.Context) error {
 }
 
 func isNotFound(err error) bool {
-	var me *meili.Error
-	return errors.As(err, &me) && (me.StatusCode == http.StatusNotFound || me.HasCode(meili.APIErrCode("index_not_found")))
+	status, code := statusOf(err)
+	return status == http.StatusNotFound || code == "index_not_found"
 }
 
 // exists reports whether the index exists.
@@ -148,13 +155,18 @@ func (w *Writer) call(ctx context.Context, f func(context.Context) (*meili.TaskI
 // failed or was canceled is an error (meilisearch-go's wait itself returns
 // none for a failed task).
 func (w *Writer) wait(ctx context.Context, limit time.Duration, tasks ...*meili.TaskInfo) error {
+	return w.waitEvery(ctx, limit, w.Poll, tasks...)
+}
+
+// waitEvery is wait polling every poll.
+func (w *Writer) waitEvery(ctx context.Context, limit, poll time.Duration, tasks ...*meili.TaskInfo) error {
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	for _, ti := range tasks {
 		if ti == nil {
 			continue
 		}
-		t, err := w.ms.WaitForTask(ctx, ti.TaskUID, w.Poll)
+		t, err := w.ms.WaitForTask(ctx, ti.TaskUID, poll)
 		if err != nil {
 			return fmt.Errorf("wait for task %d: %w", ti.TaskUID, err)
 		}
