@@ -171,24 +171,17 @@ func writeListPage[R, J any](c *gin.Context, page store.Page[R], conv func(R) J,
 }
 
 func (h readHandlers) penalty(c *gin.Context) error {
-	id, err := pathInt(c, "id")
-	if err != nil {
-		return err
-	}
-	if p := queryParams(c); p.err != nil {
-		return p.err
-	}
-	r, err := h.store.Penalty(c.Request.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		return newError(http.StatusNotFound, "not_found", "no public penalty with this id (it may have been withdrawn or its publicity period has ended)")
-	}
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, penaltyOf(r))
+	return readOne(c, h.store.Penalty, penaltyOf,
+		"no public penalty with this id (it may have been withdrawn or its publicity period has ended)")
 }
 
 func (h readHandlers) permit(c *gin.Context) error {
+	return readOne(c, h.store.Permit, permitOf, "no public permit with this id (it may have been withdrawn)")
+}
+
+// readOne answers GET …/{id}: the record read by id, in its JSON form, or
+// 404 with notFound; the detail takes no query parameters.
+func readOne[R, J any](c *gin.Context, read func(context.Context, int64) (R, error), conv func(R) J, notFound string) error {
 	id, err := pathInt(c, "id")
 	if err != nil {
 		return err
@@ -196,14 +189,14 @@ func (h readHandlers) permit(c *gin.Context) error {
 	if p := queryParams(c); p.err != nil {
 		return p.err
 	}
-	r, err := h.store.Permit(c.Request.Context(), id)
+	r, err := read(c.Request.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		return newError(http.StatusNotFound, "not_found", "no public permit with this id (it may have been withdrawn)")
+		return newError(http.StatusNotFound, "not_found", notFound)
 	}
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, permitOf(r))
+	return writeJSON(c, conv(r))
 }
 
 func (h readHandlers) subject(c *gin.Context) error {
