@@ -60,18 +60,19 @@ const bulkChunkRows = 2048
 // bulkStateColumns follow the columns an upsert writes.
 var bulkStateColumns = []string{"published_at", "updated_at", "status", "withdraw_reason", "withdraw_note", "withdrawn_at"}
 
-// bulkColumns are the columns of a bulk-loaded row: exactly those of
-// upsertSQL, in the same order, then the publication state.
+// bulkColumns are the columns of a bulk-loaded row: the id, then exactly
+// the columns of upsertSQL, in the same order, then the publication state.
 func bulkColumns(ownCols string) []string {
-	cols := append([]string{"agency_id", "decision_no"}, columnList(partyColumns+", "+ownCols+", demo, record_hash")...)
+	cols := append([]string{"id", "agency_id", "decision_no"}, columnList(partyColumns+", "+ownCols+", demo, record_hash")...)
 	return append(cols, bulkStateColumns...)
 }
 
 var (
 	penaltyBulkColumns = bulkColumns(penaltyColumns)
 	permitBulkColumns  = bulkColumns(permitColumns)
-	fineColumn         = slices.Index(penaltyBulkColumns, "fine_yuan")
-	confiscatedColumn  = slices.Index(penaltyBulkColumns, "confiscated_yuan")
+	// Positions in a bulkRow's args, which leave out the id.
+	fineColumn        = slices.Index(penaltyBulkColumns, "fine_yuan") - 1
+	confiscatedColumn = slices.Index(penaltyBulkColumns, "confiscated_yuan") - 1
 )
 
 // numeric is m as a PostgreSQL numeric, the same value as the decimal
@@ -85,20 +86,22 @@ func numeric(m domain.Money) pgtype.Numeric {
 	return pgtype.Numeric{Int: big.NewInt(int64(m)), Exp: -2, Valid: true}
 }
 
-// bulkRow is one row ready for COPY except for its agency id (args[0],
-// a placeholder int64 until the agency is resolved).
+// bulkRow is one row ready for COPY except for its id, which the
+// sequence gives when the row is copied, and its agency id (args[0], a
+// placeholder int64 until the agency is resolved).
 type bulkRow struct {
 	agencyCode, agencyName string
 	args                   []any
-	withdrawn              bool
+	withdrawn              domain.WithdrawReason // "" when published
 }
 
-func bulkState(now, publishedAt time.Time, w *Withdrawal) []any {
+// appendBulkState appends the values of bulkStateColumns to args.
+func appendBulkState(args []any, now, publishedAt time.Time, w *Withdrawal) []any {
 	if publishedAt.IsZero() {
 		publishedAt = now
 	}
 	if w == nil {
-		return []any{publishedAt, publishedAt, string(domain.StatusPublished), nil, "", nil}
+		return append(args, publishedAt, publishedAt, string(domain.StatusPublished), nil, "", nil)
 	}
 	at := w.At
 	if at.IsZero() {
@@ -108,7 +111,7 @@ func bulkState(now, publishedAt time.Time, w *Withdrawal) []any {
 	if at.After(updated) {
 		updated = at
 	}
-	return []any{publishedAt, updated, string(domain.StatusWithdrawn), string(w.Reason), w.Note, at}
+	return append(args, publishedAt, updated, string(domain.StatusWithdrawn), string(w.Reason), w.Note, at)
 }
 
 // BulkLoadPenalties inserts every penalty next yields, streaming them to
@@ -130,10 +133,10 @@ func bulkState(now, publishedAt time.Time, w *Withdrawal) []any {
 // returns; it reports false when there are no more records.
 func (s *Store) BulkLoadPenalties(ctx context.Context, a Actor, next func() (BulkPenalty, bool), opt WriteOptions) (int, error) {
 	now := time.Now()
-	n, err := bulkLoad(ctx, s, a, EntityPenalty, penaltyBulkColumns, opt, next, func(p BulkPenalty) bulkRow {
-		args := append(penaltyArgs(0, p.Penalty, opt.Demo), bulkState(now, p.PublishedAt, p.Withdrawn)...)
+	n, err := bulkLoad(ctx, s, a, EntityPenalty, penaltyBulkColumns, opt, next, func(args []any, p *BulkPenalty) bulkRow {
+		args = appendBulkState(penaltyArgs(args, 0, &p.Penalty, opt.Demo), now, p.PublishedAt, p.Withdrawn)
 		args[fineColumn], args[confiscatedColumn] = numeric(p.Fine), numeric(p.Confiscated)
-		return bulkRow{p.AgencyCode, p.Agency, args, p.Withdrawn != nil}
+		return bulkRow{p.AgencyCode, p.Agency, args, withdrawReason(p.Withdrawn)}
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store.BulkLoadPenalties: %w", err)
@@ -144,14 +147,21 @@ func (s *Store) BulkLoadPenalties(ctx context.Context, a Actor, next func() (Bul
 // BulkLoadPermits is BulkLoadPenalties for permits.
 func (s *Store) BulkLoadPermits(ctx context.Context, a Actor, next func() (BulkPermit, bool), opt WriteOptions) (int, error) {
 	now := time.Now()
-	n, err := bulkLoad(ctx, s, a, EntityPermit, permitBulkColumns, opt, next, func(p BulkPermit) bulkRow {
-		args := append(permitArgs(0, p.Permit, opt.Demo), bulkState(now, p.PublishedAt, p.Withdrawn)...)
-		return bulkRow{p.AgencyCode, p.Agency, args, p.Withdrawn != nil}
+	n, err := bulkLoad(ctx, s, a, EntityPermit, permitBulkColumns, opt, next, func(args []any, p *BulkPermit) bulkRow {
+		args = appendBulkState(permitArgs(args, 0, &p.Permit, opt.Demo), now, p.PublishedAt, p.Withdrawn)
+		return bulkRow{p.AgencyCode, p.Agency, args, withdrawReason(p.Withdrawn)}
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store.BulkLoadPermits: %w", err)
 	}
 	return n, nil
+}
+
+func withdrawReason(w *Withdrawal) domain.WithdrawReason {
+	if w == nil {
+		return ""
+	}
+	return w.Reason
 }
 
 // bulkJob is one chunk of records on its way to COPY: read in order by
@@ -162,38 +172,43 @@ type bulkJob[T any] struct {
 }
 
 // encodedChunk is a chunk of rows as one complete binary COPY stream,
-// except for the agency ids, which are filled in at starts[i]+agencyIDAt
-// once the agency of each row is known.
+// except for the ids and agency ids, which are filled in at starts[i]+idAt
+// and starts[i]+agencyIDAt once the chunk is about to be copied.
 type encodedChunk struct {
-	buf       []byte
-	starts    []int
-	agencies  []agencyRef
-	withdrawn int
-	err       error
+	buf      []byte
+	starts   []int
+	agencies []agencyRef
+	reasons  []domain.WithdrawReason // per row; "" when published
+	err      error
 }
 
 type agencyRef struct{ code, name string }
 
-// agencyIDAt is where the agency id (the first column, an int8) starts in
-// an encoded row: after the field count (int16) and the value's length
-// (int32).
-const agencyIDAt = 2 + 4
+// Where the id (the first column, an int8) and the agency id (the second)
+// start in an encoded row: after the field count (int16) and each value's
+// length (int32).
+const (
+	idAt       = 2 + 4
+	agencyIDAt = idAt + 8 + 4
+)
 
-func encodeChunk[T any](enc *copyEncoder, recs []T, convert func(T) bulkRow) encodedChunk {
+func encodeChunk[T any](enc *copyEncoder, recs []T, convert func([]any, *T) bulkRow) encodedChunk {
 	c := encodedChunk{
 		buf:      append(make([]byte, 0, len(recs)*1100), copyHeader...),
 		starts:   make([]int, len(recs)),
 		agencies: make([]agencyRef, len(recs)),
+		reasons:  make([]domain.WithdrawReason, len(recs)),
 	}
-	for i, rec := range recs {
-		r := convert(rec)
-		c.starts[i], c.agencies[i] = len(c.buf), agencyRef{r.agencyCode, r.agencyName}
+	args := make([]any, 0, len(enc.oids))
+	for i := range recs {
+		r := convert(args[:0], &recs[i])
+		args = r.args
+		c.starts[i], c.agencies[i], c.reasons[i] = len(c.buf), agencyRef{r.agencyCode, r.agencyName}, r.withdrawn
 		r.args[0] = int64(0)
-		if c.buf, c.err = enc.row(c.buf, r.args); c.err != nil {
+		c.buf = binary.BigEndian.AppendUint16(c.buf, uint16(1+len(r.args)))
+		c.buf = append(binary.BigEndian.AppendUint32(c.buf, 8), 0, 0, 0, 0, 0, 0, 0, 0) // the id, to come
+		if c.buf, c.err = enc.fields(c.buf, r.args); c.err != nil {
 			return c
-		}
-		if r.withdrawn {
-			c.withdrawn++
 		}
 	}
 	c.buf = append(c.buf, copyTrailer...)
@@ -206,9 +221,9 @@ func encodeChunk[T any](enc *copyEncoder, recs []T, convert func(T) bulkRow) enc
 // while at most a few chunks are in memory and rows reach PostgreSQL in
 // the order next gave them.
 func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols []string, opt WriteOptions,
-	next func() (T, bool), convert func(T) bulkRow) (int, error) {
+	next func() (T, bool), convert func([]any, *T) bulkRow) (int, error) {
 	table := tableOf(entity)
-	oids, err := columnTypes(ctx, s, table, cols)
+	oids, err := columnTypes(ctx, s, table, cols[1:]) // the id is written by encodeChunk
 	if err != nil {
 		return 0, err
 	}
@@ -258,12 +273,9 @@ func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols
 	defer wg.Wait()
 	defer close(stop)
 
-	var loaded, withdrawn int
+	var loaded int
+	var log changeRows
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
-		var prevMax int64
-		if err := tx.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM `+table).Scan(&prevMax); err != nil {
-			return err
-		}
 		skipRowChecks, err := canSkipRowChecks(ctx, tx, table)
 		if err != nil {
 			return err
@@ -273,7 +285,12 @@ func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols
 			return err
 		}
 		copySQL := `COPY ` + table + ` (` + strings.Join(cols, ", ") + `) FROM STDIN (FORMAT binary)`
-		agencies := map[string]int64{}
+		idSrc := idSource{exclusive: deferred.exclusive}
+		if err := tx.QueryRow(ctx, `SELECT pg_get_serial_sequence($1, 'id')`, table).Scan(&idSrc.seq); err != nil {
+			return fmt.Errorf("id sequence: %w", err)
+		}
+		btx := &bulkTx{tx: tx, skipRowChecks: skipRowChecks, agencies: map[string]int64{}}
+		var ids []int64
 		for job := range ordered {
 			var chunk encodedChunk
 			select {
@@ -284,30 +301,31 @@ func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols
 			if chunk.err != nil {
 				return fmt.Errorf("encode rows %d–%d: %w", loaded+1, loaded+len(chunk.starts), chunk.err)
 			}
+			if ids, err = idSrc.take(ctx, tx, len(chunk.starts), ids); err != nil {
+				return err
+			}
 			for i, ag := range chunk.agencies {
-				id, ok := agencies[ag.code]
-				if !ok {
-					var err error
-					if id, err = ensureAgency(ctx, tx, ag.code, ag.name); err != nil {
-						return err
-					}
-					// The lock the foreign-key check would take: the agency
-					// cannot be deleted before this load commits.
-					if _, err := tx.Exec(ctx, `SELECT FROM agencies WHERE id = $1 FOR KEY SHARE`, id); err != nil {
-						return fmt.Errorf("lock agency %s: %w", ag.code, err)
-					}
-					agencies[ag.code] = id
+				id, err := btx.agency(ctx, ag)
+				if err != nil {
+					return err
 				}
+				binary.BigEndian.PutUint64(chunk.buf[chunk.starts[i]+idAt:], uint64(ids[i]))
 				binary.BigEndian.PutUint64(chunk.buf[chunk.starts[i]+agencyIDAt:], uint64(id))
 			}
-			withdrawn += chunk.withdrawn
-			n, err := copyChunk(ctx, tx, copySQL, chunk.buf, skipRowChecks)
+			n, err := btx.copy(ctx, copySQL, chunk.buf)
 			if err != nil {
 				return fmt.Errorf("copy rows %d–%d: %w", loaded+1, loaded+len(chunk.starts), describe(err))
 			}
 			loaded += int(n)
+			log.add(ids, chunk.reasons)
 		}
 		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := btx.checksOn(ctx); err != nil {
+			return err
+		}
+		if err := idSrc.done(ctx, tx); err != nil {
 			return err
 		}
 		if err := deferred.rebuild(ctx, tx); err != nil {
@@ -320,8 +338,8 @@ func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols
 			// The foreign-key check the row triggers skipped: every row's
 			// agency id was written from this map, so checking the map's
 			// agencies (locked above) checks every row.
-			ids := make([]int64, 0, len(agencies))
-			for _, id := range agencies {
+			ids := make([]int64, 0, len(btx.agencies))
+			for _, id := range btx.agencies {
 				ids = append(ids, id)
 			}
 			var found int
@@ -333,39 +351,15 @@ func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols
 				return fmt.Errorf("%w: %d of the loaded rows' agencies do not exist", ErrConflict, len(ids)-found)
 			}
 		}
-
-		// The same lock appendChanges takes: entries commit in seq order.
-		// The rows are found by id and by this transaction's xid, so rows
-		// other writers commit meanwhile are left to their own entries.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(changeLogLock)); err != nil {
-			return fmt.Errorf("lock change log: %w", err)
-		}
-		var logged, firstID, lastID int64
-		err = tx.QueryRow(ctx, `
-			WITH added AS (
-				INSERT INTO changes (entity, entity_id, op, reason)
-				SELECT $1, id, CASE WHEN status = 'withdrawn' THEN 'withdraw' ELSE 'upsert' END::change_op, withdraw_reason
-				FROM `+table+`
-				WHERE id > $2 AND xmin = pg_current_xact_id()::xid
-				ORDER BY id
-				RETURNING entity_id)
-			SELECT count(*), coalesce(min(entity_id), 0), coalesce(max(entity_id), 0) FROM added`,
-			string(entity), prevMax).Scan(&logged, &firstID, &lastID)
-		if err != nil {
-			return fmt.Errorf("append changes: %w", err)
-		}
-		if logged != int64(loaded) {
-			return fmt.Errorf("append changes: logged %d entries for %d rows", logged, loaded)
-		}
-		if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, ChangesChannel, string(entity)); err != nil {
-			return fmt.Errorf("notify: %w", err)
+		if err := log.append(ctx, tx, entity); err != nil {
+			return err
 		}
 		_, err = tx.Exec(ctx, `
 			INSERT INTO audit_log (key_id, actor, action, entity, entity_id, remote_addr, detail)
 			VALUES ($1, $2, $3, $4, NULL, $5, $6)`,
 			a.keyID(), a.Name, string(entity)+".bulk_load", string(entity), a.RemoteAddr, map[string]any{
-				"rows": loaded, "withdrawn": withdrawn, "first_id": firstID, "last_id": lastID,
-				"agencies": len(agencies), "demo": opt.Demo,
+				"rows": loaded, "withdrawn": log.withdrawn, "first_id": log.ids[0], "last_id": log.ids[len(log.ids)-1],
+				"agencies": len(btx.agencies), "demo": opt.Demo,
 			})
 		if err != nil {
 			return fmt.Errorf("audit: %w", err)
@@ -376,6 +370,121 @@ func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols
 		return 0, err
 	}
 	return loaded, nil
+}
+
+// idSource gives a bulk load's rows their ids from the table's sequence,
+// in increasing order, as a row's default would. Knowing them lets the
+// change log be written without reading the loaded rows back.
+type idSource struct {
+	seq string
+	// exclusive: the load holds the table's ACCESS EXCLUSIVE lock, so no
+	// other writer can take ids from its sequence until the load commits,
+	// and ids are counted here instead of drawn one by one.
+	exclusive  bool
+	next, last int64 // the next id to give, and the last given (exclusive)
+}
+
+// take returns n ids, in buf.
+func (s *idSource) take(ctx context.Context, tx pgx.Tx, n int, buf []int64) ([]int64, error) {
+	buf = buf[:0]
+	if !s.exclusive {
+		if err := tx.QueryRow(ctx, `SELECT array_agg(nextval($1::regclass)) FROM generate_series(1, $2)`,
+			s.seq, n).Scan(&buf); err != nil {
+			return nil, fmt.Errorf("take %d ids: %w", n, err)
+		}
+		if len(buf) != n {
+			return nil, fmt.Errorf("take %d ids: got %d", n, len(buf))
+		}
+		slices.Sort(buf)
+		return buf, nil
+	}
+	if s.next == 0 {
+		if err := tx.QueryRow(ctx, `SELECT nextval($1::regclass)`, s.seq).Scan(&s.next); err != nil {
+			return nil, fmt.Errorf("take ids: %w", err)
+		}
+	}
+	for range n {
+		buf = append(buf, s.next)
+		s.last = s.next
+		s.next++
+	}
+	return buf, nil
+}
+
+// done moves the sequence past the ids counted under the exclusive lock.
+func (s *idSource) done(ctx context.Context, tx pgx.Tx) error {
+	if !s.exclusive || s.last == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `SELECT setval($1::regclass, $2)`, s.seq, s.last); err != nil {
+		return fmt.Errorf("advance %s: %w", s.seq, err)
+	}
+	return nil
+}
+
+// changeRows are the change-log entries of a bulk load, in id order: the
+// id of every loaded row and its withdraw reason ("" for an upsert).
+type changeRows struct {
+	ids       []int64
+	reasons   []domain.WithdrawReason
+	withdrawn int
+}
+
+func (c *changeRows) add(ids []int64, reasons []domain.WithdrawReason) {
+	c.ids = append(c.ids, ids...)
+	c.reasons = append(c.reasons, reasons...)
+	for _, r := range reasons {
+		if r != "" {
+			c.withdrawn++
+		}
+	}
+}
+
+// changeCopyRows is how many entries one COPY into the change log carries.
+const changeCopyRows = 1 << 16
+
+// append writes the entries with COPY, under the lock appendChanges takes
+// (entries commit in seq order), and announces them.
+func (c *changeRows) append(ctx context.Context, tx pgx.Tx, entity Entity) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(changeLogLock)); err != nil {
+		return fmt.Errorf("lock change log: %w", err)
+	}
+	var logged int64
+	buf := make([]byte, 0, min(len(c.ids), changeCopyRows)*40+len(copyHeader)+len(copyTrailer))
+	for from := 0; from < len(c.ids); from += changeCopyRows {
+		to := min(from+changeCopyRows, len(c.ids))
+		buf = append(buf[:0], copyHeader...)
+		for i := from; i < to; i++ {
+			buf = binary.BigEndian.AppendUint16(buf, 4)
+			buf = appendCopyText(buf, string(entity))
+			buf = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint32(buf, 8), uint64(c.ids[i]))
+			if c.reasons[i] == "" {
+				buf = binary.BigEndian.AppendUint32(appendCopyText(buf, "upsert"), 0xffffffff) // reason NULL
+			} else {
+				buf = appendCopyText(appendCopyText(buf, "withdraw"), string(c.reasons[i]))
+			}
+		}
+		buf = append(buf, copyTrailer...)
+		tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(buf),
+			`COPY changes (entity, entity_id, op, reason) FROM STDIN (FORMAT binary)`)
+		if err != nil {
+			return fmt.Errorf("append changes: %w", err)
+		}
+		logged += tag.RowsAffected()
+	}
+	if logged != int64(len(c.ids)) {
+		return fmt.Errorf("append changes: logged %d entries for %d rows", logged, len(c.ids))
+	}
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, ChangesChannel, string(entity)); err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	return nil
+}
+
+// appendCopyText appends a text (or enum label) value in the binary COPY
+// format.
+func appendCopyText(buf []byte, s string) []byte {
+	return append(binary.BigEndian.AppendUint32(buf, uint32(len(s))), s...)
 }
 
 // canSkipRowChecks reports whether COPY into table may run with
@@ -395,26 +504,71 @@ func canSkipRowChecks(ctx context.Context, tx pgx.Tx, table string) (bool, error
 	return ok, nil
 }
 
-// copyChunk sends one binary COPY stream, with the per-row foreign-key
-// triggers off when skipRowChecks (see canSkipRowChecks), and back on
-// afterwards so that every other statement of the transaction is checked
-// as usual.
-func copyChunk(ctx context.Context, tx pgx.Tx, copySQL string, stream []byte, skipRowChecks bool) (int64, error) {
-	if skipRowChecks {
-		if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = replica`); err != nil {
-			return 0, err
-		}
+// bulkTx is the copying side of a bulk load's transaction: it creates the
+// agencies of the rows, and copies with the per-row foreign-key triggers
+// off when skipRowChecks (see canSkipRowChecks). The triggers are off only
+// while COPY statements run: every other statement of the load, such as
+// creating an agency, is checked as usual.
+type bulkTx struct {
+	tx            pgx.Tx
+	skipRowChecks bool
+	checksOff     bool
+	agencies      map[string]int64 // id by credit code
+}
+
+// agency returns the id of the agency, creating it on first sight.
+func (b *bulkTx) agency(ctx context.Context, ag agencyRef) (int64, error) {
+	if id, ok := b.agencies[ag.code]; ok {
+		return id, nil
 	}
-	tag, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(stream), copySQL)
+	if err := b.checksOn(ctx); err != nil {
+		return 0, err
+	}
+	id, err := ensureAgency(ctx, b.tx, ag.code, ag.name)
 	if err != nil {
 		return 0, err
 	}
-	if skipRowChecks {
-		if _, err := tx.Exec(ctx, `SET LOCAL session_replication_role = origin`); err != nil {
+	// The lock the foreign-key check would take: the agency cannot be
+	// deleted before this load commits.
+	if _, err := b.tx.Exec(ctx, `SELECT FROM agencies WHERE id = $1 FOR KEY SHARE`, id); err != nil {
+		return 0, fmt.Errorf("lock agency %s: %w", ag.code, err)
+	}
+	b.agencies[ag.code] = id
+	return id, nil
+}
+
+// copy sends one binary COPY stream.
+func (b *bulkTx) copy(ctx context.Context, copySQL string, stream []byte) (int64, error) {
+	if b.skipRowChecks && !b.checksOff {
+		if err := b.setRowChecks(ctx, "replica"); err != nil {
 			return 0, err
 		}
+		b.checksOff = true
+	}
+	tag, err := b.tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(stream), copySQL)
+	if err != nil {
+		return 0, err
 	}
 	return tag.RowsAffected(), nil
+}
+
+// checksOn turns the triggers back on if copy turned them off.
+func (b *bulkTx) checksOn(ctx context.Context) error {
+	if !b.checksOff {
+		return nil
+	}
+	if err := b.setRowChecks(ctx, "origin"); err != nil {
+		return err
+	}
+	b.checksOff = false
+	return nil
+}
+
+func (b *bulkTx) setRowChecks(ctx context.Context, role string) error {
+	if _, err := b.tx.Exec(ctx, `SET LOCAL session_replication_role = `+role); err != nil {
+		return fmt.Errorf("session_replication_role %s: %w", role, err)
+	}
+	return nil
 }
 
 // columnTypes returns the type OIDs of table's columns cols, which the
@@ -440,8 +594,9 @@ func columnTypes(ctx context.Context, s *Store, table string, cols []string) ([]
 // deferredIndexes are the secondary indexes of a table that bulkLoad
 // dropped before copying into it, to build again once the rows are in.
 type deferredIndexes struct {
-	table string
-	defs  []deferredIndex
+	table     string
+	exclusive bool // the table was empty and is locked ACCESS EXCLUSIVE
+	defs      []deferredIndex
 }
 
 type deferredIndex struct {
@@ -477,6 +632,7 @@ func deferIndexes(ctx context.Context, tx pgx.Tx, table string) (*deferredIndexe
 	if !ok {
 		return d, nil
 	}
+	d.exclusive = true
 	rows, err := tx.Query(ctx, `
 		SELECT coalesce(c.conname, x.relname), coalesce(pg_get_constraintdef(c.oid), ''),
 			CASE WHEN c.oid IS NULL THEN pg_get_indexdef(i.indexrelid) ELSE '' END

@@ -190,6 +190,24 @@ func TestBulkLoadPenalties(t *testing.T) {
 	if res[0].Outcome != store.Updated {
 		t.Errorf("changed record: %+v, want updated", res[0])
 	}
+	// The load took its ids from the table's sequence: a new record gets a
+	// later one (upserts of existing records use up ids too), and its
+	// change-log entry follows the load's.
+	fresh := testPenalties(t, n+1)[n]
+	res, err = s.UpsertPenalties(ctx, bulkActor, []domain.Penalty{fresh}, store.WriteOptions{Demo: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var maxID, lastLogged int64
+	err = pool.QueryRow(ctx, `SELECT (SELECT max(id) FROM penalties WHERE id <> $1),
+		(SELECT entity_id FROM changes ORDER BY seq DESC LIMIT 1)`, res[0].ID).Scan(&maxID, &lastLogged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Outcome != store.Created || res[0].ID <= maxID || lastLogged != res[0].ID {
+		t.Errorf("new record after the load: %+v; loaded ids end at %d, last change-log entry is for %d",
+			res[0], maxID, lastLogged)
+	}
 }
 
 func TestBulkLoadPermits(t *testing.T) {
@@ -333,6 +351,15 @@ func TestBulkLoadRestoresIndexes(t *testing.T) {
 	var rows int
 	if err := s.Pool().QueryRow(ctx, `SELECT count(*) FROM penalties`).Scan(&rows); err != nil || rows != 3000 {
 		t.Fatalf("%d rows (%v)", rows, err)
+	}
+	// Both loads logged every row once, in id order, the failed one none.
+	var logged int
+	var inOrder bool
+	err = s.Pool().QueryRow(ctx, `SELECT count(DISTINCT p.id), bool_and(prev IS NULL OR prev < c.entity_id)
+		FROM (SELECT entity_id, lag(entity_id) OVER (ORDER BY seq) AS prev FROM changes WHERE entity = 'penalty') c
+		JOIN penalties p ON p.id = c.entity_id`).Scan(&logged, &inOrder)
+	if err != nil || logged != 3000 || !inOrder {
+		t.Fatalf("change log covers %d of 3000 rows, in order %v (%v)", logged, inOrder, err)
 	}
 	if got := indexes(); got != wantIdx {
 		t.Errorf("indexes after the second load:\n%s\nwant:\n%s", got, wantIdx)

@@ -36,12 +36,12 @@ func newCopyEncoder(oids []uint32) *copyEncoder {
 	return &copyEncoder{m: pgtype.NewMap(), oids: oids, plans: make([]typedPlan, len(oids))}
 }
 
-// row appends one row of values, one per column, to buf.
-func (e *copyEncoder) row(buf []byte, vals []any) ([]byte, error) {
+// fields appends values, one per column of the encoder, to buf: a row's
+// fields after its field count.
+func (e *copyEncoder) fields(buf []byte, vals []any) ([]byte, error) {
 	if len(vals) != len(e.oids) {
 		return nil, fmt.Errorf("copy row: %d values for %d columns", len(vals), len(e.oids))
 	}
-	buf = binary.BigEndian.AppendUint16(buf, uint16(len(vals)))
 	for i, v := range vals {
 		start := len(buf)
 		buf = binary.BigEndian.AppendUint32(buf, 0xffffffff) // NULL unless a value follows

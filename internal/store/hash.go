@@ -18,10 +18,15 @@ const recordHashVersion = 2
 // record's fields (see hashEncoder) with the demo flag: every field takes
 // part, whatever fields the domain types gain, and hashing a record costs a
 // small fraction of what JSON would, which counts in a million-row load.
+// v is a record or a pointer to one; both hash alike.
 func recordHash(v any, demo bool) []byte {
 	e := hashBuffers.Get().(*hashEncoder)
 	e.buf = append(e.buf[:0], recordHashVersion)
-	e.value(reflect.ValueOf(v))
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer {
+		rv = rv.Elem()
+	}
+	e.value(rv)
 	e.bool(demo)
 	sum := sha256.Sum256(e.buf)
 	hashBuffers.Put(e)
@@ -47,7 +52,12 @@ func (e *hashEncoder) bool(b bool) {
 
 func (e *hashEncoder) value(v reflect.Value) {
 	if v.Type() == timeType {
-		t := v.Interface().(time.Time)
+		var t time.Time
+		if v.CanAddr() { // no copy to the heap
+			t = *v.Addr().Interface().(*time.Time)
+		} else {
+			t = v.Interface().(time.Time)
+		}
 		_, offset := t.Zone()
 		e.buf = binary.AppendVarint(e.buf, t.Unix())
 		e.buf = binary.AppendVarint(e.buf, int64(t.Nanosecond()))

@@ -77,6 +77,11 @@ func TestRecordHashCoversEveryField(t *testing.T) {
 		if bytes.Equal(base, recordHash(rec, true)) {
 			t.Error("the demo flag does not change the hash")
 		}
+		ptr := reflect.New(reflect.TypeOf(rec))
+		ptr.Elem().Set(reflect.ValueOf(rec))
+		if !bytes.Equal(base, recordHash(ptr.Interface(), false)) {
+			t.Errorf("%T: a pointer to the record hashes differently from the record", rec)
+		}
 		n := 0
 		for path := range mutations(reflect.ValueOf(rec), "") {
 			n++
@@ -128,6 +133,6 @@ func BenchmarkRecordHash(b *testing.B) {
 	p := fullPenalty()
 	b.ReportAllocs()
 	for b.Loop() {
-		recordHash(p, false)
+		recordHash(&p, false)
 	}
 }

@@ -39,9 +39,9 @@ type WriteOptions struct {
 const partyColumns = `party_name, party_kind, credit_code, business_reg_no, org_code, tax_reg_no,
 	institution_no, social_org_no, legal_rep, legal_rep_id_type, legal_rep_id_no, id_type, id_no`
 
-func partyValues(p domain.Party) []any {
-	return []any{p.Name, string(p.Kind), p.CreditCode, p.BusinessRegNo, p.OrgCode, p.TaxRegNo,
-		p.InstitutionNo, p.SocialOrgNo, p.LegalRep, p.LegalRepIDType, p.LegalRepIDNo, p.IDType, p.IDNo}
+func appendPartyValues(args []any, p *domain.Party) []any {
+	return append(args, p.Name, string(p.Kind), p.CreditCode, p.BusinessRegNo, p.OrgCode, p.TaxRegNo,
+		p.InstitutionNo, p.SocialOrgNo, p.LegalRep, p.LegalRepIDType, p.LegalRepIDNo, p.IDType, p.IDNo)
 }
 
 // updateSet builds "col = EXCLUDED.col, …" for an upsert. A record that
@@ -113,18 +113,18 @@ func nullable[T comparable](v T) *T {
 	return &v
 }
 
-func penaltyArgs(agencyID int64, p domain.Penalty, demo bool) []any {
-	args := []any{agencyID, p.DecisionNo}
-	args = append(args, partyValues(p.Party)...)
+// penaltyArgs appends the upsert's arguments for p to args.
+func penaltyArgs(args []any, agencyID int64, p *domain.Penalty, demo bool) []any {
+	args = appendPartyValues(append(args, agencyID, p.DecisionNo), &p.Party)
 	return append(args, p.ViolationType, p.Facts, p.Basis, p.Categories, p.Content, p.Fine.Yuan(),
 		p.Confiscated.Yuan(), p.LicenceAffected, p.DecisionDate, p.ValidUntil, string(p.Class),
 		p.PublicityUntil, p.Source, p.SourceCode, p.Remarks, nullable(string(p.Stage)),
 		demo, recordHash(p, demo))
 }
 
-func permitArgs(agencyID int64, p domain.Permit, demo bool) []any {
-	args := []any{agencyID, p.DecisionNo}
-	args = append(args, partyValues(p.Party)...)
+// permitArgs appends the upsert's arguments for p to args.
+func permitArgs(args []any, agencyID int64, p *domain.Permit, demo bool) []any {
+	args = appendPartyValues(append(args, agencyID, p.DecisionNo), &p.Party)
 	return append(args, p.DocName, p.Category, p.CertName, p.PermitNo, p.Content, p.DecisionDate,
 		p.ValidFrom, p.ValidTo, string(p.State), p.Source, p.SourceCode, p.Remarks,
 		demo, recordHash(p, demo))
@@ -137,14 +137,14 @@ func permitArgs(agencyID int64, p domain.Permit, demo bool) []any {
 func (s *Store) UpsertPenalties(ctx context.Context, a Actor, ps []domain.Penalty, opt WriteOptions) ([]UpsertResult, error) {
 	return upsertBatch(ctx, s, a, EntityPenalty, penaltyUpsert, ps, func(p domain.Penalty) recordKey {
 		return recordKey{p.AgencyCode, p.Agency, p.DecisionNo}
-	}, func(id int64, p domain.Penalty) []any { return penaltyArgs(id, p, opt.Demo) })
+	}, func(id int64, p domain.Penalty) []any { return penaltyArgs(nil, id, &p, opt.Demo) })
 }
 
 // UpsertPermits is UpsertPenalties for permits.
 func (s *Store) UpsertPermits(ctx context.Context, a Actor, ps []domain.Permit, opt WriteOptions) ([]UpsertResult, error) {
 	return upsertBatch(ctx, s, a, EntityPermit, permitUpsert, ps, func(p domain.Permit) recordKey {
 		return recordKey{p.AgencyCode, p.Agency, p.DecisionNo}
-	}, func(id int64, p domain.Permit) []any { return permitArgs(id, p, opt.Demo) })
+	}, func(id int64, p domain.Permit) []any { return permitArgs(nil, id, &p, opt.Demo) })
 }
 
 // recordKey is a record's natural key plus the agency's name.
