@@ -1,314 +1,179 @@
 package search
 
 import (
-	"encoding/binary"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"iter"
+	"io"
+	"sync"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
-// jsonReader walks a JSON text in place. Search answers are read with it
-// rather than decoded by encoding/json: a hit's values are handed out as
-// sub-slices of the answer, validated, and written to our response as
-// they are, without a map of decoded values per hit or a copy of each.
-//
-// Errors are sticky: after the first one every read returns zero values
-// and err reports it. A loop over members or elements must read every
-// value it is given (with value, skip or a nested loop).
-type jsonReader struct {
-	b     []byte
-	i     int
-	err   error
-	depth int
+// Search answers are read with jsontext's Decoder rather than decoded by
+// encoding/json: a hit's values are handed out as slices of the answer and
+// written to our response as they are, without a map of decoded values
+// per hit or a copy of each. The decoder checks everything JSON requires
+// as it reads — UTF-8, escapes, control characters, numbers, nesting
+// (at most 10000 levels) — so a value it hands out is valid JSON.
+
+// decodeOptions accepts duplicate names, as encoding/json does: checking
+// them would hash every name of every hit, and Meilisearch sends none.
+var decodeOptions = jsontext.AllowDuplicateNames(true)
+
+// reader reads one JSON text. A value the decoder returns is only promised
+// to stay valid until its next read, so the reader hands out the same bytes
+// sliced from the text itself, found by the decoder's input offset: they
+// stay valid as long as the text.
+type reader struct {
+	dec  jsontext.Decoder
+	src  bytes.Buffer
+	text []byte
+	key  []byte // the last name read, unescaped, when it had escapes
 }
 
-// maxDepth bounds the nesting of what skip reads, and so its recursion.
-const maxDepth = 1000
+// readers are pooled: a decoder keeps the memory of its stacks for the
+// next text, so reading allocates nothing once one has read a text as
+// deeply nested.
+var readers = sync.Pool{New: func() any { return new(reader) }}
 
-func (r *jsonReader) fail(what string) {
-	if r.err == nil {
-		r.err = fmt.Errorf("malformed JSON: %s at byte %d", what, r.i)
+// read calls f with a reader of b, then checks that nothing but white
+// space follows the value f read.
+func read(b []byte, f func(*reader) error) error {
+	r := readers.Get().(*reader)
+	defer r.release()
+	r.text, r.src = b, *bytes.NewBuffer(b)
+	r.dec.Reset(&r.src, decodeOptions)
+	if err := f(r); err != nil {
+		return err
 	}
+	return r.end()
 }
 
-// peek skips white space and returns the next byte (0 at the end).
-func (r *jsonReader) peek() byte {
-	for r.i < len(r.b) {
-		switch c := r.b[r.i]; c {
-		case ' ', '\t', '\n', '\r':
-			r.i++
-		default:
-			return c
-		}
-	}
-	return 0
+// release returns r to the pool, without the text it read, which the pool
+// must not keep alive.
+func (r *reader) release() {
+	r.text, r.src = nil, bytes.Buffer{}
+	r.dec.Reset(&r.src)
+	readers.Put(r)
 }
 
-// expect consumes the byte c, after white space.
-func (r *jsonReader) expect(c byte) bool {
-	if r.err != nil {
-		return false
-	}
-	if r.peek() != c {
-		r.fail("expected " + string(c))
-		return false
-	}
-	r.i++
-	return true
-}
+var errTrailing = errors.New("data after the JSON value")
 
-// members yields the keys of the object at the reading position (raw:
-// without quotes, escapes undecoded); the loop body reads each value.
-func (r *jsonReader) members() iter.Seq[[]byte] {
-	return func(yield func([]byte) bool) {
-		if !r.expect('{') || r.closes('}') {
-			return
-		}
-		for {
-			k := r.str()
-			if !r.expect(':') || !yield(k) || !r.more('}') {
-				return
-			}
-		}
-	}
-}
-
-// elements yields once per element of the array at the reading position;
-// the loop body reads the element.
-func (r *jsonReader) elements() iter.Seq[struct{}] {
-	return func(yield func(struct{}) bool) {
-		if !r.expect('[') || r.closes(']') {
-			return
-		}
-		for yield(struct{}{}) && r.more(']') {
-		}
-	}
-}
-
-// closes consumes the closing bracket c of an empty object or array.
-func (r *jsonReader) closes(c byte) bool {
-	if r.peek() == c {
-		r.i++
-		return true
-	}
-	return false
-}
-
-// more consumes what follows an element: a comma (true) or the closing
-// bracket c (false).
-func (r *jsonReader) more(c byte) bool {
-	if r.err != nil {
-		return false
-	}
-	switch r.peek() {
-	case ',':
-		r.i++
-		return true
-	case c:
-		r.i++
-		return false
-	}
-	r.fail("expected , or " + string(c))
-	return false
-}
-
-// value reads any value and returns its raw text.
-func (r *jsonReader) value() json.RawMessage {
-	r.peek()
-	start := r.i
-	r.skip()
-	if r.err != nil {
+func (r *reader) end() error {
+	_, err := r.dec.ReadToken()
+	switch {
+	case err == io.EOF:
 		return nil
+	case err == nil:
+		return errTrailing
 	}
-	return r.b[start:r.i]
+	return fmt.Errorf("after the JSON value: %w", err)
 }
 
-// skip reads any value, checking its syntax.
-func (r *jsonReader) skip() {
-	switch r.peek() {
-	case '{', '[':
-		if r.depth++; r.depth > maxDepth {
-			r.fail("nested too deep")
-			return
-		}
-		if r.b[r.i] == '{' {
-			for range r.members() {
-				r.skip()
-			}
-		} else {
-			for range r.elements() {
-				r.skip()
-			}
-		}
-		r.depth--
-	case '"':
-		r.str()
-	case 't':
-		r.literal("true")
-	case 'f':
-		r.literal("false")
-	case 'n':
-		r.literal("null")
-	default:
-		r.number()
+// open reads the token that opens an object or array (want).
+func (r *reader) open(want jsontext.Kind) error {
+	tok, err := r.dec.ReadToken()
+	if err != nil {
+		return err
 	}
+	if k := tok.Kind(); k != want {
+		return fmt.Errorf("%v expected, found %v", want, k)
+	}
+	return nil
 }
 
-func (r *jsonReader) literal(word string) {
-	if len(r.b)-r.i < len(word) || string(r.b[r.i:r.i+len(word)]) != word {
-		r.fail("bad literal")
-		return
+// members reads an object, calling f with each name (unescaped, valid
+// until f returns) before its value, which f must read.
+func (r *reader) members(f func(name []byte) error) error {
+	if err := r.open('{'); err != nil {
+		return err
 	}
-	r.i += len(word)
-}
-
-// str reads a string and returns what is between its quotes, escapes
-// undecoded (see unquote).
-func (r *jsonReader) str() []byte {
-	if !r.expect('"') {
-		return nil
-	}
-	start := r.i
-	for {
-		r.i += plainBytes(r.b[r.i:])
-		if r.i >= len(r.b) {
-			r.fail("unterminated string")
-			return nil
+	for r.dec.PeekKind() != '}' {
+		// A name read as a value is its raw text: unless it has escapes,
+		// it is compared and looked up without a copy.
+		raw, err := r.raw()
+		if err != nil {
+			return err
 		}
-		switch r.b[r.i] {
-		case '"':
-			r.i++
-			return r.b[start : r.i-1]
-		case '\\':
-			if r.escape(); r.err != nil {
-				return nil
-			}
-		default:
-			r.fail("control character in string")
-			return nil
+		name, err := r.unquote(raw)
+		if err != nil {
+			return err
+		}
+		if err := f(name); err != nil {
+			return err
 		}
 	}
+	_, err := r.dec.ReadToken()
+	return err
 }
 
-// plainBytes returns how many bytes of b precede the first quote,
-// backslash or control character. It tests eight bytes at a time: most of
-// an answer is the text of strings.
-func plainBytes(b []byte) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	i := 0
-	for ; i+8 <= len(b); i += 8 {
-		w := binary.LittleEndian.Uint64(b[i:])
-		// A byte of w below n sets its high bit in (w - n*ones) &^ w (for
-		// n <= 0x80); an equal byte is a byte of the XOR below 1.
-		q, bs := w^('"'*ones), w^('\\'*ones)
-		if ((w-0x20*ones)&^w|(q-ones)&^q|(bs-ones)&^bs)&highs != 0 {
-			break
+// unquote returns the contents of a raw name.
+func (r *reader) unquote(raw []byte) ([]byte, error) {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return raw[1 : len(raw)-1], nil
+	}
+	var err error
+	if r.key, err = jsontext.AppendUnquote(r.key[:0], raw); err != nil {
+		return nil, fmt.Errorf("name %s: %w", raw, err)
+	}
+	return r.key, nil
+}
+
+// elements reads an array, calling f, which must read the element, once
+// per element.
+func (r *reader) elements(f func() error) error {
+	if err := r.open('['); err != nil {
+		return err
+	}
+	// A failed PeekKind returns 0 and keeps its error for f's read.
+	for r.dec.PeekKind() != ']' {
+		if err := f(); err != nil {
+			return err
 		}
 	}
-	for ; i < len(b); i++ {
-		if c := b[i]; c == '"' || c == '\\' || c < 0x20 {
-			break
-		}
-	}
-	return i
+	_, err := r.dec.ReadToken()
+	return err
 }
 
-// escape reads one escape sequence of a string.
-func (r *jsonReader) escape() {
-	r.i++ // the backslash
-	if r.i >= len(r.b) {
-		r.fail("unterminated escape")
-		return
+// raw reads any value and returns its raw text as a slice of the text
+// read (capacity included, so that appending to it copies).
+func (r *reader) raw() ([]byte, error) {
+	v, err := r.dec.ReadValue()
+	if err != nil {
+		return nil, err
 	}
-	switch r.b[r.i] {
-	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-		r.i++
-		return
-	case 'u':
-		if len(r.b)-r.i > 4 {
-			ok := true
-			for _, h := range r.b[r.i+1 : r.i+5] {
-				ok = ok && (h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F')
-			}
-			if ok {
-				r.i += 5
-				return
-			}
-		}
+	end := int(r.dec.InputOffset())
+	start := end - len(v)
+	if start < 0 || end > len(r.text) || !bytes.Equal(r.text[start:end], v) {
+		return nil, fmt.Errorf("value at offset %d: not found in the text read", end)
 	}
-	r.fail("bad escape")
+	return r.text[start:end:end], nil
 }
 
-// number reads a number as JSON spells it: -?int frac? exp?
-func (r *jsonReader) number() {
-	start := r.i
-	r.accept('-')
-	if !r.accept('0') && r.digits() == 0 {
-		r.i = start
-		r.fail("value expected")
-		return
-	}
-	if r.accept('.') && r.digits() == 0 {
-		r.fail("digit expected")
-		return
-	}
-	if r.accept('e') || r.accept('E') {
-		if !r.accept('+') {
-			r.accept('-')
-		}
-		if r.digits() == 0 {
-			r.fail("digit expected")
-		}
-	}
+// value reads any value and returns its raw text (see raw).
+func (r *reader) value() (json.RawMessage, error) {
+	return r.raw()
 }
 
-func (r *jsonReader) accept(c byte) bool {
-	if r.i < len(r.b) && r.b[r.i] == c {
-		r.i++
-		return true
-	}
-	return false
+// skip reads any value.
+func (r *reader) skip() error {
+	return r.dec.SkipValue()
 }
 
-func (r *jsonReader) digits() int {
-	n := 0
-	for r.i < len(r.b) && r.b[r.i] >= '0' && r.b[r.i] <= '9' {
-		r.i++
-		n++
+// count reads a number that must be a non-negative integer.
+func (r *reader) count() (int64, error) {
+	v, err := r.raw()
+	if err != nil {
+		return 0, err
 	}
-	return n
-}
-
-// int reads a number that must be a non-negative integer.
-func (r *jsonReader) int() int64 {
-	v := r.value()
 	var n int64
 	for _, c := range v {
 		if c < '0' || c > '9' || n > (1<<62)/10 {
-			r.fail("non-negative integer expected")
-			return 0
+			return 0, fmt.Errorf("non-negative integer expected, found %s", v)
 		}
 		n = n*10 + int64(c-'0')
 	}
-	return n
-}
-
-// end checks that nothing but white space follows the value read.
-func (r *jsonReader) end() error {
-	if r.err == nil && r.peek() != 0 {
-		r.fail("trailing data")
-	}
-	return r.err
-}
-
-// unquote decodes the contents of a string as str returned them.
-func unquote(raw []byte) (string, error) {
-	for _, c := range raw {
-		if c == '\\' {
-			var s string
-			err := json.Unmarshal(append(append([]byte{'"'}, raw...), '"'), &s)
-			return s, err
-		}
-	}
-	return string(raw), nil
+	return n, nil
 }

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	meili "github.com/meilisearch/meilisearch-go"
 )
@@ -128,72 +127,79 @@ func (h meiliHit) raw(field string) json.RawMessage {
 	return h.fields[field]
 }
 
-// parseMultiSearch reads a multi-search answer.
+// parseMultiSearch reads a multi-search answer. The values it returns are
+// slices of answer, which must not change while they are in use.
 func parseMultiSearch(answer []byte) ([]meiliResult, error) {
-	// Values are passed on as they are: they must be valid UTF-8.
-	if !utf8.Valid(answer) {
-		return nil, errors.New("multi-search answer: invalid UTF-8")
-	}
-	r := jsonReader{b: answer}
 	var out []meiliResult
-	for k := range r.members() {
-		if string(k) != "results" {
-			r.skip()
-			continue
-		}
-		for range r.elements() {
-			out = append(out, r.result())
-		}
-	}
-	if err := r.end(); err != nil {
+	err := read(answer, func(r *reader) error {
+		return r.members(func(k []byte) error {
+			if string(k) != "results" {
+				return r.skip()
+			}
+			return r.elements(func() error {
+				res, err := r.result()
+				out = append(out, res)
+				return err
+			})
+		})
+	})
+	if err != nil {
 		return nil, fmt.Errorf("multi-search answer: %w", err)
 	}
 	return out, nil
 }
 
-func (r *jsonReader) result() meiliResult {
+func (r *reader) result() (meiliResult, error) {
 	var res meiliResult
-	for k := range r.members() {
+	err := r.members(func(k []byte) error {
+		var err error
 		switch string(k) {
 		case "hits":
-			for range r.elements() {
-				res.hits = append(res.hits, r.hit())
-			}
+			err = r.elements(func() error {
+				h, err := r.hit()
+				res.hits = append(res.hits, h)
+				return err
+			})
 		case "totalHits":
-			res.totalHits = r.int()
+			res.totalHits, err = r.count()
 		case "facetDistribution":
-			res.facets = r.value()
+			res.facets, err = r.value()
 		default:
-			r.skip()
+			err = r.skip()
 		}
-	}
-	return res
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+		return nil
+	})
+	return res, err
 }
 
 // hit reads a hit: its public fields — not the internal ones, nor the
 // fields Meilisearch adds, whose names start with _ — its match positions
 // and ranking score.
-func (r *jsonReader) hit() meiliHit {
+func (r *reader) hit() (meiliHit, error) {
 	h := meiliHit{fields: make(map[string]json.RawMessage, 32)}
-	for k := range r.members() {
-		switch string(k) {
-		case "_matchesPosition":
-			h.matches = r.value()
-			continue
-		case "_rankingScore":
-			h.score = r.value()
-			continue
+	err := r.members(func(k []byte) error {
+		var err error
+		switch name, known := knownNames[string(k)]; {
+		case known:
+			h.fields[name], err = r.value()
+		case string(k) == "_matchesPosition":
+			h.matches, err = r.value()
+		case string(k) == "_rankingScore":
+			h.score, err = r.value()
+		case len(k) == 0 || k[0] == '_' || internalFields[string(k)]:
+			err = r.skip()
+		default:
+			h.fields[string(k)], err = r.value()
 		}
-		name, known := knownNames[string(k)]
-		if !known {
-			if name = r.name(k); name == "" || name[0] == '_' || internalFields[name] {
-				r.skip()
-				continue
-			}
-		}
-		h.fields[name] = r.value()
+		return err
+	})
+	if err != nil {
+		return h, fmt.Errorf("hit: %w", err)
 	}
-	return h
+	return h, nil
 }
 
 // knownNames holds the public field names of the documents: a key found
@@ -208,47 +214,67 @@ var knownNames = func() map[string]string {
 	return out
 }()
 
-// name returns a raw key as a string.
-func (r *jsonReader) name(raw []byte) string {
-	if n, ok := knownNames[string(raw)]; ok {
+// fieldName returns an (unescaped) key as a string.
+func fieldName(k []byte) string {
+	if n, ok := knownNames[string(k)]; ok {
 		return n
 	}
-	s, err := unquote(raw)
-	if err != nil {
-		r.fail("bad key")
-	}
-	return s
+	return string(k)
 }
 
 // matchPositions reads a hit's _matchesPosition: per attribute, where
 // Meilisearch matched the query.
 func matchPositions(raw json.RawMessage) (map[string][]matchPosition, error) {
-	r := jsonReader{b: raw}
 	out := map[string][]matchPosition{}
-	for attr := range r.members() {
-		name := r.name(attr)
-		var ps []matchPosition
-		for range r.elements() {
-			var p matchPosition
-			for k := range r.members() {
-				switch string(k) {
-				case "start":
-					p.Start = int(r.int())
-				case "length":
-					p.Length = int(r.int())
-				case "indices":
-					for range r.elements() {
-						p.Indices = append(p.Indices, int(r.int()))
-					}
-				default:
-					r.skip()
-				}
-			}
-			ps = append(ps, p)
-		}
-		out[name] = ps
+	err := read(raw, func(r *reader) error {
+		return r.members(func(attr []byte) error {
+			name := fieldName(attr)
+			ps, err := r.positions()
+			out[name] = ps
+			return err
+		})
+	})
+	if err != nil {
+		return out, fmt.Errorf("match positions: %w", err)
 	}
-	return out, r.end()
+	return out, nil
+}
+
+// positions reads the match positions of one attribute.
+func (r *reader) positions() ([]matchPosition, error) {
+	var ps []matchPosition
+	err := r.elements(func() error {
+		p, err := r.position()
+		ps = append(ps, p)
+		return err
+	})
+	return ps, err
+}
+
+func (r *reader) position() (matchPosition, error) {
+	var p matchPosition
+	err := r.members(func(k []byte) error {
+		var n int64
+		var err error
+		switch string(k) {
+		case "start":
+			n, err = r.count()
+			p.Start = int(n)
+		case "length":
+			n, err = r.count()
+			p.Length = int(n)
+		case "indices":
+			err = r.elements(func() error {
+				n, err := r.count()
+				p.Indices = append(p.Indices, int(n))
+				return err
+			})
+		default:
+			err = r.skip()
+		}
+		return err
+	})
+	return p, err
 }
 
 // mergeFacets adds a facetDistribution ({"attr":{"value":n}}) to facets,
@@ -257,28 +283,32 @@ func mergeFacets(facets map[string]map[string]int64, raw json.RawMessage, params
 	if len(raw) == 0 {
 		return nil
 	}
-	r := jsonReader{b: raw}
-	for attr := range r.members() {
-		name := params[string(attr)]
-		if name == "" {
-			r.skip()
-			continue
-		}
-		if facets[name] == nil {
-			facets[name] = map[string]int64{}
-		}
-		for v := range r.members() {
-			value, err := unquote(v)
-			if err != nil {
-				r.fail("bad facet value")
+	err := read(raw, func(r *reader) error {
+		return r.members(func(attr []byte) error {
+			param := params[string(attr)]
+			if param == "" {
+				return r.skip()
 			}
-			facets[name][value] += r.int()
-		}
-	}
-	if err := r.end(); err != nil {
+			if facets[param] == nil {
+				facets[param] = map[string]int64{}
+			}
+			return r.counts(facets[param])
+		})
+	})
+	if err != nil {
 		return fmt.Errorf("facet distribution: %w", err)
 	}
 	return nil
+}
+
+// counts adds the counts of an object of facet values to into.
+func (r *reader) counts(into map[string]int64) error {
+	return r.members(func(value []byte) error {
+		v := string(value)
+		n, err := r.count()
+		into[v] += n
+		return err
+	})
 }
 
 // number returns a raw JSON number's value, 0 for anything else.
