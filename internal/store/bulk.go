@@ -122,9 +122,11 @@ func appendBulkState(args []any, now, publishedAt time.Time, w *Withdrawal) []an
 //
 // The rows are exactly what UpsertPenalties would write (same columns and
 // record_hash), so a later upsert of the same record reports Unchanged.
-// Agencies are created on first sight. Every loaded row gets one change-log
-// entry in id order — "upsert", or "withdraw" with its reason for a row
-// loaded as withdrawn — and the load gets a single audit entry,
+// Ids come from the table's sequence, as an insert's would. Agencies are
+// created on first sight. Every loaded row gets one change-log entry in id
+// order — "upsert", or "withdraw" with its reason for a row loaded as
+// withdrawn — written once all rows are in, and the load gets a single
+// audit entry,
 // "penalty.bulk_load", whose detail gives the row count and id range rather
 // than one audit row per record.
 //
