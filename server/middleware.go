@@ -17,6 +17,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/gongshi/gongshi/internal/i18n"
 	"github.com/gongshi/gongshi/internal/ratelimit"
@@ -280,7 +281,8 @@ func replay(c *gin.Context, e *hitResponse) {
 func responseCache(rc ResponseCache, ttl time.Duration, hits *prometheus.CounterVec) gin.HandlerFunc {
 	local := newLocalCache(2048)
 	localTTL := min(ttl, time.Minute)
-	hit, miss := hits.WithLabelValues("hit"), hits.WithLabelValues("miss")
+	hit, miss, shared := hits.WithLabelValues("hit"), hits.WithLabelValues("miss"), hits.WithLabelValues("shared")
+	var flights singleflight.Group
 	return func(c *gin.Context) {
 		r := c.Request
 		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.Header.Get("Authorization") != "" ||
@@ -306,26 +308,60 @@ func responseCache(rc ResponseCache, ttl time.Duration, hits *prometheus.Counter
 				return
 			}
 		}
-		miss.Inc()
-		c.Writer.Header()["X-Cache"] = cacheMiss
-		w := &captureWriter{ResponseWriter: c.Writer}
-		c.Writer = w
-		c.Next()
-		cc := w.Header().Get("Cache-Control")
-		if w.Status() != http.StatusOK || w.overflow || r.Method != http.MethodGet ||
-			!strings.Contains(cc, "public") || strings.Contains(cc, "no-store") {
+		// Concurrent misses of the same request in the same generation
+		// wait for the first one's response instead of each computing it:
+		// right after a change commits, a burst of requests for a costly
+		// page (the home page counts every record) reaches the database
+		// once per instance, not once per request.
+		led := false
+		v, _, _ := flights.Do(strconv.FormatInt(gen, 10)+" "+req, func() (any, error) {
+			led = true
+			miss.Inc()
+			return serveAndStore(c, rc, key, ttl), nil
+		})
+		hr, _ := v.(*hitResponse)
+		if hr != nil {
+			local.put(req, gen, hr, now.Add(localTTL))
+		}
+		if led {
 			return
 		}
-		e := cachedResponse{Status: w.Status(), Header: map[string][]string{}, Body: w.buf.Bytes()}
-		for _, k := range cachedHeaders {
-			if v := w.Header().Values(k); len(v) > 0 {
-				e.Header[k] = v
-			}
+		if hr != nil {
+			shared.Inc()
+			replay(c, hr)
+			return
 		}
-		if b, err := json.Marshal(e); err == nil {
-			rc.Set(key, b, ttl)
+		// The first response could not be shared (an error, a 304, not
+		// public): this request gets its own.
+		miss.Inc()
+		c.Writer.Header()["X-Cache"] = cacheMiss
+		c.Next()
+	}
+}
+
+// serveAndStore runs the handlers of a request that missed the cache and
+// stores the response under key when it is a publicly cacheable 200 of a
+// GET, returning it ready to replay; otherwise it returns nil.
+func serveAndStore(c *gin.Context, rc ResponseCache, key string, ttl time.Duration) *hitResponse {
+	c.Writer.Header()["X-Cache"] = cacheMiss
+	w := &captureWriter{ResponseWriter: c.Writer}
+	c.Writer = w
+	c.Next()
+	cc := w.Header().Get("Cache-Control")
+	if w.Status() != http.StatusOK || w.overflow || c.Request.Method != http.MethodGet ||
+		!strings.Contains(cc, "public") || strings.Contains(cc, "no-store") {
+		return nil
+	}
+	e := cachedResponse{Status: w.Status(), Header: map[string][]string{}, Body: w.buf.Bytes()}
+	for _, k := range cachedHeaders {
+		if v := w.Header().Values(k); len(v) > 0 {
+			e.Header[k] = v
 		}
 	}
+	if b, err := json.Marshal(e); err == nil {
+		rc.Set(key, b, ttl)
+	}
+	return newHitResponse(&e)
 }
 
 // metrics counts requests and their latency by route and status.
@@ -348,7 +384,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route"}),
 		cacheHits: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "gongshi_response_cache_total", Help: "Response cache lookups by result.",
+			Name: "gongshi_response_cache_total", Help: "Response cache lookups by result (shared: a miss answered with the response of a concurrent identical miss).",
 		}, []string{"result"}),
 		routes: map[routeKey]routeMetrics{},
 	}

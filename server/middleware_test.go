@@ -26,6 +26,11 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // cachedServer serves the portal with a Redis response cache whose
 // generation follows the change log, as portal serve wires it.
 func cachedServer(t *testing.T, s *store.Store, redisURL string, limits server.Limits) *httptest.Server {
+	return cachedServerWith(t, s, s, redisURL, limits)
+}
+
+// cachedServerWith is cachedServer whose pages read the overview through ov.
+func cachedServerWith(t *testing.T, s *store.Store, ov server.OverviewReader, redisURL string, limits server.Limits) *httptest.Server {
 	c, err := cache.Open(redisURL, quiet)
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +41,7 @@ func cachedServer(t *testing.T, s *store.Store, redisURL string, limits server.L
 	go s.ListenChanges(ctx, c.Bump)
 	go c.Run(ctx, 200*time.Millisecond)
 	h := server.New(server.Deps{
-		Log: quiet, Ingest: s, Keys: s, Overview: s, Rules: domain.DefaultPublicityRules(),
+		Log: quiet, Ingest: s, Keys: s, Overview: ov, Rules: domain.DefaultPublicityRules(),
 		Now: func() time.Time { return fixedNow }, Cache: c, Limiter: ratelimit.New(c.Client()), Limits: limits,
 		Ready: map[string]server.Checker{"postgres": s}, Degrade: map[string]server.Checker{"redis": c},
 	})
@@ -128,6 +133,94 @@ func TestCacheNeverServesAWithdrawnRecord(t *testing.T) {
 	}
 	if _, body := get(t, srv.URL+"/"); strings.Contains(body, name) {
 		t.Error("the withdrawn record is still served")
+	}
+}
+
+// slowOverview reads the store's overview slowly, as on a large database,
+// and counts the reads.
+type slowOverview struct {
+	*store.Store
+	reads atomic.Int32
+}
+
+func (o *slowOverview) Overview(ctx context.Context, today time.Time) (store.Overview, error) {
+	o.reads.Add(1)
+	time.Sleep(300 * time.Millisecond)
+	return o.Store.Overview(ctx, today)
+}
+
+// A burst of identical requests that miss the cache together computes the
+// response once and shares it; after a change, the next burst again once.
+func TestConcurrentMissesShareOneResponse(t *testing.T) {
+	s := testenv.Store(t)
+	ov := &slowOverview{Store: s}
+	redisURL := testenv.RedisURL(t)
+	srv := cachedServerWith(t, s, ov, redisURL, server.Limits{
+		PerIP: ratelimit.PerMinute(100_000), PerKey: ratelimit.PerMinute(1000),
+	})
+	// The server starts a generation once it listens for changes; a burst
+	// straddling that start would rightly be two bursts.
+	watch, err := cache.Open(redisURL, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close()
+	for deadline := time.Now().Add(5 * time.Second); watch.Generation() < 1; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the server never started a cache generation")
+		}
+		watch.Refresh(context.Background())
+	}
+	time.Sleep(300 * time.Millisecond) // the server's own refresh, every 200 ms
+	burst := func() map[string]int {
+		const n = 12
+		var wg sync.WaitGroup
+		results := make([]string, n)
+		bodies := make([]string, n)
+		for i := range n {
+			wg.Go(func() {
+				resp, err := http.Get(srv.URL + "/")
+				if err != nil {
+					results[i] = err.Error()
+					return
+				}
+				defer resp.Body.Close()
+				b, _ := io.ReadAll(resp.Body)
+				results[i] = fmt.Sprintf("%d %s", resp.StatusCode, resp.Header.Get("X-Cache"))
+				bodies[i] = string(b)
+			})
+		}
+		wg.Wait()
+		seen := map[string]int{}
+		for i, r := range results {
+			seen[r]++
+			if bodies[i] != bodies[0] {
+				t.Errorf("request %d got another body than request 0", i)
+			}
+		}
+		return seen
+	}
+	if got := burst(); ov.reads.Load() != 1 || got["200 miss"] != 1 || got["200 hit"] != 11 {
+		t.Fatalf("first burst: %d overview reads, responses %v; want 1 read, 1 miss and 11 shared hits", ov.reads.Load(), got)
+	}
+	// A change commits: the generation moves on and the cached page is
+	// stale. The next burst reads once more.
+	p, errs := domain.ParsePenalty(testenv.PenaltyRecord(1), domain.ParseOptions{Now: fixedNow})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if _, err := s.UpsertPenalties(context.Background(), store.Actor{Name: "test"}, []domain.Penalty{p}, store.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for ov.reads.Load() == 1 && time.Now().Before(deadline) {
+		if resp, _ := get(t, srv.URL+"/"); resp.Header.Get("X-Cache") == "miss" {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if ov.reads.Load() != 2 {
+		t.Fatalf("after a change: %d overview reads, want 2", ov.reads.Load())
 	}
 }
 
