@@ -276,7 +276,7 @@ func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols
 	defer close(stop)
 
 	var loaded int
-	var log changeRows
+	var logged changeRows
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		skipRowChecks, err := canSkipRowChecks(ctx, tx, table)
 		if err != nil {
@@ -318,8 +318,11 @@ func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols
 			if err != nil {
 				return fmt.Errorf("copy rows %d–%d: %w", loaded+1, loaded+len(chunk.starts), describe(err))
 			}
+			if int(n) != len(ids) {
+				return fmt.Errorf("copy rows %d–%d: %d rows copied", loaded+1, loaded+len(ids), n)
+			}
 			loaded += int(n)
-			log.add(ids, chunk.reasons)
+			logged.add(ids, chunk.reasons)
 		}
 		if err := ctx.Err(); err != nil {
 			return err
@@ -353,14 +356,14 @@ func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols
 				return fmt.Errorf("%w: %d of the loaded rows' agencies do not exist", ErrConflict, len(ids)-found)
 			}
 		}
-		if err := log.append(ctx, tx, entity); err != nil {
+		if err := logged.append(ctx, tx, entity); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `
 			INSERT INTO audit_log (key_id, actor, action, entity, entity_id, remote_addr, detail)
 			VALUES ($1, $2, $3, $4, NULL, $5, $6)`,
 			a.keyID(), a.Name, string(entity)+".bulk_load", string(entity), a.RemoteAddr, map[string]any{
-				"rows": loaded, "withdrawn": log.withdrawn, "first_id": log.ids[0], "last_id": log.ids[len(log.ids)-1],
+				"rows": loaded, "withdrawn": logged.withdrawn, "first_id": logged.ids[0], "last_id": logged.ids[len(logged.ids)-1],
 				"agencies": len(btx.agencies), "demo": opt.Demo,
 			})
 		if err != nil {
