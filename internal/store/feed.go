@@ -65,8 +65,8 @@ type CreditFeed struct{ pub *Public }
 // output; FullFeedPage does not and is for keys with scope feed:full only.
 func (s *Store) CreditFeed(pub *Public) *CreditFeed { return &CreditFeed{pub: pub} }
 
-// FeedPage reads up to limit entries of entity (EntityPenalty or
-// EntityPermit) after seq after: start gets the page's bounds, then fn
+// FeedPage reads up to limit entries of entity (EntityPenalty,
+// EntityPermit or EntityInspectionResult) after seq after: start gets the page's bounds, then fn
 // gets each entry in seq order, with identifiers masked and free text
 // scrubbed by the public masking rules.
 func (f *CreditFeed) FeedPage(ctx context.Context, e Entity, after int64, limit int, start func(FeedPage) error, fn func(*FeedEntry) error) error {
@@ -81,7 +81,7 @@ func (f *CreditFeed) FullFeedPage(ctx context.Context, e Entity, after int64, li
 }
 
 func (f *CreditFeed) page(ctx context.Context, e Entity, after int64, limit int, masked bool, start func(FeedPage) error, fn func(*FeedEntry) error) error {
-	if e != EntityPenalty && e != EntityPermit {
+	if e != EntityPenalty && e != EntityPermit && e != EntityInspectionResult {
 		return fmt.Errorf("store.FeedPage(%s): %w", e, ErrNotFound)
 	}
 	if limit < 1 || after < 0 {
@@ -114,10 +114,13 @@ func (f *CreditFeed) page(ctx context.Context, e Entity, after int64, limit int,
 	if pg.Last == after {
 		return nil
 	}
-	if e == EntityPenalty {
+	switch e {
+	case EntityPenalty:
 		err = f.penalties(ctx, tx, pg, masked, fn)
-	} else {
+	case EntityPermit:
 		err = f.permits(ctx, tx, pg, masked, fn)
+	default:
+		err = f.inspectionResults(ctx, tx, pg, masked, fn)
 	}
 	if err != nil {
 		return fmt.Errorf("store.FeedPage(%s, %d–%d): %w", e, pg.After, pg.Last, err)
