@@ -55,19 +55,8 @@ func officersFixture() fixture {
 		o("苏执3205060002", "李敏", impDistrict, "有效"), o("苏执3205060003", "陈静", impDistrict, "暂停"))
 }
 
-// runEnf runs an import of an enforcement kind as Run does.
-func runEnf(opt Options, s *store.Store) (Report, error) {
-	format, err := formatOf(opt.Path, opt.Format)
-	if err != nil {
-		return Report{}, err
-	}
-	maps, err := parseMap(opt.Map)
-	if err != nil {
-		return Report{}, err
-	}
-	return runEnforcement(context.Background(), opt, format, maps, s, Report{Kind: opt.Kind, Path: opt.Path, Format: format},
-		domain.EnforcementRules{})
-}
+// runEnf runs an import of an enforcement kind.
+func runEnf(opt Options, s *store.Store) (Report, error) { return Run(context.Background(), opt, s) }
 
 func importFile(t *testing.T, s *store.Store, kind Kind, path string) Report {
 	t.Helper()
@@ -263,5 +252,29 @@ func TestEnforcementImportPlansAndLists(t *testing.T) {
 	rep, err = runEnf(options(InspectionItems, empty.csv(t, filepath.Join(dir, "empty.csv"), csvStyle{})), s)
 	if !errors.Is(err, ErrInvalid) || rep.Written {
 		t.Errorf("an empty list: %v %+v", err, rep)
+	}
+	for _, k := range EnforcementKinds {
+		if got, err := ParseKind(" " + strings.ToUpper(string(k)) + " "); err != nil || got != k {
+			t.Errorf("ParseKind(%s): %v %v", k, got, err)
+		}
+	}
+}
+
+// A stricter certificate pattern reaches the officers' import.
+func TestOfficersImportUsesTheCertificateRules(t *testing.T) {
+	s := testenv.Store(t)
+	dir := t.TempDir()
+	importFile(t, s, EnforcementBodies, bodiesFixture().csv(t, filepath.Join(dir, "bodies.csv"), csvStyle{}))
+	path := officersFixture().with(0, "certificate_no", "苏执320500000").csv(t, filepath.Join(dir, "officers.csv"), csvStyle{})
+	if _, err := runEnf(options(Officers, path), s); err != nil {
+		t.Fatalf("default rules: %v", err)
+	}
+	rules, err := domain.LoadEnforcementRules(strings.NewReader(`{"certificate_pattern": "^苏执[0-9]{10}$"}`))
+	mustNil(t, err)
+	opt := options(Officers, path)
+	opt.EnforcementRules = rules
+	rep, err := runEnf(opt, s)
+	if !errors.Is(err, ErrInvalid) || len(rep.Problems) != 1 || rep.Problems[0].Column != "certificate_no" {
+		t.Errorf("strict rules: %v %+v", err, rep)
 	}
 }

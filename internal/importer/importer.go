@@ -1,5 +1,7 @@
-// Package importer loads a file of penalties (行政处罚), permits (行政许可) or
-// list items (权力清单, 责任清单, 公共服务事项清单) into the store: it reads
+// Package importer loads a file of penalties (行政处罚), permits (行政许可),
+// list items (权力清单, 责任清单, 公共服务事项清单) or enforcement records
+// (执法主体, 执法人员, 随机抽查事项清单, 抽查任务, 检查结果, 年度执法计划,
+// 两法衔接; see enforcement.go) into the store: it reads
 // CSV (UTF-8 or GB18030), XLSX or JSON, matches the columns to the data
 // dictionary, validates every row with the domain rules and writes the whole
 // file in one transaction — or nothing, with every problem named by row and
@@ -51,7 +53,7 @@ const (
 )
 
 // Kinds lists every Kind, in the order the command line shows them.
-var Kinds = []Kind{Penalties, Permits, Powers, Responsibilities, PublicServices}
+var Kinds = append([]Kind{Penalties, Permits, Powers, Responsibilities, PublicServices}, EnforcementKinds...)
 
 // isList reports whether k is one of the published lists.
 func (k Kind) isList() bool { return k == Powers || k == Responsibilities || k == PublicServices }
@@ -87,6 +89,7 @@ type Writer interface {
 	UpsertPenalties(ctx context.Context, a store.Actor, ps []domain.Penalty, opt store.WriteOptions) ([]store.UpsertResult, error)
 	UpsertPermits(ctx context.Context, a store.Actor, ps []domain.Permit, opt store.WriteOptions) ([]store.UpsertResult, error)
 	PublishList(ctx context.Context, a store.Actor, in store.ListInput, opt store.WriteOptions) (store.PublishResult, error)
+	EnforcementWriter
 }
 
 var _ Writer = (*store.Store)(nil)
@@ -116,6 +119,9 @@ type Options struct {
 	Rules domain.PublicityRules
 	// Demo marks the records as synthetic demo data (示例数据).
 	Demo bool
+	// EnforcementRules check officers' certificate numbers; zero means
+	// domain.DefaultEnforcementRules().
+	EnforcementRules domain.EnforcementRules
 
 	// EffectiveDate of a published list version; zero means Now's date.
 	EffectiveDate time.Time
@@ -260,6 +266,9 @@ func Run(ctx context.Context, opt Options, w Writer) (rep Report, err error) {
 	}
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
+	}
+	if isEnforcement(opt.Kind) {
+		return runEnforcement(ctx, opt, format, maps, w, rep, opt.EnforcementRules)
 	}
 	if opt.Kind.isList() {
 		return runList(ctx, opt, format, maps, w, rep)
