@@ -161,6 +161,17 @@ func TestInspectionResultsWriteReadAndWithdraw(t *testing.T) {
 	if r, err := pub.InspectionResult(ctx, rs2[0].ID); err != nil || r.Hazards != 3 || rs2[0].ID != rs[1].ID {
 		t.Errorf("republished: %+v %v", r, err)
 	}
+
+	// A batch of a new, an unchanged and a changed result keeps their order.
+	changed := testResult(1, domain.OutcomeClean)
+	changed.Summary = "复查"
+	mixed, err := s.UpsertInspectionResults(ctx, cli, []domain.InspectionResult{testResult(3, domain.OutcomeClean), fixed, changed},
+		store.WriteOptions{})
+	mustNil(t, err)
+	if got := outcomes(mixed); !slices.Equal(got, []store.Outcome{store.Created, store.Unchanged, store.Updated}) ||
+		mixed[1].ID != rs[1].ID || mixed[2].ID != rs[0].ID {
+		t.Errorf("mixed batch: %+v", mixed)
+	}
 }
 
 // A 立案查处 links to its penalty only while the penalty is public, in

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -158,7 +159,7 @@ func (s *Store) BackfillInspectionResults(ctx context.Context, a Actor, rs []Dat
 		if err := c.err(); err != nil {
 			return err
 		}
-		if results, err = runUpserts(ctx, tx, resultUpsert, args); err != nil {
+		if results, err = writeResults(ctx, tx, args); err != nil {
 			return err
 		}
 		_, err = logUpserts(ctx, tx, a, EntityInspectionResult, results)
@@ -166,6 +167,123 @@ func (s *Store) BackfillInspectionResults(ctx context.Context, a Actor, rs []Dat
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store.UpsertInspectionResults(%d records): %w", len(rs), err)
+	}
+	return results, nil
+}
+
+// resultArrayTypes are the SQL types of resultCols' values as arrays
+// (enums travel as text), and resultValues how an unnested row (k.cN) is
+// written to each column.
+var (
+	resultArrayTypes = []string{"bigint", "text", "bigint", "text", "text", "text", "text", "text", "text", "text", "text",
+		"text", "text", "text", "text", "text", "text", "text", "date", "text", "integer", "text", "text", "text", "boolean",
+		"bytea", "timestamptz"}
+	resultValues = func() []string {
+		out := make([]string, len(resultCols))
+		for i, c := range resultCols {
+			switch c {
+			case "party_kind":
+				out[i] = fmt.Sprintf("k.c%d::party_kind", i)
+			case "outcome":
+				out[i] = fmt.Sprintf("k.c%d::inspection_outcome", i)
+			case "published_at":
+				out[i] = fmt.Sprintf("coalesce(k.c%d, now())", i)
+			default:
+				out[i] = fmt.Sprintf("k.c%d", i)
+			}
+		}
+		return out
+	}()
+	resultInsertNew = func() string {
+		params, names := make([]string, len(resultCols)), make([]string, len(resultCols))
+		for i, t := range resultArrayTypes {
+			params[i], names[i] = fmt.Sprintf("$%d::%s[]", i+1, t), fmt.Sprintf("c%d", i)
+		}
+		return fmt.Sprintf(`INSERT INTO inspection_results (%s) SELECT %s FROM unnest(%s) AS k(%s)
+			ON CONFLICT (body_id, record_no) DO NOTHING RETURNING id, body_id, record_no`,
+			strings.Join(resultCols, ", "), strings.Join(resultValues, ", "), strings.Join(params, ", "), strings.Join(names, ", "))
+	}()
+)
+
+// writeResults writes result rows (args in the order of resultCols) as
+// runUpserts would, faster for large batches: rows equal to the stored
+// ones (same record_hash) are left alone, new rows are inserted by one
+// statement, and only changed rows — and new rows another writer inserted
+// meanwhile — go through the upsert one by one.
+func writeResults(ctx context.Context, tx pgx.Tx, args [][]any) ([]UpsertResult, error) {
+	results := make([]UpsertResult, len(args))
+	bodies, numbers, hashes := make([]int64, len(args)), make([]string, len(args)), make([][]byte, len(args))
+	for i, a := range args {
+		bodies[i], numbers[i], hashes[i] = a[0].(int64), a[1].(string), a[len(a)-2].([]byte)
+	}
+	rows, err := tx.Query(ctx, `SELECT k.i, r.id, r.record_hash = k.h
+		FROM unnest($1::bigint[], $2::text[], $3::bytea[]) WITH ORDINALITY AS k(body, no, h, i)
+		JOIN inspection_results r ON r.body_id = k.body AND r.record_no = k.no`, bodies, numbers, hashes)
+	if err != nil {
+		return nil, fmt.Errorf("stored results: %w", err)
+	}
+	stored := map[int]bool{}
+	var i int64
+	var id int64
+	var same bool
+	if _, err := pgx.ForEachRow(rows, []any{&i, &id, &same}, func() error {
+		stored[int(i-1)] = true
+		if same {
+			results[i-1] = UpsertResult{ID: id, Outcome: Unchanged}
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("stored results: %w", err)
+	}
+	var fresh []int
+	for i := range args {
+		if !stored[i] {
+			fresh = append(fresh, i)
+		}
+	}
+	if len(fresh) > 0 {
+		cols := make([]any, len(resultCols))
+		for c := range cols {
+			col := make([]any, len(fresh))
+			for j, i := range fresh {
+				col[j] = args[i][c]
+			}
+			cols[c] = col
+		}
+		rows, err := tx.Query(ctx, resultInsertNew, cols...)
+		if err != nil {
+			return nil, fmt.Errorf("insert results: %w", describe(err))
+		}
+		inserted := map[string]int64{}
+		var body int64
+		var no string
+		if _, err := pgx.ForEachRow(rows, []any{&id, &body, &no}, func() error {
+			inserted[fmt.Sprint(body, "\x00", no)] = id
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("insert results: %w", describe(err))
+		}
+		for _, i := range fresh {
+			if id, ok := inserted[fmt.Sprint(bodies[i], "\x00", numbers[i])]; ok {
+				results[i] = UpsertResult{ID: id, Outcome: Created}
+			}
+		}
+	}
+	var rest []int
+	var restArgs [][]any
+	for i, r := range results {
+		if r.Outcome == "" {
+			rest, restArgs = append(rest, i), append(restArgs, args[i])
+		}
+	}
+	if len(rest) > 0 {
+		upserted, err := runUpserts(ctx, tx, resultUpsert, restArgs)
+		if err != nil {
+			return nil, err
+		}
+		for j, i := range rest {
+			results[i] = upserted[j]
+		}
 	}
 	return results, nil
 }
