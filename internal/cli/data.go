@@ -123,9 +123,23 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 			return nil
 		}
 		fmt.Fprintln(e.stdout, sum)
-		return nil
+		return loadEnforcementDemo(ctx, e, s, opt)
 	}
 	sum, err := demo.Load(ctx, s, opt)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, sum)
+	return loadEnforcementDemo(ctx, e, s, opt)
+}
+
+// loadEnforcementDemo adds the demo enforcement records, which follow the
+// demo penalties; benchmark data (--all-public) has none.
+func loadEnforcementDemo(ctx context.Context, e *env, s *store.Store, opt demo.Options) error {
+	if opt.AllPublic {
+		return nil
+	}
+	sum, err := demo.LoadEnforcement(ctx, s, opt)
 	if err != nil {
 		return err
 	}
