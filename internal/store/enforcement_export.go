@@ -163,23 +163,39 @@ func scanLinkedResult(row pgx.Row, extra ...any) (PublishedInspectionResult, err
 }
 
 func (pub *Public) exportResults(ctx context.Context, q queryer, today time.Time, fn func([]string) error) error {
+	vals := make([]string, len(domain.InspectionResultExportFields))
+	return pub.eachResult(ctx, q, today, func(r PublishedInspectionResult) error {
+		return fn(InspectionResultValues(&r, vals))
+	})
+}
+
+// eachResult streams the public results, masked, in id order.
+func (pub *Public) eachResult(ctx context.Context, q queryer, today time.Time, fn func(PublishedInspectionResult) error) error {
 	rows, err := q.Query(ctx, `SELECT `+resultLinkedColumns+` `+resultLinkedFrom+`WHERE p.status = 'published' ORDER BY p.id`, today)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	vals := make([]string, len(domain.InspectionResultExportFields))
 	for rows.Next() {
 		r, err := scanLinkedResult(rows)
 		if err != nil {
 			return err
 		}
-		r = pub.maskResult(r)
-		if err := fn(InspectionResultValues(&r, vals)); err != nil {
+		if err := fn(pub.maskResult(r)); err != nil {
 			return err
 		}
 	}
 	return rows.Err()
+}
+
+// EachInspectionResult streams every public inspection result, masked and
+// with its penalty link resolved, in id order, one row in memory at a
+// time: what a search rebuild indexes.
+func (pub *Public) EachInspectionResult(ctx context.Context, fn func(PublishedInspectionResult) error) error {
+	if err := pub.eachResult(ctx, pub.s.pool, pub.today(), fn); err != nil {
+		return fmt.Errorf("store.EachInspectionResult: %w", err)
+	}
+	return nil
 }
 
 // InspectionResultValues fills vals (len(domain.InspectionResultExportFields),

@@ -231,7 +231,20 @@ func publicResultOutputs(t *testing.T, pub *store.Public, ids []int64) []string 
 	outputs = append(outputs, fmt.Sprintf("%+v", byID))
 	mustNil(t, pub.ExportEnforcementDataset(ctx, store.DatasetInspectionResults, func(store.DatasetState) error { return nil },
 		func(v []string) error { outputs = append(outputs, strings.Join(v, "|")); return nil }))
-	return outputs
+	var each []store.PublishedInspectionResult
+	mustNil(t, pub.EachInspectionResult(ctx, func(r store.PublishedInspectionResult) error { each = append(each, r); return nil }))
+	var eachIDs, pageIDs []int64
+	for _, r := range each {
+		eachIDs = append(eachIDs, r.ID)
+	}
+	for _, r := range page.Items {
+		pageIDs = append(pageIDs, r.ID)
+	}
+	slices.Sort(pageIDs)
+	if !slices.Equal(eachIDs, pageIDs) {
+		t.Errorf("EachInspectionResult gave %v, the list %v", eachIDs, pageIDs)
+	}
+	return append(outputs, fmt.Sprintf("%+v", each))
 }
 
 // No public output of inspection results holds the inspected person's
@@ -246,7 +259,7 @@ func TestInspectionResultsMaskedInEveryPublicOutput(t *testing.T) {
 	mustNil(t, err)
 	mustNil(t, s.WithdrawInspectionResult(ctx, cli, rs[1].ID, domain.ReasonRevoked, "举报人"+testenv.PersonID+"撤回"))
 	outputs := publicResultOutputs(t, pub, []int64{rs[0].ID, rs[1].ID})
-	if len(outputs) != 3 {
+	if len(outputs) != 4 {
 		t.Fatalf("outputs: %d\n%s", len(outputs), strings.Join(outputs, "\n"))
 	}
 	for _, o := range outputs {
