@@ -50,8 +50,10 @@ func EnforcementDatasetByName(name string) (Dataset, bool) {
 func (pub *Public) enforcementDatasetState(ctx context.Context, q queryer, d Dataset, today time.Time) (DatasetState, error) {
 	st := DatasetState{Dataset: d.Name, Day: civilDate(today)}
 	var at *time.Time
-	err := q.QueryRow(ctx, `SELECT coalesce(c.seq, 0), c.at FROM (SELECT 1) one LEFT JOIN LATERAL (
-			SELECT seq, at FROM changes WHERE entity::text = ANY($1) ORDER BY seq DESC LIMIT 1) c ON true`,
+	// The newest entry of each source, each read from the end of the
+	// (entity, seq) index.
+	err := q.QueryRow(ctx, `SELECT coalesce(max(c.seq), 0), max(c.at) FROM unnest($1::text[]) AS e(entity)
+		LEFT JOIN LATERAL (SELECT seq, at FROM changes WHERE entity = e.entity::change_entity ORDER BY seq DESC LIMIT 1) c ON true`,
 		datasetSources[d.Name]).Scan(&st.Seq, &at)
 	if err != nil {
 		return st, err

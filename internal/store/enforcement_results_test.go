@@ -321,3 +321,39 @@ func TestPlansAndReferrals(t *testing.T) {
 		t.Errorf("referrals of 吴中区: %+v", got)
 	}
 }
+
+// A dataset's version moves with the changes that can change its content,
+// and only with those.
+func TestEnforcementDatasetVersions(t *testing.T) {
+	s := testenv.Store(t)
+	ctx := context.Background()
+	setUpTask(t, s)
+	pub := enfPublic(s)
+	state := func(name string) store.DatasetState {
+		t.Helper()
+		st, err := pub.EnforcementDatasetState(ctx, name)
+		mustNil(t, err)
+		return st
+	}
+	officers, results := state(store.DatasetOfficers), state(store.DatasetInspectionResults)
+	_, err := s.UpsertInspectionResults(ctx, cli, []domain.InspectionResult{testResult(1, domain.OutcomeClean)}, store.WriteOptions{})
+	mustNil(t, err)
+	if state(store.DatasetOfficers).Version != officers.Version || state(store.DatasetInspectionResults).Version == results.Version {
+		t.Error("a result moved the officers' version, or not the results'")
+	}
+	results = state(store.DatasetInspectionResults)
+	_, err = s.UpsertPenalties(ctx, cli, []domain.Penalty{testenv.Penalty(9)}, store.WriteOptions{})
+	mustNil(t, err)
+	if state(store.DatasetInspectionResults).Version == results.Version || state(store.DatasetOfficers).Version != officers.Version {
+		t.Error("a penalty, which a result may link to, did not move the results' version, or moved the officers'")
+	}
+	_, err = s.UpsertOfficers(ctx, cli, []domain.Officer{officer("苏执3205000001", "王建国", bureauCode, domain.OfficerValid, "2029-06-30")},
+		store.WriteOptions{})
+	mustNil(t, err)
+	if st := state(store.DatasetOfficers); st.Version == officers.Version || st.Seq == 0 || st.Modified.IsZero() {
+		t.Errorf("an officer did not move the officers' version: %+v", st)
+	}
+	if _, err := pub.EnforcementDatasetState(ctx, "penalties"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("another dataset: %v", err)
+	}
+}
