@@ -42,8 +42,6 @@ type portal struct {
 	companyCode   string
 }
 
-var shanghai = time.FixedZone("CST", 8*3600)
-
 func logger() *slog.Logger {
 	if os.Getenv("GONGSHI_TEST_LOG") != "" {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -138,7 +138,7 @@ func describeDataset(ds store.Dataset, st store.DatasetState) catalogDataset {
 		SchemaVersion: ds.SchemaVersion(), Snapshots: base + "/snapshots", Fields: ds.Fields,
 	}
 	if !st.Modified.IsZero() {
-		m := st.Modified.In(chinaTime)
+		m := st.Modified.In(domain.China)
 		out.Modified = &m
 	}
 	for _, f := range export.Formats {
@@ -150,8 +150,6 @@ func describeDataset(ds store.Dataset, st store.DatasetState) catalogDataset {
 	}
 	return out
 }
-
-var chinaTime = time.FixedZone("CST", 8*3600)
 
 // catalog handles GET /api/v1/datasets.
 func (h *datasetHandlers) catalog(c *gin.Context) error {
@@ -242,7 +240,7 @@ func manifestOf(s store.Snapshot) snapshotManifest {
 	base := "/api/v1/datasets/" + s.Dataset
 	m := snapshotManifest{
 		Dataset: s.Dataset, Date: day, SchemaVersion: s.SchemaVersion, Rows: s.Rows, ChangeSeq: s.ChangeSeq,
-		TakenAt: s.TakenAt.In(chinaTime), Headers: export.HeadersStandard, Dictionary: base,
+		TakenAt: s.TakenAt.In(domain.China), Headers: export.HeadersStandard, Dictionary: base,
 		URL: base + "/snapshots/" + day, Files: []snapshotFileInfo{},
 	}
 	for _, f := range s.Files {

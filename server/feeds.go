@@ -210,7 +210,7 @@ func appendFeedEntry(b []byte, def feedDef, keys, recordKeys [][]byte, e *store.
 	b = append(b, `","id":`...)
 	b = strconv.AppendInt(b, e.ID, 10)
 	b = append(b, `,"at":"`...)
-	b = e.At.In(chinaTime).AppendFormat(b, time.RFC3339Nano)
+	b = e.At.In(domain.China).AppendFormat(b, time.RFC3339Nano)
 	b = append(b, '"')
 	if e.Op == store.OpWithdraw {
 		b = append(b, `,"reason":`...)

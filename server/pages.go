@@ -429,22 +429,17 @@ func templateFuncs(pr i18n.Printer) template.FuncMap {
 		"lang":   func() string { return string(l) },
 		"u":      func(parts ...any) string { return withLang(l, concat(parts...)) },
 		"static": staticURL,
-		"date": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			return t.Format(domain.DateLayout)
-		},
+		"date":   domain.FormatOptionalDate,
 		"dateptr": func(t *time.Time) string {
 			if t == nil {
 				return ""
 			}
-			return t.Format(domain.DateLayout)
+			return domain.FormatDate(*t)
 		},
-		"datetime": func(t time.Time) string { return t.In(cst).Format("2006-01-02 15:04") },
-		"yuan":     func(m domain.Money) string { return formatYuan(m) },
-		"wan":      func(m domain.Money) string { return m.Wan() },
-		"num":      formatInt,
+		"datetime": func(t time.Time) string { return t.In(domain.China).Format("2006-01-02 15:04") },
+		"yuan":     domain.Money.YuanGrouped,
+		"wan":      domain.Money.Wan,
+		"num":      domain.GroupThousands,
 		"add":      func(a, b int) int { return a + b },
 		"sub":      func(a, b int) int { return a - b },
 		"join":     strings.Join,
@@ -477,36 +472,4 @@ func concat(parts ...any) string {
 		}
 	}
 	return b.String()
-}
-
-// formatInt writes n with thousands separators.
-func formatInt(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-// formatYuan writes an amount in yuan with thousands separators: 20,000.00.
-func formatYuan(m domain.Money) string {
-	s := m.Yuan()
-	i, f, _ := strings.Cut(s, ".")
-	n, err := strconv.ParseInt(i, 10, 64)
-	if err != nil {
-		return s
-	}
-	if f == "" {
-		return formatInt(n)
-	}
-	return formatInt(n) + "." + f
 }

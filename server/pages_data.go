@@ -142,7 +142,7 @@ func (h *pageHandlers) datasetPage(c *gin.Context) error {
 	}
 	ld["distribution"] = dist
 	if !s.Modified.IsZero() {
-		ld["dateModified"] = s.Modified.In(cst).Format(time.RFC3339)
+		ld["dateModified"] = domain.FormatInstant(s.Modified)
 	}
 	d.JSONLD = ld
 	return h.render(c, "dataset", d)

@@ -72,13 +72,11 @@ func (h *pageHandlers) absolute(p string) string {
 	return strings.TrimSuffix(h.baseURL, "/") + p
 }
 
-func atomTime(t time.Time) string { return t.In(cst).Format(time.RFC3339) }
-
 func (h *pageHandlers) writeFeed(c *gin.Context, f atomFeed, cacheControl string) error {
 	f.Author = atomPerson{Name: "苏州市应急管理局"}
 	f.Rights = "苏州市应急管理局"
 	if f.Updated == "" {
-		f.Updated = atomTime(time.Unix(0, 0))
+		f.Updated = domain.FormatInstant(time.Unix(0, 0))
 	}
 	b, err := xml.MarshalIndent(f, "", "  ")
 	if err != nil {
@@ -151,7 +149,7 @@ func (h *pageHandlers) searchFeed(c *gin.Context) error {
 		if updated.After(newest) {
 			newest = updated
 		}
-		e.Updated = atomTime(updated)
+		e.Updated = domain.FormatInstant(updated)
 		if agency := fieldString(hit.Fields, "agency"); agency != "" {
 			e.Author = &atomPerson{Name: agency}
 		}
@@ -159,7 +157,7 @@ func (h *pageHandlers) searchFeed(c *gin.Context) error {
 		f.Entries = append(f.Entries, e)
 	}
 	if !newest.IsZero() {
-		f.Updated = atomTime(newest)
+		f.Updated = domain.FormatInstant(newest)
 	}
 	return h.writeFeed(c, f, "no-cache")
 }
@@ -206,14 +204,14 @@ func (h *pageHandlers) subjectFeed(c *gin.Context) error {
 		}
 		f.Entries = append(f.Entries, atomEntry{
 			ID:    "urn:gongshi:" + e.Kind + ":" + strings.TrimPrefix(strings.TrimPrefix(e.URL, "/penalties/"), "/permits/"),
-			Title: e.KindLabel + "：" + e.Title, Updated: atomTime(updated), Published: atomTime(updated),
+			Title: e.KindLabel + "：" + e.Title, Updated: domain.FormatInstant(updated), Published: domain.FormatInstant(updated),
 			Link:    atomLink{Href: h.absolute(e.URL), Rel: "alternate", Type: "text/html"},
 			Author:  &atomPerson{Name: e.Agency},
-			Summary: atomText{Type: "text", Body: e.DecisionNo + " · " + e.Date.Format(domain.DateLayout) + " · " + e.Detail},
+			Summary: atomText{Type: "text", Body: e.DecisionNo + " · " + domain.FormatDate(e.Date) + " · " + e.Detail},
 		})
 	}
 	if !newest.IsZero() {
-		f.Updated = atomTime(newest)
+		f.Updated = domain.FormatInstant(newest)
 	}
 	return h.writeFeed(c, f, "public, max-age=60")
 }

@@ -111,7 +111,7 @@ func (h *pageHandlers) penalty(c *gin.Context) error {
 		Basis: p.Basis, Categories: p.Categories, Published: p.PublishedAt, Updated: p.UpdatedAt, RecordDemo: p.Demo,
 		APIURL: "/api/v1/penalties/" + strconv.FormatInt(p.ID, 10)}
 	if p.Fine > 0 {
-		d.Fine = formatYuan(p.Fine)
+		d.Fine = p.Fine.YuanGrouped()
 	}
 	if p.CreditCode != "" && !domain.IsUSCCPlaceholder(p.CreditCode) {
 		d.CreditCode = p.CreditCode
@@ -119,10 +119,10 @@ func (h *pageHandlers) penalty(c *gin.Context) error {
 	d.Fields = fieldRows(pr, domain.PenaltyFields, store.PenaltyValues(&p.Penalty, nil))
 	for i := range d.Fields {
 		if d.Fields[i].Code == "CF_NR_FK" && p.Fine > 0 {
-			d.Fields[i].Extra = pr.T("record.yuan", formatYuan(p.Fine))
+			d.Fields[i].Extra = pr.T("record.yuan", p.Fine.YuanGrouped())
 		}
 		if d.Fields[i].Code == "CF_NR_WFFF" && p.Confiscated > 0 {
-			d.Fields[i].Extra = pr.T("record.yuan", formatYuan(p.Confiscated))
+			d.Fields[i].Extra = pr.T("record.yuan", p.Confiscated.YuanGrouped())
 		}
 		d.HasPersonal = d.HasPersonal || (d.Fields[i].Personal && d.Fields[i].Value != "")
 	}
@@ -195,10 +195,10 @@ func penaltyJSONLD(p domain.PublishedPenalty) map[string]any {
 		"about":          partyLD(p.Party),
 		"creator":        agencyLD(p.Agency, p.AgencyCode),
 		"publisher":      agencyLD(p.Agency, p.AgencyCode),
-		"dateCreated":    p.DecisionDate.Format(domain.DateLayout),
-		"datePublished":  p.PublishedAt.In(cst).Format(time.RFC3339),
-		"dateModified":   p.UpdatedAt.In(cst).Format(time.RFC3339),
-		"expires":        p.PublicityUntil.Format(domain.DateLayout),
+		"dateCreated":    domain.FormatDate(p.DecisionDate),
+		"datePublished":  domain.FormatInstant(p.PublishedAt),
+		"dateModified":   domain.FormatInstant(p.UpdatedAt),
+		"expires":        domain.FormatDate(p.PublicityUntil),
 		"description":    p.ViolationType + "。" + p.Content,
 		"keywords":       strings.Join(p.Categories, ","),
 		"citation":       p.Basis,
@@ -225,8 +225,8 @@ func permitJSONLD(p domain.PublishedPermit) map[string]any {
 		"name":           name,
 		"identifier":     p.DecisionNo,
 		"issuedBy":       agencyLD(p.Agency, p.AgencyCode),
-		"validFrom":      p.ValidFrom.Format(domain.DateLayout),
-		"validUntil":     p.ValidTo.Format(domain.DateLayout),
+		"validFrom":      domain.FormatDate(p.ValidFrom),
+		"validUntil":     domain.FormatDate(p.ValidTo),
 		"validIn":        map[string]any{"@type": "AdministrativeArea", "name": "苏州市"},
 		"permitAudience": map[string]any{"@type": "Audience", "audienceType": p.Name},
 		"description":    p.Content,
@@ -307,7 +307,7 @@ func subjectTimeline(pr i18n.Printer, s store.Subject) []timelineEntry {
 		}
 		detail := strings.Join(cats, "、")
 		if p.Fine > 0 {
-			detail += " · " + pr.T("record.yuan", formatYuan(p.Fine))
+			detail += " · " + pr.T("record.yuan", p.Fine.YuanGrouped())
 		}
 		out = append(out, timelineEntry{Date: p.DecisionDate, Kind: "penalty", KindLabel: pr.T("search.type.penalty"),
 			URL: "/penalties/" + strconv.FormatInt(p.ID, 10), DecisionNo: p.DecisionNo, Agency: p.Agency,
@@ -341,7 +341,7 @@ func (h *pageHandlers) subject(c *gin.Context) error {
 	if len(s.Names) > 0 {
 		name = s.Names[0].Name
 	}
-	d := &subjectPage{pageData: h.page(c, name, "search"), S: s, Name: name, FineTotal: formatYuan(s.FineTotal),
+	d := &subjectPage{pageData: h.page(c, name, "search"), S: s, Name: name, FineTotal: s.FineTotal.YuanGrouped(),
 		Truncated: int64(len(s.Penalties)) < s.PenaltyCount || int64(len(s.Permits)) < s.PermitCount,
 		FeedURL:   "/subjects/" + s.CreditCode + "/feed.atom", APIURL: "/api/v1/subjects/" + s.CreditCode}
 	d.Feed = d.FeedURL

@@ -45,10 +45,6 @@ func monthKeys(asOf time.Time, n int) []string {
 	return out
 }
 
-func wanFloat(m domain.Money) float64 { return float64(m) / 1_000_000 }
-
-func wanText(m domain.Money) string { return strconv.FormatFloat(wanFloat(m), 'f', 2, 64) }
-
 // buildCharts turns the statistics into the page's charts.
 func buildCharts(pr i18n.Printer, st store.Stats) []chartView {
 	l := pr.Lang()
@@ -65,7 +61,7 @@ func buildCharts(pr i18n.Printer, st store.Stats) []chartView {
 	var pts []charts.Point
 	for _, m := range months {
 		t := byMonth[m]
-		pts = append(pts, charts.Point{Label: m, Value: float64(t.Count), Display: formatInt(t.Count)})
+		pts = append(pts, charts.Point{Label: m, Value: float64(t.Count), Display: domain.GroupThousands(t.Count)})
 		c.Rows = append(c.Rows, []string{m, strconv.FormatInt(t.Count, 10)})
 	}
 	c.SVG = charts.Columns(charts.Chart{ID: "chart-monthly", Title: c.Title, Desc: c.Note, XLabel: pr.T("stats.col.month"),
@@ -77,8 +73,8 @@ func buildCharts(pr i18n.Printer, st store.Stats) []chartView {
 		Columns: []string{pr.T("stats.col.category"), pr.T("stats.col.cases"), pr.T("stats.col.fines_wan")}}
 	pts = nil
 	for _, k := range st.Penalties.ByCategory {
-		pts = append(pts, charts.Point{Label: pr.Enum(k.Key), Value: float64(k.Count), Display: formatInt(k.Count)})
-		c.Rows = append(c.Rows, []string{pr.Enum(k.Key), strconv.FormatInt(k.Count, 10), wanText(k.Fines)})
+		pts = append(pts, charts.Point{Label: pr.Enum(k.Key), Value: float64(k.Count), Display: domain.GroupThousands(k.Count)})
+		c.Rows = append(c.Rows, []string{pr.Enum(k.Key), strconv.FormatInt(k.Count, 10), k.Fines.WanFixed(2)})
 	}
 	c.SVG = charts.Bars(charts.Chart{ID: "chart-categories", Title: c.Title, Desc: c.Note, XLabel: pr.T("stats.col.category"),
 		YLabel: pr.T("stats.col.cases"), Points: pts})
@@ -97,8 +93,8 @@ func buildCharts(pr i18n.Printer, st store.Stats) []chartView {
 		}
 		share := pctFloat(k.Count, total)
 		fineShare := pctFloat(int64(k.Fines), int64(st.Penalties.Fines))
-		pts = append(pts, charts.Point{Label: label, Value: share, Display: pctText(share) + "（" + formatInt(k.Count) + "）"})
-		c.Rows = append(c.Rows, []string{label, strconv.FormatInt(k.Count, 10), pctText(share), wanText(k.Fines), pctText(fineShare)})
+		pts = append(pts, charts.Point{Label: label, Value: share, Display: pctText(share) + "（" + domain.GroupThousands(k.Count) + "）"})
+		c.Rows = append(c.Rows, []string{label, strconv.FormatInt(k.Count, 10), pctText(share), k.Fines.WanFixed(2), pctText(fineShare)})
 	}
 	c.SVG = charts.Bars(charts.Chart{ID: "chart-stages", Title: c.Title, Desc: c.Note, XLabel: pr.T("stats.col.stage"),
 		YLabel: pr.T("stats.col.share"), Points: pts, Max: 100})
@@ -110,8 +106,8 @@ func buildCharts(pr i18n.Printer, st store.Stats) []chartView {
 	pts = nil
 	for _, m := range months {
 		t := byMonth[m]
-		pts = append(pts, charts.Point{Label: m, Value: wanFloat(t.Fines), Display: wanText(t.Fines) + pr.T("stats.wan_unit")})
-		c.Rows = append(c.Rows, []string{m, wanText(t.Fines), strconv.FormatInt(t.Count, 10)})
+		pts = append(pts, charts.Point{Label: m, Value: t.Fines.WanFloat(), Display: t.Fines.WanFixed(2) + pr.T("stats.wan_unit")})
+		c.Rows = append(c.Rows, []string{m, t.Fines.WanFixed(2), strconv.FormatInt(t.Count, 10)})
 	}
 	c.SVG = charts.Line(charts.Chart{ID: "chart-fines", Title: c.Title, Desc: c.Note, XLabel: pr.T("stats.col.month"),
 		YLabel: pr.T("stats.col.fines_wan"), Points: pts})
@@ -178,7 +174,7 @@ func (h *pageHandlers) statsPage(c *gin.Context) error {
 	}
 	pr := printer(c)
 	d := &statsPage{pageData: h.page(c, pr.T("stats.title"), "stats"), S: st, Charts: buildCharts(pr, st),
-		FineTotal: strconv.FormatFloat(wanFloat(st.Penalties.Fines), 'f', 1, 64), APIURL: "/api/v1/stats"}
+		FineTotal: st.Penalties.Fines.WanFixed(1), APIURL: "/api/v1/stats"}
 	for _, k := range st.Penalties.ByStage {
 		if k.Key == string(domain.StagePreAccident) {
 			d.PreAccident = pctText(pctFloat(k.Count, st.Penalties.Count))

@@ -17,15 +17,11 @@ import (
 // Amounts are yuan as decimal strings with two places ("20000.00"), dates
 // YYYY-MM-DD and instants RFC 3339 in China Standard Time.
 
-var cst = time.FixedZone("CST", 8*3600)
-
-func dateString(t time.Time) string { return t.Format(domain.DateLayout) }
-
 func optionalDate(t *time.Time) *string {
 	if t == nil {
 		return nil
 	}
-	s := dateString(*t)
+	s := domain.FormatDate(*t)
 	return &s
 }
 
@@ -35,8 +31,6 @@ func optionalString(s string) *string {
 	}
 	return &s
 }
-
-func instant(t time.Time) string { return t.In(cst).Format(time.RFC3339) }
 
 func nonNilStrings(s []string) []string {
 	if s == nil {
@@ -83,7 +77,7 @@ func publicationOf(p domain.Publication, path string) publicationJSON {
 	return publicationJSON{
 		ID: p.ID, URL: fmt.Sprintf("%s/%d", path, p.ID), District: optionalString(p.District),
 		DistrictCode: optionalString(p.DistrictCode), Status: string(p.Status),
-		PublishedAt: instant(p.PublishedAt), UpdatedAt: instant(p.UpdatedAt), Demo: p.Demo,
+		PublishedAt: domain.FormatInstant(p.PublishedAt), UpdatedAt: domain.FormatInstant(p.UpdatedAt), Demo: p.Demo,
 	}
 }
 
@@ -132,9 +126,9 @@ func penaltyOf(p domain.PublishedPenalty) penaltyJSON {
 		Fine:            p.Fine.Yuan(),
 		Confiscated:     p.Confiscated.Yuan(),
 		LicenceAffected: p.LicenceAffected,
-		DecisionDate:    dateString(p.DecisionDate),
+		DecisionDate:    domain.FormatDate(p.DecisionDate),
 		ValidUntil:      optionalDate(p.ValidUntil),
-		PublicityUntil:  dateString(p.PublicityUntil),
+		PublicityUntil:  domain.FormatDate(p.PublicityUntil),
 		Agency:          p.Agency,
 		AgencyCode:      p.AgencyCode,
 		Source:          p.Source,
@@ -175,9 +169,9 @@ func permitOf(p domain.PublishedPermit) permitJSON {
 		CertificateName: p.CertName,
 		PermitNo:        p.PermitNo,
 		Content:         p.Content,
-		DecisionDate:    dateString(p.DecisionDate),
-		ValidFrom:       dateString(p.ValidFrom),
-		ValidTo:         dateString(p.ValidTo),
+		DecisionDate:    domain.FormatDate(p.DecisionDate),
+		ValidFrom:       domain.FormatDate(p.ValidFrom),
+		ValidTo:         domain.FormatDate(p.ValidTo),
 		Agency:          p.Agency,
 		AgencyCode:      p.AgencyCode,
 		State:           string(p.State),
@@ -272,7 +266,7 @@ func subjectOf(s store.Subject) subjectJSON {
 		if i == 0 {
 			out.Name = n.Name
 		}
-		out.Names = append(out.Names, subjectNameJSON{n.Name, dateString(n.First), dateString(n.Last), n.Records})
+		out.Names = append(out.Names, subjectNameJSON{n.Name, domain.FormatDate(n.First), domain.FormatDate(n.Last), n.Records})
 		if first.IsZero() || n.First.Before(first) {
 			first = n.First
 		}
@@ -280,7 +274,7 @@ func subjectOf(s store.Subject) subjectJSON {
 			last = n.Last
 		}
 	}
-	out.FirstDecisionDate, out.LastDecisionDate = dateString(first), dateString(last)
+	out.FirstDecisionDate, out.LastDecisionDate = domain.FormatDate(first), domain.FormatDate(last)
 	for _, p := range s.Penalties {
 		j := penaltyOf(p)
 		out.Penalties = append(out.Penalties, j)
@@ -343,9 +337,9 @@ type versionJSON struct {
 func versionOf(v store.VersionInfo) versionJSON {
 	u := fmt.Sprintf("%s/%s/versions/%d", listsPath, v.Kind, v.Number)
 	return versionJSON{
-		Kind: string(v.Kind), Number: v.Number, EffectiveDate: dateString(v.EffectiveDate), Note: v.Note,
+		Kind: string(v.Kind), Number: v.Number, EffectiveDate: domain.FormatDate(v.EffectiveDate), Note: v.Note,
 		ItemCount: v.Items, Added: v.Added, Changed: v.Changed, Removed: v.Removed,
-		PublishedAt: instant(v.PublishedAt), Demo: v.Demo, URL: u, ChangesURL: u + "/changes",
+		PublishedAt: domain.FormatInstant(v.PublishedAt), Demo: v.Demo, URL: u, ChangesURL: u + "/changes",
 	}
 }
 
@@ -529,7 +523,7 @@ func tallyOf(t store.Tally) tallyJSON { return tallyJSON{t.Count, t.Fines.Yuan()
 
 func statsOf(s store.Stats) statsJSON {
 	var out statsJSON
-	out.AsOf = dateString(s.AsOf)
+	out.AsOf = domain.FormatDate(s.AsOf)
 	p := s.Penalties
 	out.Penalties = penaltyStatsJSON{
 		Count:            p.Count,

@@ -43,19 +43,8 @@ type env struct {
 	stderr io.Writer
 }
 
-// shanghai is the time zone of every date Gongshi publishes.
-var shanghai = mustLoadLocation("Asia/Shanghai")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
-
-// now is the current time in Asia/Shanghai.
-func now() time.Time { return time.Now().In(shanghai) }
+// now is the current time in China Standard Time (domain.China).
+func now() time.Time { return time.Now().In(domain.China) }
 
 // Main runs the subcommand named by args[0] and returns the exit status.
 func Main(args []string, stdout, stderr io.Writer) int {
