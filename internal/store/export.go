@@ -129,7 +129,7 @@ func (pub *Public) datasetState(ctx context.Context, q queryer, d Dataset, today
 			exp = expired.Format(domain.DateLayout)
 			// The record left at 00:00 China time the day after.
 			y, m, dd := expired.Date()
-			left := time.Date(y, m, dd+1, 0, 0, 0, 0, chinaZone)
+			left := time.Date(y, m, dd+1, 0, 0, 0, 0, domain.China)
 			if left.After(st.Modified) {
 				st.Modified = left
 			}
@@ -152,8 +152,6 @@ func (pub *Public) datasetState(ctx context.Context, q queryer, d Dataset, today
 	st.Version += "/" + d.SchemaVersion()
 	return st, nil
 }
-
-var chinaZone = time.FixedZone("CST", 8*3600)
 
 // maskingKey identifies the masking rules, which shape the content.
 func (pub *Public) maskingKey() string {
@@ -293,28 +291,8 @@ func PermitValues(p *domain.Permit, vals []string) []string {
 	return vals
 }
 
-func wan(m domain.Money) string {
-	if m == 0 {
-		return ""
-	}
-	return m.Wan()
-}
-
-// date formats t as domain.DateLayout ("" for the zero time), by hand for
-// the four-digit years every record has: it runs for every date of every
-// exported row, and time.Format costs several times more.
-func date(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	y, m, d := t.Date()
-	if y < 1000 || y > 9999 {
-		return t.Format(domain.DateLayout)
-	}
-	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
-		byte('0' + m/10), byte('0' + m%10), '-', byte('0' + d/10), byte('0' + d%10)}
-	return string(b[:])
-}
+// date formats t as domain.DateLayout, "" for the zero time.
+func date(t time.Time) string { return domain.FormatOptionalDate(t) }
 
 func partyGetters(prefix string) map[string]func(*domain.Party) string {
 	return map[string]func(*domain.Party) string{
@@ -360,8 +338,8 @@ var penaltyGetters = bindGetters(domain.PenaltyFields, map[string]func(*domain.P
 	"CF_YJ":      func(p *domain.Penalty) string { return p.Basis },
 	"CF_CFLB":    func(p *domain.Penalty) string { return strings.Join(p.Categories, ";") },
 	"CF_NR":      func(p *domain.Penalty) string { return p.Content },
-	"CF_NR_FK":   func(p *domain.Penalty) string { return wan(p.Fine) },
-	"CF_NR_WFFF": func(p *domain.Penalty) string { return wan(p.Confiscated) },
+	"CF_NR_FK":   func(p *domain.Penalty) string { return p.Fine.WanOrEmpty() },
+	"CF_NR_WFFF": func(p *domain.Penalty) string { return p.Confiscated.WanOrEmpty() },
 	"CF_NR_ZKDX": func(p *domain.Penalty) string { return p.LicenceAffected },
 	"CF_JDRQ":    func(p *domain.Penalty) string { return date(p.DecisionDate) },
 	"CF_YXQ": func(p *domain.Penalty) string {
