@@ -182,12 +182,12 @@ func fieldsOf(doc any) []string {
 // retrieve is the attributesToRetrieve of a search of type t.
 func retrieve(t Type) []string { return publicFields[t] }
 
-func date(t time.Time) string { return t.Format(domain.DateLayout) }
+func date(t time.Time) string { return domain.FormatDate(t) }
 
 func dayNumber(t time.Time) int { return t.Year()*10000 + int(t.Month())*100 + t.Day() }
 
 // cst is China Standard Time, the zone of every instant Gongshi shows.
-var cst = time.FixedZone("CST", 8*3600)
+var cst = domain.China
 
 // PenaltyDocument builds the document of a public penalty.
 func PenaltyDocument(p domain.PublishedPenalty, version int64) PenaltyDoc {
