@@ -65,7 +65,7 @@ func (h ingestHandlers) publishList(c *gin.Context) error {
 			errs = domain.ValidateServiceItems(in.Services)
 		}
 	default:
-		return newError(http.StatusNotFound, "not_found", "unknown list; want powers, responsibilities or public-services")
+		return newError(http.StatusNotFound, "not_found", "unknown list; want "+domain.ListKindNames())
 	}
 	if err != nil {
 		return err

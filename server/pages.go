@@ -103,9 +103,10 @@ func registerPages(r *gin.Engine, d Deps) {
 		get(base+"/versions", h.versions(k))
 		get(base+"/compare", h.compare(k))
 		get(base+"/:code", h.listItem(k))
+		if k.Info().Flowcharts {
+			get(base+"/:code/flowchart.svg", h.flowchartSVG(k))
+		}
 	}
-	get("/lists/powers/:code/flowchart.svg", h.flowchartSVG(domain.ListPowers))
-	get("/lists/public-services/:code/flowchart.svg", h.flowchartSVG(domain.ListPublicServices))
 	get("/data", h.datasetsPage)
 	get("/data/:name", h.datasetPage)
 	get("/stats", h.statsPage)

@@ -21,17 +21,8 @@ import (
 // with its 运行指南 and flowchart), 责任清单, 公共服务事项清单, and for each
 // list its version history and a comparison of any two versions.
 
-var listTitleKeys = map[domain.ListKind]string{
-	domain.ListPowers:           "list.powers",
-	domain.ListResponsibilities: "list.responsibilities",
-	domain.ListPublicServices:   "list.services",
-}
-
-var listNavs = map[domain.ListKind]string{
-	domain.ListPowers:           "powers",
-	domain.ListResponsibilities: "responsibilities",
-	domain.ListPublicServices:   "services",
-}
+// listTitleKey is the message key of a list's title.
+func listTitleKey(kind domain.ListKind) string { return "list." + kind.Info().Name }
 
 // versionQuery reads ?version= (0: current).
 func versionQuery(c *gin.Context) (int, error) {
@@ -50,9 +41,9 @@ func (h *pageHandlers) listMissing(c *gin.Context, kind domain.ListKind, n int, 
 	if errors.Is(err, store.ErrNotFound) {
 		pr := printer(c)
 		if n == 0 {
-			return newError(http.StatusNotFound, "not_found", pr.T("list.unpublished", pr.T(listTitleKeys[kind])))
+			return newError(http.StatusNotFound, "not_found", pr.T("list.unpublished", pr.T(listTitleKey(kind))))
 		}
-		return newError(http.StatusNotFound, "not_found", pr.T("list.no_version", pr.T(listTitleKeys[kind]), n))
+		return newError(http.StatusNotFound, "not_found", pr.T("list.no_version", pr.T(listTitleKey(kind)), n))
 	}
 	return err
 }
@@ -126,8 +117,8 @@ func (h *pageHandlers) list(kind domain.ListKind) handlerFunc {
 			return err
 		}
 		ctx := c.Request.Context()
-		d := &listPage{pageData: h.page(c, pr.T(listTitleKeys[kind]), listNavs[kind]), Kind: kind,
-			KindTitle: pr.T(listTitleKeys[kind]), Query: strings.TrimSpace(c.Query("q")),
+		d := &listPage{pageData: h.page(c, pr.T(listTitleKey(kind)), kind.Info().Name), Kind: kind,
+			KindTitle: pr.T(listTitleKey(kind)), Query: strings.TrimSpace(c.Query("q")),
 			APIURL: "/api/v1/lists/" + string(kind)}
 		if n > 0 {
 			d.VersionQS = "?version=" + strconv.Itoa(n)
@@ -226,8 +217,7 @@ func (h *pageHandlers) list(kind domain.ListKind) handlerFunc {
 		}
 		d.Demo = d.Demo || v.Demo
 		d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {d.KindTitle, ""}}
-		return h.render(c, map[domain.ListKind]string{domain.ListPowers: "powers",
-			domain.ListResponsibilities: "responsibilities", domain.ListPublicServices: "services"}[kind], d)
+		return h.render(c, kind.Info().Name, d)
 	}
 }
 
@@ -323,7 +313,7 @@ func (h *pageHandlers) listItem(kind domain.ListKind) handlerFunc {
 			return err
 		}
 		ctx := c.Request.Context()
-		d := &itemPage{Kind: kind, KindTitle: pr.T(listTitleKeys[kind]), ListURL: "/lists/" + string(kind)}
+		d := &itemPage{Kind: kind, KindTitle: pr.T(listTitleKey(kind)), ListURL: "/lists/" + string(kind)}
 		vq := ""
 		if n > 0 {
 			vq = "?version=" + strconv.Itoa(n)
@@ -377,7 +367,7 @@ func (h *pageHandlers) listItem(kind domain.ListKind) handlerFunc {
 		if err != nil {
 			return err
 		}
-		d.pageData = h.page(c, title, listNavs[kind])
+		d.pageData = h.page(c, title, kind.Info().Name)
 		d.V = versionBanner{Version: v, Pinned: n > 0, Current: v.Number}
 		if n > 0 {
 			d.V.Current = h.currentNumber(c, kind)
@@ -385,7 +375,7 @@ func (h *pageHandlers) listItem(kind domain.ListKind) handlerFunc {
 		d.Demo = d.Demo || v.Demo
 		d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {d.KindTitle, d.ListURL}, {title, ""}}
 		d.JSONLD = map[string]any{"@context": "https://schema.org", "@type": "GovernmentService", "name": title,
-			"identifier": code, "serviceType": pr.T(listTitleKeys[kind]),
+			"identifier": code, "serviceType": pr.T(listTitleKey(kind)),
 			"provider": map[string]any{"@type": "GovernmentOrganization", "name": "苏州市应急管理局"},
 			"url":      "/lists/" + string(kind) + "/" + url.PathEscape(code)}
 		return h.render(c, template, d)
@@ -474,8 +464,8 @@ func (h *pageHandlers) versions(kind domain.ListKind) handlerFunc {
 		if len(vs) == 0 {
 			return h.listMissing(c, kind, 0, store.ErrNotFound)
 		}
-		title := pr.T(listTitleKeys[kind])
-		d := &versionsPage{pageData: h.page(c, pr.T("versions.title", title), listNavs[kind]), Kind: kind,
+		title := pr.T(listTitleKey(kind))
+		d := &versionsPage{pageData: h.page(c, pr.T("versions.title", title), kind.Info().Name), Kind: kind,
 			KindTitle: title, Versions: vs, To: vs[0].Number, From: vs[0].Number - 1,
 			APIURL: "/api/v1/lists/" + string(kind) + "/versions"}
 		if d.From < 1 {
@@ -535,8 +525,8 @@ func (h *pageHandlers) compare(kind domain.ListKind) handlerFunc {
 		if err != nil {
 			return err
 		}
-		title := pr.T(listTitleKeys[kind])
-		d := &comparePage{pageData: h.page(c, pr.T("compare.title", title, from, to), listNavs[kind]), Kind: kind,
+		title := pr.T(listTitleKey(kind))
+		d := &comparePage{pageData: h.page(c, pr.T("compare.title", title, from, to), kind.Info().Name), Kind: kind,
 			KindTitle: title, Versions: vs}
 		a, fromItems, err := h.listItems(c, kind, from)
 		if err != nil {

@@ -240,13 +240,10 @@ func versionParam(p *params) int { return p.intIn("version", 0, 1, 1<<30) }
 
 // listKind reads the :kind path parameter.
 func listKind(c *gin.Context) (domain.ListKind, error) {
-	k := domain.ListKind(c.Param("kind"))
-	for _, v := range domain.ListKinds {
-		if v == k {
-			return k, nil
-		}
+	if k, ok := domain.ParseListKind(c.Param("kind")); ok {
+		return k, nil
 	}
-	return "", newError(http.StatusNotFound, "not_found", "unknown list; want powers, responsibilities or public-services")
+	return "", newError(http.StatusNotFound, "not_found", "unknown list; want "+domain.ListKindNames())
 }
 
 // versionNumber reads the :n path parameter.

@@ -343,13 +343,6 @@ func versionOf(v store.VersionInfo) versionJSON {
 	}
 }
 
-// listTitles are the Chinese names of the lists.
-var listTitles = map[domain.ListKind]string{
-	domain.ListPowers:           "权力清单",
-	domain.ListResponsibilities: "责任清单",
-	domain.ListPublicServices:   "公共服务事项清单",
-}
-
 type powerSummaryJSON struct {
 	Code         string   `json:"code"`
 	Name         string   `json:"name"`

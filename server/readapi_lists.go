@@ -111,7 +111,7 @@ type listJSON struct {
 // listItems reads version n (0: current) of a list with its items.
 func (h readHandlers) listItems(c *gin.Context, kind domain.ListKind, n int) (listJSON, error) {
 	ctx := c.Request.Context()
-	out := listJSON{Kind: string(kind), Title: listTitles[kind]}
+	out := listJSON{Kind: string(kind), Title: kind.Info().Title}
 	var v store.VersionInfo
 	var err error
 	switch kind {
@@ -198,7 +198,7 @@ func (h readHandlers) listVersions(c *gin.Context) error {
 	if len(vs) == 0 {
 		return noVersion(kind, 0)
 	}
-	out := versionsJSON{Kind: string(kind), Title: listTitles[kind], Versions: make([]versionJSON, len(vs))}
+	out := versionsJSON{Kind: string(kind), Title: kind.Info().Title, Versions: make([]versionJSON, len(vs))}
 	for i, v := range vs {
 		out.Versions[i] = versionOf(v)
 	}
@@ -258,7 +258,7 @@ func (h readHandlers) listChanges(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := changesJSON{Kind: string(kind), Title: listTitles[kind], Version: versionOf(v),
+	out := changesJSON{Kind: string(kind), Title: kind.Info().Title, Version: versionOf(v),
 		Added: []changeJSON{}, Changed: []changeJSON{}, Removed: []changeJSON{}}
 	if v.Number > 1 {
 		prev := v.Number - 1
