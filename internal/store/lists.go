@@ -70,16 +70,12 @@ func (in ListInput) entries() []listEntry {
 	return out
 }
 
+// itemTable is the table of a list's items: power_items and so on.
 func itemTable(k domain.ListKind) string {
-	switch k {
-	case domain.ListPowers:
-		return "power_items"
-	case domain.ListResponsibilities:
-		return "responsibility_items"
-	case domain.ListPublicServices:
-		return "service_items"
+	if k.Info().Item == "" {
+		panic("itemTable: " + string(k))
 	}
-	panic("itemTable: " + string(k))
+	return k.Info().Item + "_items"
 }
 
 // PublishList publishes a whole list as the next numbered version with its
