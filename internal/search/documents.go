@@ -293,12 +293,8 @@ func ListDocuments(l store.CurrentList) (powers []PowerDoc, services []ServiceDo
 	return powers, services
 }
 
-// listNames are the Chinese names of the lists, for subtitles.
-var listNames = map[string]string{
-	string(domain.ListPowers):           "权力清单",
-	string(domain.ListResponsibilities): "责任清单",
-	string(domain.ListPublicServices):   "公共服务事项",
-}
+// listName is the Chinese name of a list, for subtitles.
+func listName(kind string) string { return domain.ListKind(kind).Info().Label }
 
 // describe returns a hit's title, subtitle and URL from its fields.
 func describe(t Type, f func(string) string) (id, title, subtitle, link string) {
@@ -318,9 +314,9 @@ func describe(t Type, f func(string) string) (id, title, subtitle, link string) 
 	case TypePermit:
 		return id, f("party_name"), join(f("document_name"), f("decision_no"), f("decision_date")), "/permits/" + id
 	case TypePower:
-		return id, f("name"), join(listNames[f("list")], f("category"), f("code")), "/lists/powers/" + url.PathEscape(f("code"))
+		return id, f("name"), join(listName(f("list")), f("category"), f("code")), "/lists/powers/" + url.PathEscape(f("code"))
 	default:
 		list := f("list")
-		return id, f("name"), join(listNames[list], f("part"), f("code")), "/lists/" + list + "/" + url.PathEscape(f("code"))
+		return id, f("name"), join(listName(list), f("part"), f("code")), "/lists/" + list + "/" + url.PathEscape(f("code"))
 	}
 }
