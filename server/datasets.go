@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gongshi/gongshi/internal/dataset"
 	"github.com/gongshi/gongshi/internal/export"
 	"github.com/gongshi/gongshi/internal/store"
 )
@@ -57,8 +58,8 @@ func registerDatasets(api *gin.RouterGroup, d Deps) {
 	api.HEAD("/datasets/:name/snapshots/:date/:format", handle(d.Log, h.snapshotFile))
 }
 
-func datasetParam(c *gin.Context) (store.Dataset, error) {
-	ds, ok := store.DatasetByName(c.Param("name"))
+func datasetParam(c *gin.Context) (dataset.Dataset, error) {
+	ds, ok := dataset.ByName(c.Param("name"))
 	if !ok {
 		return ds, newError(http.StatusNotFound, "not_found", "no such dataset; the catalog is /api/v1/datasets")
 	}

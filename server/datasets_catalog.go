@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gongshi/gongshi/internal/dataset"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/export"
 	"github.com/gongshi/gongshi/internal/store"
@@ -49,63 +50,24 @@ var catalogContext = map[string]any{
 	"fields": map[string]any{"@id": "schema:variableMeasured", "@type": "@json"},
 }
 
-// Publisher and licence of every dataset. The licence is a default the
-// bureau has to confirm.
-var (
-	catalogPublisher = map[string]any{"@type": "Organization", "name": "苏州市应急管理局"}
-	catalogLicense   = "https://creativecommons.org/licenses/by/4.0/"
-)
-
-type langText map[string]string
-
-// datasetInfo is the human description of a dataset.
-type datasetInfo struct {
-	title, description langText
-	keywords           []string
-}
-
-var datasetInfos = map[string]datasetInfo{
-	store.DatasetPenalties: {
-		title: langText{"zh-CN": "行政处罚信息（双公示）", "en": "Administrative penalties (double publicity)"},
-		description: langText{
-			"zh-CN": "苏州市应急管理局及各区（市）应急管理部门作出的行政处罚决定，按“双公示”标准字段公示，仅含公示期内的记录；自然人证件号码已脱敏，金额单位为万元。",
-			"en":    "Administrative penalty decisions of the Suzhou emergency management authorities, in the 双公示 standard's fields, limited to records within their publicity period; natural persons' ID numbers are masked; amounts in 万元 (10,000 yuan).",
-		},
-		keywords: []string{"行政处罚", "双公示", "应急管理", "安全生产", "苏州"},
-	},
-	store.DatasetPermits: {
-		title: langText{"zh-CN": "行政许可信息（双公示）", "en": "Administrative permits (double publicity)"},
-		description: langText{
-			"zh-CN": "苏州市应急管理局及各区（市）应急管理部门作出的行政许可决定，按“双公示”标准字段公示；自然人证件号码已脱敏。",
-			"en":    "Administrative permit decisions of the Suzhou emergency management authorities, in the 双公示 standard's fields; natural persons' ID numbers are masked.",
-		},
-		keywords: []string{"行政许可", "双公示", "应急管理", "苏州"},
-	},
-	store.DatasetPowers: {
-		title: langText{"zh-CN": "权力清单（现行版本）", "en": "Power list (current version)"},
-		description: langText{
-			"zh-CN": "现行权力清单的全部事项及其运行指南；各环节责任事项与流程图见清单接口。",
-			"en":    "Every item of the current power list with its operation guide; per-stage duties and flowcharts are served by the lists API.",
-		},
-		keywords: []string{"权力清单", "运行指南", "应急管理", "苏州"},
-	},
-}
+// catalogPublisher is the publisher of the catalog and every dataset.
+var catalogPublisher = map[string]any{"@type": "Organization", "name": dataset.Publisher}
 
 type catalogDistribution struct {
-	Type        string   `json:"@type"`
-	Title       langText `json:"title"`
-	Format      string   `json:"format"`
-	MediaType   string   `json:"mediaType"`
-	DownloadURL string   `json:"downloadURL"`
-	AccessURL   string   `json:"accessURL"`
+	Type        string       `json:"@type"`
+	Title       dataset.Text `json:"title"`
+	Format      string       `json:"format"`
+	MediaType   string       `json:"mediaType"`
+	DownloadURL string       `json:"downloadURL"`
+	AccessURL   string       `json:"accessURL"`
 }
 
 type catalogDataset struct {
 	ID            string                `json:"@id"`
 	Type          string                `json:"@type"`
 	Identifier    string                `json:"identifier"`
-	Title         langText              `json:"title"`
-	Description   langText              `json:"description"`
+	Title         dataset.Text          `json:"title"`
+	Description   dataset.Text          `json:"description"`
 	Keyword       []string              `json:"keyword"`
 	Publisher     map[string]any        `json:"publisher"`
 	License       string                `json:"license"`
@@ -121,20 +83,19 @@ type catalogDocument struct {
 	Context     map[string]any   `json:"@context"`
 	ID          string           `json:"@id"`
 	Type        string           `json:"@type"`
-	Title       langText         `json:"title"`
-	Description langText         `json:"description"`
+	Title       dataset.Text     `json:"title"`
+	Description dataset.Text     `json:"description"`
 	Publisher   map[string]any   `json:"publisher"`
 	License     string           `json:"license"`
 	Modified    *time.Time       `json:"modified,omitempty"`
 	Dataset     []catalogDataset `json:"dataset"`
 }
 
-func describeDataset(ds store.Dataset, st store.DatasetState) catalogDataset {
-	info := datasetInfos[ds.Name]
+func describeDataset(ds dataset.Dataset, st store.DatasetState) catalogDataset {
 	base := "/api/v1/datasets/" + ds.Name
 	out := catalogDataset{
-		ID: base, Type: "Dataset", Identifier: ds.Name, Title: info.title, Description: info.description,
-		Keyword: info.keywords, Publisher: catalogPublisher, License: catalogLicense, Language: []string{"zh-CN"},
+		ID: base, Type: "Dataset", Identifier: ds.Name, Title: ds.Title, Description: ds.Description,
+		Keyword: ds.Keywords, Publisher: catalogPublisher, License: dataset.License, Language: []string{"zh-CN"},
 		SchemaVersion: ds.SchemaVersion(), Snapshots: base + "/snapshots", Fields: ds.Fields,
 	}
 	if !st.Modified.IsZero() {
@@ -144,7 +105,7 @@ func describeDataset(ds store.Dataset, st store.DatasetState) catalogDataset {
 	for _, f := range export.Formats {
 		url := base + "/download?format=" + string(f)
 		out.Distribution = append(out.Distribution, catalogDistribution{
-			Type: "Distribution", Title: langText{"zh-CN": info.title["zh-CN"] + "（" + string(f) + "）", "en": info.title["en"] + " (" + string(f) + ")"},
+			Type: "Distribution", Title: dataset.Text{"zh-CN": ds.Title["zh-CN"] + "（" + string(f) + "）", "en": ds.Title["en"] + " (" + string(f) + ")"},
 			Format: string(f), MediaType: f.MediaType(), DownloadURL: url, AccessURL: url,
 		})
 	}
@@ -155,15 +116,11 @@ func describeDataset(ds store.Dataset, st store.DatasetState) catalogDataset {
 func (h *datasetHandlers) catalog(c *gin.Context) error {
 	doc := catalogDocument{
 		Context: catalogContext, ID: "/api/v1/datasets", Type: "Catalog",
-		Title: langText{"zh-CN": "苏州市应急管理局 行政执法公示开放数据", "en": "Suzhou Emergency Management Bureau: open enforcement data"},
-		Description: langText{
-			"zh-CN": "行政处罚、行政许可“双公示”信息与权力清单的开放数据，每日快照可供核验。",
-			"en":    "Open data of the bureau's administrative penalties and permits (双公示) and its power list, with verifiable daily snapshots.",
-		},
-		Publisher: catalogPublisher, License: catalogLicense,
+		Title: dataset.CatalogTitle, Description: dataset.CatalogDescription,
+		Publisher: catalogPublisher, License: dataset.License,
 	}
 	var versions []string
-	for _, ds := range store.Datasets {
+	for _, ds := range dataset.All {
 		st, err := h.store.DatasetState(c.Request.Context(), ds.Name)
 		if err != nil {
 			return err

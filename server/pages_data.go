@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gongshi/gongshi/internal/dataset"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/export"
 	"github.com/gongshi/gongshi/internal/i18n"
@@ -31,17 +32,16 @@ type datasetsPage struct {
 }
 
 // localized picks a language's text of a catalog entry.
-func localized(l i18n.Lang, t langText) string {
+func localized(l i18n.Lang, t dataset.Text) string {
 	if l == i18n.English && t["en"] != "" {
 		return t["en"]
 	}
 	return t["zh-CN"]
 }
 
-func (h *pageHandlers) summary(c *gin.Context, ds store.Dataset) (datasetSummary, error) {
+func (h *pageHandlers) summary(c *gin.Context, ds dataset.Dataset) (datasetSummary, error) {
 	l := langOf(c)
-	info := datasetInfos[ds.Name]
-	s := datasetSummary{Name: ds.Name, Title: localized(l, info.title), Description: localized(l, info.description),
+	s := datasetSummary{Name: ds.Name, Title: localized(l, ds.Title), Description: localized(l, ds.Description),
 		Fields: len(ds.Fields), Formats: export.Formats}
 	if h.datasets != nil {
 		st, err := h.datasets.DatasetState(c.Request.Context(), ds.Name)
@@ -56,7 +56,7 @@ func (h *pageHandlers) summary(c *gin.Context, ds store.Dataset) (datasetSummary
 func (h *pageHandlers) datasetsPage(c *gin.Context) error {
 	pr := printer(c)
 	d := &datasetsPage{pageData: h.page(c, pr.T("data.title"), "data")}
-	for _, ds := range store.Datasets {
+	for _, ds := range dataset.All {
 		s, err := h.summary(c, ds)
 		if err != nil {
 			return err
@@ -98,7 +98,7 @@ const sampleRowCount = 5
 
 func (h *pageHandlers) datasetPage(c *gin.Context) error {
 	pr := printer(c)
-	ds, ok := store.DatasetByName(c.Param("name"))
+	ds, ok := dataset.ByName(c.Param("name"))
 	if !ok {
 		return newError(http.StatusNotFound, "not_found", pr.T("data.no_dataset"))
 	}
@@ -134,7 +134,7 @@ func (h *pageHandlers) datasetPage(c *gin.Context) error {
 	}
 	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {pr.T("data.title"), "/data"}, {s.Title, ""}}
 	ld := map[string]any{"@context": "https://schema.org", "@type": "Dataset", "name": s.Title, "description": s.Description,
-		"url": "/data/" + ds.Name, "identifier": ds.Name, "license": catalogLicense, "inLanguage": "zh-CN",
+		"url": "/data/" + ds.Name, "identifier": ds.Name, "license": dataset.License, "inLanguage": "zh-CN",
 		"creator": map[string]any{"@type": "GovernmentOrganization", "name": "苏州市应急管理局"}}
 	var dist []map[string]any
 	for _, dl := range d.Downloads {

@@ -3,6 +3,7 @@ package server
 import (
 	"github.com/gin-gonic/gin"
 
+	"github.com/gongshi/gongshi/internal/dataset"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
 )
@@ -55,9 +56,8 @@ func (h *pageHandlers) home(c *gin.Context) error {
 		d.Permits = ms.Items
 	}
 	l := langOf(c)
-	for _, ds := range store.Datasets {
-		info := datasetInfos[ds.Name]
-		d.Datasets = append(d.Datasets, datasetSummary{Name: ds.Name, Title: localized(l, info.title)})
+	for _, ds := range dataset.All {
+		d.Datasets = append(d.Datasets, datasetSummary{Name: ds.Name, Title: localized(l, ds.Title)})
 	}
 	d.JSONLD = map[string]any{
 		"@context": "https://schema.org", "@type": "WebSite", "name": pr.T("site.name"), "url": "/",
