@@ -32,6 +32,7 @@ import (
 	"github.com/gongshi/gongshi/internal/testenv"
 	"github.com/gongshi/gongshi/openapi"
 	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 var (
@@ -185,11 +186,11 @@ func TestSpecDescribesEveryRoute(t *testing.T) {
 }
 
 // TestSpecErrorMatchesServer keeps the Error schema in step with the JSON of
-// server.Error and domain.FieldError.
+// httpx.Error and domain.FieldError.
 func TestSpecErrorMatchesServer(t *testing.T) {
 	doc, _ := loadSpec(t)
 	for name, typ := range map[string]reflect.Type{
-		"Error":      reflect.TypeFor[server.Error](),
+		"Error":      reflect.TypeFor[httpx.Error](),
 		"FieldError": reflect.TypeFor[domain.FieldError](),
 	} {
 		var fields []string

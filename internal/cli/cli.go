@@ -19,6 +19,7 @@ import (
 	"github.com/gongshi/gongshi/internal/config"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/server"
 )
 
 type command struct {
@@ -64,6 +65,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	server.ReleaseMode()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = cmd.run(ctx, &env{cfg: cfg, log: log, stdout: stdout, stderr: stderr}, args[1:])

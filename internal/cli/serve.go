@@ -15,6 +15,7 @@ import (
 	"github.com/gongshi/gongshi/internal/snapshot"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -79,12 +80,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Rules:          rules,
 		Calendar:       &cal,
 		Now:            now,
-		Ready:          map[string]server.Checker{"postgres": s},
-		Degrade:        map[string]server.Checker{"redis": rc, "meilisearch": searcher},
+		Ready:          map[string]httpx.Checker{"postgres": s},
+		Degrade:        map[string]httpx.Checker{"redis": rc, "meilisearch": searcher},
 		Cache:          rc,
 		Limiter:        ratelimit.New(rc.Client()),
 		TrustedProxies: e.cfg.TrustedProxies,
-		Limits: server.Limits{
+		Limits: httpx.Limits{
 			PerIP:  ratelimit.PerMinute(e.cfg.RateIP),
 			PerKey: ratelimit.PerMinute(e.cfg.RateKey),
 		},

@@ -59,3 +59,7 @@ func ListKindsOfSearchType(t string) []ListKind {
 	}
 	return out
 }
+
+// IsItemCode reports whether s has the form of a list item's 事项编码:
+// digits, upper-case letters and hyphens, not starting with a hyphen.
+func IsItemCode(s string) bool { return itemCodePattern.MatchString(s) }

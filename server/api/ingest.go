@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // Ingester is the write side the admin API needs.
@@ -63,11 +64,11 @@ func summarize(rs []store.UpsertResult) ingestResponse {
 func readRecords(c *gin.Context) ([]map[string]string, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
 	if err != nil {
-		return nil, newError(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body exceeds %d bytes", maxBody))
+		return nil, httpx.NewError(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body exceeds %d bytes", maxBody))
 	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
-		return nil, badRequest("body", "empty; send a JSON object or array of objects")
+		return nil, httpx.BadRequest("body", "empty; send a JSON object or array of objects")
 	}
 	var raws []map[string]any
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
@@ -80,16 +81,16 @@ func readRecords(c *gin.Context) ([]map[string]string, error) {
 		raws = []map[string]any{one}
 	}
 	if err != nil {
-		return nil, badRequest("body", "not a JSON object or array of objects: "+err.Error())
+		return nil, httpx.BadRequest("body", "not a JSON object or array of objects: "+err.Error())
 	}
 	if dec.More() {
-		return nil, badRequest("body", "unexpected data after the JSON value")
+		return nil, httpx.BadRequest("body", "unexpected data after the JSON value")
 	}
 	if len(raws) == 0 {
-		return nil, badRequest("body", "the array is empty")
+		return nil, httpx.BadRequest("body", "the array is empty")
 	}
 	if len(raws) > MaxBatch {
-		return nil, newError(http.StatusRequestEntityTooLarge, "too_large",
+		return nil, httpx.NewError(http.StatusRequestEntityTooLarge, "too_large",
 			fmt.Sprintf("a batch holds at most %d records, got %d", MaxBatch, len(raws)))
 	}
 	var errs domain.FieldErrors
@@ -114,7 +115,7 @@ func readRecords(c *gin.Context) ([]map[string]string, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, validationFailed(errs)
+		return nil, httpx.ValidationFailed(errs)
 	}
 	return recs, nil
 }
@@ -158,9 +159,9 @@ func (h ingestHandlers) penalties(c *gin.Context) error {
 		return domain.ParsePenalty(r, opt)
 	}, func(p domain.Penalty) (string, string) { return p.AgencyCode, p.DecisionNo }, "CF_WSH")
 	if len(errs) > 0 {
-		return validationFailed(errs)
+		return httpx.ValidationFailed(errs)
 	}
-	rs, err := h.store.UpsertPenalties(c.Request.Context(), actor(c), ps, store.WriteOptions{})
+	rs, err := h.store.UpsertPenalties(c.Request.Context(), httpx.Actor(c), ps, store.WriteOptions{})
 	if err != nil {
 		return err
 	}
@@ -179,9 +180,9 @@ func (h ingestHandlers) permits(c *gin.Context) error {
 		return domain.ParsePermit(r, opt)
 	}, func(p domain.Permit) (string, string) { return p.AgencyCode, p.DecisionNo }, "XK_WSH")
 	if len(errs) > 0 {
-		return validationFailed(errs)
+		return httpx.ValidationFailed(errs)
 	}
-	rs, err := h.store.UpsertPermits(c.Request.Context(), actor(c), ps, store.WriteOptions{})
+	rs, err := h.store.UpsertPermits(c.Request.Context(), httpx.Actor(c), ps, store.WriteOptions{})
 	if err != nil {
 		return err
 	}
@@ -195,17 +196,17 @@ type withdrawRequest struct {
 	Note   string `json:"note"`
 }
 
-func (h ingestHandlers) withdraw(entity store.Entity) handlerFunc {
+func (h ingestHandlers) withdraw(entity store.Entity) httpx.HandlerFunc {
 	return func(c *gin.Context) error {
 		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 		if err != nil || id <= 0 {
-			return badRequest("id", "must be a positive integer")
+			return httpx.BadRequest("id", "must be a positive integer")
 		}
 		var req withdrawRequest
 		dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&req); err != nil {
-			return badRequest("body", "want {\"reason\":\"revoked|corrected|repaired|expired\",\"note\":\"…\"}: "+err.Error())
+			return httpx.BadRequest("body", "want {\"reason\":\"revoked|corrected|repaired|expired\",\"note\":\"…\"}: "+err.Error())
 		}
 		reason := domain.WithdrawReason(req.Reason)
 		valid := false
@@ -213,12 +214,12 @@ func (h ingestHandlers) withdraw(entity store.Entity) handlerFunc {
 			valid = valid || r == reason
 		}
 		if !valid {
-			return validationFailed(domain.FieldErrors{{Field: "reason", Code: domain.CodeEnum,
+			return httpx.ValidationFailed(domain.FieldErrors{{Field: "reason", Code: domain.CodeEnum,
 				Message: "must be one of revoked, corrected, repaired, expired"}})
 		}
-		if err := h.store.Withdraw(c.Request.Context(), actor(c), entity, id, reason, req.Note); err != nil {
+		if err := h.store.Withdraw(c.Request.Context(), httpx.Actor(c), entity, id, reason, req.Note); err != nil {
 			if errors.Is(err, store.ErrConflict) {
-				return newError(http.StatusConflict, "conflict", "the record is not published")
+				return httpx.NewError(http.StatusConflict, "conflict", "the record is not published")
 			}
 			return err
 		}

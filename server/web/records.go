@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"errors"
@@ -13,6 +13,7 @@ import (
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/i18n"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // Record pages at permanent URLs (/penalties/{id}, /permits/{id}) and the
@@ -77,25 +78,22 @@ type recordPage struct {
 	Remaining   int // days of publicity left
 }
 
-func (h *pageHandlers) recordID(c *gin.Context) (int64, error) {
+func (h *Handlers) recordID(c *gin.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, newError(http.StatusNotFound, "not_found", printer(c).T("record.bad_id"))
+		return 0, httpx.NotFound(printer(c).T("record.bad_id"))
 	}
 	return id, nil
 }
 
-func (h *pageHandlers) notPublic(c *gin.Context, err error) error {
+func (h *Handlers) notPublic(c *gin.Context, err error) error {
 	if errors.Is(err, store.ErrNotFound) {
-		return newError(http.StatusNotFound, "not_found", printer(c).T("record.not_public"))
+		return httpx.NotFound(printer(c).T("record.not_public"))
 	}
 	return err
 }
 
-func (h *pageHandlers) penalty(c *gin.Context) error {
-	if h.reads == nil {
-		return unavailable("the read path")
-	}
+func (h *Handlers) penalty(c *gin.Context) error {
 	id, err := h.recordID(c)
 	if err != nil {
 		return err
@@ -133,10 +131,7 @@ func (h *pageHandlers) penalty(c *gin.Context) error {
 	return h.render(c, "penalty", d)
 }
 
-func (h *pageHandlers) permit(c *gin.Context) error {
-	if h.reads == nil {
-		return unavailable("the read path")
-	}
+func (h *Handlers) permit(c *gin.Context) error {
 	id, err := h.recordID(c)
 	if err != nil {
 		return err
@@ -274,25 +269,22 @@ type timelineYear struct {
 func creditCodeParam(c *gin.Context) (string, error) {
 	code := domain.NormalizeCode(c.Param("code"))
 	if domain.IsUSCCPlaceholder(code) {
-		return "", newError(http.StatusNotFound, "not_found", printer(c).T("subject.placeholder"))
+		return "", httpx.NotFound(printer(c).T("subject.placeholder"))
 	}
 	if err := domain.ValidateUSCC(code); err != nil {
-		return "", newError(http.StatusBadRequest, "bad_request", printer(c).T("subject.bad_code", code))
+		return "", httpx.NewError(http.StatusBadRequest, "bad_request", printer(c).T("subject.bad_code", code))
 	}
 	return code, nil
 }
 
-func (h *pageHandlers) loadSubject(c *gin.Context) (store.Subject, error) {
-	if h.reads == nil {
-		return store.Subject{}, unavailable("the read path")
-	}
+func (h *Handlers) loadSubject(c *gin.Context) (store.Subject, error) {
 	code, err := creditCodeParam(c)
 	if err != nil {
 		return store.Subject{}, err
 	}
 	s, err := h.reads.Subject(c.Request.Context(), code)
 	if errors.Is(err, store.ErrNotFound) {
-		return s, newError(http.StatusNotFound, "not_found", printer(c).T("subject.none", code))
+		return s, httpx.NotFound(printer(c).T("subject.none", code))
 	}
 	return s, err
 }
@@ -331,7 +323,7 @@ func subjectTimeline(pr i18n.Printer, s store.Subject) []timelineEntry {
 	return out
 }
 
-func (h *pageHandlers) subject(c *gin.Context) error {
+func (h *Handlers) subject(c *gin.Context) error {
 	s, err := h.loadSubject(c)
 	if err != nil {
 		return err

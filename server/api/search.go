@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gongshi/gongshi/internal/search"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // Searcher answers full-text searches; *search.Service implements it,
@@ -17,29 +18,19 @@ type Searcher interface {
 	Search(ctx context.Context, q search.Query) (*search.Result, error)
 }
 
-// registerSearch adds GET /api/v1/search.
-func registerSearch(api *gin.RouterGroup, d Deps) {
-	api.GET("/search", handle(d.Log, searchHandler(d.Search)))
-}
-
 // searchHandler handles GET /api/v1/search?q=&type=&<filters>&sort=&page=&per_page=.
 // Parameters are validated by search.ParseQuery: an unknown parameter, a
 // bad value or a filter that applies to none of the requested types is a
-// 400 naming the parameter. Responses are not stored in the response
-// cache: its generation moves when a change commits, before the indexer
-// has applied it.
-func searchHandler(s Searcher) handlerFunc {
+// 400 naming the parameter.
+func searchHandler(s Searcher) httpx.HandlerFunc {
 	return func(c *gin.Context) error {
 		q, err := search.ParseQuery(c.Request.URL.Query())
 		var pe *search.ParamError
 		if errors.As(err, &pe) {
-			return badRequest(pe.Param, pe.Message)
+			return httpx.BadRequest(pe.Param, pe.Message)
 		}
 		if err != nil {
 			return err
-		}
-		if s == nil {
-			return newError(http.StatusServiceUnavailable, "unavailable", "search is not configured")
 		}
 		res, err := s.Search(c.Request.Context(), q)
 		if err != nil {

@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"github.com/gin-gonic/gin"
@@ -22,39 +22,27 @@ type homePage struct {
 // page lists.
 const homeLatest = 6
 
-func (h *pageHandlers) home(c *gin.Context) error {
+func (h *Handlers) home(c *gin.Context) error {
 	pr := printer(c)
 	d := &homePage{pageData: h.page(c, pr.T("home.title"), "home")}
 	ctx := c.Request.Context()
-	if h.overview != nil {
-		o, err := h.overview.Overview(ctx, h.now())
-		if err != nil {
-			return err
-		}
-		d.O = o
-		d.Demo = d.Demo || o.Demo
+	o, err := h.overview.Overview(ctx, h.now())
+	if err != nil {
+		return err
 	}
-	if h.reads == nil {
-		// Without the read path, the overview's headlines (penalties only).
-		for _, hl := range d.O.Latest {
-			var p domain.PublishedPenalty
-			p.ID, p.DecisionNo, p.Name, p.Agency, p.DecisionDate = hl.ID, hl.DecisionNo, hl.PartyName, hl.Agency, hl.DecisionDate
-			p.Demo = d.O.Demo
-			d.Penalties = append(d.Penalties, p)
-		}
-	} else {
-		newest := store.Sort{Key: "published_at", Desc: true}
-		ps, err := h.reads.Penalties(ctx, store.PenaltyQuery{Sort: newest, Limit: homeLatest})
-		if err != nil {
-			return err
-		}
-		d.Penalties = ps.Items
-		ms, err := h.reads.Permits(ctx, store.PermitQuery{Sort: newest, Limit: homeLatest})
-		if err != nil {
-			return err
-		}
-		d.Permits = ms.Items
+	d.O = o
+	d.Demo = d.Demo || o.Demo
+	newest := store.Sort{Key: "published_at", Desc: true}
+	ps, err := h.reads.Penalties(ctx, store.PenaltyQuery{Sort: newest, Limit: homeLatest})
+	if err != nil {
+		return err
 	}
+	d.Penalties = ps.Items
+	ms, err := h.reads.Permits(ctx, store.PermitQuery{Sort: newest, Limit: homeLatest})
+	if err != nil {
+		return err
+	}
+	d.Permits = ms.Items
 	l := langOf(c)
 	for _, ds := range dataset.All {
 		d.Datasets = append(d.Datasets, datasetSummary{Name: ds.Name, Title: localized(l, ds.Title)})
@@ -73,14 +61,14 @@ type staticPage struct {
 	Masking domain.MaskingRules
 }
 
-func (h *pageHandlers) about(c *gin.Context) error {
+func (h *Handlers) about(c *gin.Context) error {
 	pr := printer(c)
 	d := &staticPage{pageData: h.page(c, pr.T("about.title"), "about"), Masking: domain.DefaultMasking}
 	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {pr.T("about.title"), ""}}
 	return h.render(c, "about", d)
 }
 
-func (h *pageHandlers) subscribe(c *gin.Context) error {
+func (h *Handlers) subscribe(c *gin.Context) error {
 	pr := printer(c)
 	d := &staticPage{pageData: h.page(c, pr.T("subscribe.title"), "subscribe")}
 	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {pr.T("subscribe.title"), ""}}

@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/i18n"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // The statistics page: charts drawn as SVG on the server, each with its
@@ -160,14 +161,11 @@ type statsPage struct {
 	APIURL      string
 }
 
-func (h *pageHandlers) loadStats(c *gin.Context) (store.Stats, error) {
-	if h.reads == nil {
-		return store.Stats{}, unavailable("the read path")
-	}
+func (h *Handlers) loadStats(c *gin.Context) (store.Stats, error) {
 	return h.reads.Stats(c.Request.Context(), store.StatsQuery{Calendar: h.calendar})
 }
 
-func (h *pageHandlers) statsPage(c *gin.Context) error {
+func (h *Handlers) statsPage(c *gin.Context) error {
 	st, err := h.loadStats(c)
 	if err != nil {
 		return err
@@ -189,10 +187,10 @@ func (h *pageHandlers) statsPage(c *gin.Context) error {
 
 // statsCSV serves one chart's data as CSV (UTF-8 with a byte-order mark,
 // so spreadsheet programs read the Chinese headers).
-func (h *pageHandlers) statsCSV(c *gin.Context) error {
+func (h *Handlers) statsCSV(c *gin.Context) error {
 	name, ok := strings.CutSuffix(c.Param("chart"), ".csv")
 	if !ok {
-		return newError(http.StatusNotFound, "not_found", printer(c).T("stats.no_chart"))
+		return httpx.NotFound(printer(c).T("stats.no_chart"))
 	}
 	st, err := h.loadStats(c)
 	if err != nil {
@@ -214,5 +212,5 @@ func (h *pageHandlers) statsCSV(c *gin.Context) error {
 		writePage(c, http.StatusOK, "text/csv; charset=utf-8", buf.Bytes(), "public, max-age=60")
 		return nil
 	}
-	return newError(http.StatusNotFound, "not_found", printer(c).T("stats.no_chart"))
+	return httpx.NotFound(printer(c).T("stats.no_chart"))
 }

@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"errors"
@@ -15,6 +15,7 @@ import (
 	"github.com/gongshi/gongshi/internal/flowchart"
 	"github.com/gongshi/gongshi/internal/i18n"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // The lists: 权力清单 (browse by category, filter, search; an item's page
@@ -32,18 +33,18 @@ func versionQuery(c *gin.Context) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 {
-		return 0, newError(http.StatusBadRequest, "bad_request", printer(c).T("list.bad_version"))
+		return 0, httpx.NewError(http.StatusBadRequest, "bad_request", printer(c).T("list.bad_version"))
 	}
 	return n, nil
 }
 
-func (h *pageHandlers) listMissing(c *gin.Context, kind domain.ListKind, n int, err error) error {
+func (h *Handlers) listMissing(c *gin.Context, kind domain.ListKind, n int, err error) error {
 	if errors.Is(err, store.ErrNotFound) {
 		pr := printer(c)
 		if n == 0 {
-			return newError(http.StatusNotFound, "not_found", pr.T("list.unpublished", pr.T(listTitleKey(kind))))
+			return httpx.NotFound(pr.T("list.unpublished", pr.T(listTitleKey(kind))))
 		}
-		return newError(http.StatusNotFound, "not_found", pr.T("list.no_version", pr.T(listTitleKey(kind)), n))
+		return httpx.NotFound(pr.T("list.no_version", pr.T(listTitleKey(kind)), n))
 	}
 	return err
 }
@@ -97,7 +98,7 @@ func matches(q string, texts ...string) bool {
 	return true
 }
 
-func (h *pageHandlers) currentNumber(c *gin.Context, kind domain.ListKind) int {
+func (h *Handlers) currentNumber(c *gin.Context, kind domain.ListKind) int {
 	v, err := h.reads.ListVersion(c.Request.Context(), kind, 0)
 	if err != nil {
 		return 0
@@ -105,11 +106,8 @@ func (h *pageHandlers) currentNumber(c *gin.Context, kind domain.ListKind) int {
 	return v.Number
 }
 
-func (h *pageHandlers) list(kind domain.ListKind) handlerFunc {
+func (h *Handlers) list(kind domain.ListKind) httpx.HandlerFunc {
 	return func(c *gin.Context) error {
-		if h.reads == nil {
-			return unavailable("the read path")
-		}
 		pr := printer(c)
 		l := pr.Lang()
 		n, err := versionQuery(c)
@@ -134,7 +132,7 @@ func (h *pageHandlers) list(kind domain.ListKind) handlerFunc {
 			}
 			d.Category = strings.TrimSpace(c.Query("category"))
 			if d.Category != "" && !slices.Contains(domain.PowerCategories, d.Category) {
-				return newError(http.StatusBadRequest, "bad_request", pr.T("list.bad_category"))
+				return httpx.NewError(http.StatusBadRequest, "bad_request", pr.T("list.bad_category"))
 			}
 			counts := map[string]int{}
 			for _, it := range items {
@@ -292,17 +290,14 @@ type itemPage struct {
 // codeParam reads the :code of a list item.
 func codeParam(c *gin.Context) (string, error) {
 	code := c.Param("code")
-	if !powerCodePattern.MatchString(code) {
-		return "", newError(http.StatusNotFound, "not_found", printer(c).T("list.bad_code"))
+	if !domain.IsItemCode(code) {
+		return "", httpx.NotFound(printer(c).T("list.bad_code"))
 	}
 	return code, nil
 }
 
-func (h *pageHandlers) listItem(kind domain.ListKind) handlerFunc {
+func (h *Handlers) listItem(kind domain.ListKind) httpx.HandlerFunc {
 	return func(c *gin.Context) error {
-		if h.reads == nil {
-			return unavailable("the read path")
-		}
 		pr := printer(c)
 		code, err := codeParam(c)
 		if err != nil {
@@ -318,7 +313,7 @@ func (h *pageHandlers) listItem(kind domain.ListKind) handlerFunc {
 		if n > 0 {
 			vq = "?version=" + strconv.Itoa(n)
 		}
-		notFound := newError(http.StatusNotFound, "not_found", pr.T("list.no_item", code))
+		notFound := httpx.NotFound(pr.T("list.no_item", code))
 		var v store.VersionInfo
 		var title, template string
 		switch kind {
@@ -390,11 +385,8 @@ func versionPath(n int) string {
 }
 
 // flowchartSVG serves an item's flowchart as an SVG file to download.
-func (h *pageHandlers) flowchartSVG(kind domain.ListKind) handlerFunc {
+func (h *Handlers) flowchartSVG(kind domain.ListKind) httpx.HandlerFunc {
 	return func(c *gin.Context) error {
-		if h.reads == nil {
-			return unavailable("the read path")
-		}
 		pr := printer(c)
 		code, err := codeParam(c)
 		if err != nil {
@@ -421,12 +413,12 @@ func (h *pageHandlers) flowchartSVG(kind domain.ListKind) handlerFunc {
 			}
 			i := slices.IndexFunc(items, func(it domain.ServiceItem) bool { return it.Code == code })
 			if i < 0 {
-				return newError(http.StatusNotFound, "not_found", pr.T("list.no_item", code))
+				return httpx.NotFound(pr.T("list.no_item", code))
 			}
 			name, flow = items[i].Name, items[i].Flow
 		}
 		if len(flow.Nodes) == 0 {
-			return newError(http.StatusNotFound, "not_found", pr.T("flow.none"))
+			return httpx.NotFound(pr.T("flow.none"))
 		}
 		svg, err := flowchart.RenderTitled(name+"（"+code+"）"+pr.T("flow.title"), flow)
 		if err != nil {
@@ -451,11 +443,8 @@ type versionsPage struct {
 	APIURL    string
 }
 
-func (h *pageHandlers) versions(kind domain.ListKind) handlerFunc {
+func (h *Handlers) versions(kind domain.ListKind) httpx.HandlerFunc {
 	return func(c *gin.Context) error {
-		if h.reads == nil {
-			return unavailable("the read path")
-		}
 		pr := printer(c)
 		vs, err := h.reads.ListVersions(c.Request.Context(), kind)
 		if err != nil {
@@ -492,11 +481,8 @@ type comparePage struct {
 // compare shows what changed between two versions of a list:
 // ?from=&to= (default: the version before the current one, and the
 // current one).
-func (h *pageHandlers) compare(kind domain.ListKind) handlerFunc {
+func (h *Handlers) compare(kind domain.ListKind) httpx.HandlerFunc {
 	return func(c *gin.Context) error {
-		if h.reads == nil || h.pages == nil {
-			return unavailable("the read path")
-		}
 		pr := printer(c)
 		ctx := c.Request.Context()
 		vs, err := h.reads.ListVersions(ctx, kind)
@@ -513,7 +499,7 @@ func (h *pageHandlers) compare(kind domain.ListKind) handlerFunc {
 			}
 			n, err := strconv.Atoi(v)
 			if err != nil || !slices.ContainsFunc(vs, func(x store.VersionInfo) bool { return x.Number == n }) {
-				return 0, newError(http.StatusBadRequest, "bad_request", pr.T("compare.bad_version", name, v))
+				return 0, httpx.NewError(http.StatusBadRequest, "bad_request", pr.T("compare.bad_version", name, v))
 			}
 			return n, nil
 		}
@@ -546,7 +532,7 @@ func (h *pageHandlers) compare(kind domain.ListKind) handlerFunc {
 }
 
 // listItems reads version n of a list with its items in full.
-func (h *pageHandlers) listItems(c *gin.Context, kind domain.ListKind, n int) (store.VersionInfo, []listItem, error) {
+func (h *Handlers) listItems(c *gin.Context, kind domain.ListKind, n int) (store.VersionInfo, []listItem, error) {
 	ctx := c.Request.Context()
 	var out []listItem
 	switch kind {

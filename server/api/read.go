@@ -1,15 +1,15 @@
-package server
+package api
 
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // ReadStore is what the public read API needs: *store.Public implements
@@ -34,38 +34,11 @@ type ReadStore interface {
 
 // readHandlers serve the public read API. Every handler validates its
 // query, answers JSON (or SVG) with Cache-Control: public, max-age=60, and
-// returns errors for handle() to render.
+// returns its errors to the adapter.
 type readHandlers struct {
 	store     ReadStore
 	districts *districtIndex
 	calendar  domain.Calendar
-}
-
-// registerReadAPI adds the public read endpoints under /api/v1. They are
-// described in openapi/openapi.yaml.
-func registerReadAPI(api *gin.RouterGroup, d Deps) {
-	h := readHandlers{store: d.Reads, districts: &districtIndex{}, calendar: *d.Calendar}
-	hd := func(fn handlerFunc) gin.HandlerFunc {
-		return handle(d.Log, func(c *gin.Context) error {
-			if h.store == nil {
-				return newError(http.StatusServiceUnavailable, "unavailable", "the read API is not configured")
-			}
-			return fn(c)
-		})
-	}
-	api.GET("/penalties", hd(h.penalties))
-	api.GET("/penalties/:id", hd(h.penalty))
-	api.GET("/permits", hd(h.permits))
-	api.GET("/permits/:id", hd(h.permit))
-	api.GET("/subjects/:credit_code", hd(h.subject))
-	api.GET("/powers", hd(h.powers))
-	api.GET("/powers/:code", hd(h.power))
-	api.GET("/powers/:code/flowchart.svg", hd(h.flowchart))
-	api.GET("/lists/:kind", hd(h.list))
-	api.GET("/lists/:kind/versions", hd(h.listVersions))
-	api.GET("/lists/:kind/versions/:n", hd(h.listVersion))
-	api.GET("/lists/:kind/versions/:n/changes", hd(h.listChanges))
-	api.GET("/stats", hd(h.stats))
 }
 
 var (
@@ -89,71 +62,71 @@ func enumValues[T ~string](vs []T) []string {
 // cursorError turns a store cursor error into a 400 naming the parameter.
 func cursorError(err error) error {
 	if errors.Is(err, store.ErrCursor) {
-		return badRequest("cursor", "not a cursor of this list and sort: "+
+		return httpx.BadRequest("cursor", "not a cursor of this list and sort: "+
 			"use the next link of the previous page unchanged")
 	}
 	return err
 }
 
 func (h readHandlers) penalties(c *gin.Context) error {
-	p := queryParams(c, penaltyListParams...)
+	p := httpx.QueryParams(c, penaltyListParams...)
 	q := store.PenaltyQuery{
-		AgencyCode: p.creditCode("agency_code"),
-		Category:   p.enum("category", domain.PenaltyCategories),
-		Stage:      domain.Stage(p.enum("stage", enumValues(domain.Stages))),
-		PartyKind:  domain.PartyKind(p.enum("party_kind", enumValues(domain.PartyKinds))),
-		CreditCode: p.creditCode("credit_code"),
-		FineMin:    p.yuan("fine_min"),
-		FineMax:    p.yuan("fine_max"),
-		Sort:       p.sort("sort", store.PenaltySortKeys),
-		Cursor:     p.str("cursor"),
-		Limit:      p.intIn("limit", DefaultPageSize, 1, store.MaxPageSize),
+		AgencyCode: p.CreditCode("agency_code"),
+		Category:   p.Enum("category", domain.PenaltyCategories),
+		Stage:      domain.Stage(p.Enum("stage", enumValues(domain.Stages))),
+		PartyKind:  domain.PartyKind(p.Enum("party_kind", enumValues(domain.PartyKinds))),
+		CreditCode: p.CreditCode("credit_code"),
+		FineMin:    p.Yuan("fine_min"),
+		FineMax:    p.Yuan("fine_max"),
+		Sort:       p.Sort("sort", store.PenaltySortKeys),
+		Cursor:     p.Str("cursor"),
+		Limit:      p.IntIn("limit", DefaultPageSize, 1, store.MaxPageSize),
 	}
-	q.DecidedFrom, q.DecidedTo = p.dateRange("decision_date")
+	q.DecidedFrom, q.DecidedTo = p.DateRange("decision_date")
 	if q.FineMin != nil && q.FineMax != nil && *q.FineMax < *q.FineMin {
-		p.fail("fine_max", "is less than fine_min")
+		p.Fail("fine_max", "is less than fine_min")
 	}
 	district, err := h.districts.resolve(c.Request.Context(), h.store, p, "district")
 	if err != nil {
 		return err
 	}
 	q.DistrictCode = district
-	if p.err != nil {
-		return p.err
+	if p.Err() != nil {
+		return p.Err()
 	}
 	page, err := h.store.Penalties(c.Request.Context(), q)
 	if err != nil {
 		return cursorError(err)
 	}
-	return writeListPage(c, page, penaltyOf, q.Limit, q.Sort.String(), nextLink(penaltiesPath, p.vals, page.Next))
+	return writeListPage(c, page, penaltyOf, q.Limit, q.Sort.String(), nextLink(penaltiesPath, p.Values, page.Next))
 }
 
 func (h readHandlers) permits(c *gin.Context) error {
-	p := queryParams(c, permitListParams...)
+	p := httpx.QueryParams(c, permitListParams...)
 	q := store.PermitQuery{
-		AgencyCode: p.creditCode("agency_code"),
-		Category:   p.enum("category", domain.PermitCategories),
-		State:      domain.PermitState(p.enum("state", enumValues(domain.PermitStates))),
-		PartyKind:  domain.PartyKind(p.enum("party_kind", enumValues(domain.PartyKinds))),
-		CreditCode: p.creditCode("credit_code"),
-		Sort:       p.sort("sort", store.PermitSortKeys),
-		Cursor:     p.str("cursor"),
-		Limit:      p.intIn("limit", DefaultPageSize, 1, store.MaxPageSize),
+		AgencyCode: p.CreditCode("agency_code"),
+		Category:   p.Enum("category", domain.PermitCategories),
+		State:      domain.PermitState(p.Enum("state", enumValues(domain.PermitStates))),
+		PartyKind:  domain.PartyKind(p.Enum("party_kind", enumValues(domain.PartyKinds))),
+		CreditCode: p.CreditCode("credit_code"),
+		Sort:       p.Sort("sort", store.PermitSortKeys),
+		Cursor:     p.Str("cursor"),
+		Limit:      p.IntIn("limit", DefaultPageSize, 1, store.MaxPageSize),
 	}
-	q.DecidedFrom, q.DecidedTo = p.dateRange("decision_date")
+	q.DecidedFrom, q.DecidedTo = p.DateRange("decision_date")
 	district, err := h.districts.resolve(c.Request.Context(), h.store, p, "district")
 	if err != nil {
 		return err
 	}
 	q.DistrictCode = district
-	if p.err != nil {
-		return p.err
+	if p.Err() != nil {
+		return p.Err()
 	}
 	page, err := h.store.Permits(c.Request.Context(), q)
 	if err != nil {
 		return cursorError(err)
 	}
-	return writeListPage(c, page, permitOf, q.Limit, q.Sort.String(), nextLink(permitsPath, p.vals, page.Next))
+	return writeListPage(c, page, permitOf, q.Limit, q.Sort.String(), nextLink(permitsPath, p.Values, page.Next))
 }
 
 // writeListPage writes one page of a record list with its total and, when
@@ -182,16 +155,16 @@ func (h readHandlers) permit(c *gin.Context) error {
 // readOne answers GET …/{id}: the record read by id, in its JSON form, or
 // 404 with notFound; the detail takes no query parameters.
 func readOne[R, J any](c *gin.Context, read func(context.Context, int64) (R, error), conv func(R) J, notFound string) error {
-	id, err := pathInt(c, "id")
+	id, err := httpx.PathInt(c, "id")
 	if err != nil {
 		return err
 	}
-	if p := queryParams(c); p.err != nil {
-		return p.err
+	if p := httpx.QueryParams(c); p.Err() != nil {
+		return p.Err()
 	}
 	r, err := read(c.Request.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		return newError(http.StatusNotFound, "not_found", notFound)
+		return httpx.NotFound(notFound)
 	}
 	if err != nil {
 		return err
@@ -200,15 +173,15 @@ func readOne[R, J any](c *gin.Context, read func(context.Context, int64) (R, err
 }
 
 func (h readHandlers) subject(c *gin.Context) error {
-	p := queryParams(c)
-	p.vals.Set("credit_code", c.Param("credit_code")) // validated like the query parameter
-	code := p.creditCode("credit_code")
-	if p.err != nil {
-		return p.err
+	p := httpx.QueryParams(c)
+	p.Values.Set("credit_code", c.Param("credit_code")) // validated like the query parameter
+	code := p.CreditCode("credit_code")
+	if p.Err() != nil {
+		return p.Err()
 	}
 	s, err := h.store.Subject(c.Request.Context(), code)
 	if errors.Is(err, store.ErrNotFound) {
-		return newError(http.StatusNotFound, "not_found", "no public penalty or permit for this credit code")
+		return httpx.NotFound("no public penalty or permit for this credit code")
 	}
 	if err != nil {
 		return err
@@ -217,16 +190,16 @@ func (h readHandlers) subject(c *gin.Context) error {
 }
 
 func (h readHandlers) stats(c *gin.Context) error {
-	p := queryParams(c, "agency_code", "district", "decision_date_from", "decision_date_to")
-	q := store.StatsQuery{AgencyCode: p.creditCode("agency_code"), Calendar: h.calendar}
-	q.DecidedFrom, q.DecidedTo = p.dateRange("decision_date")
+	p := httpx.QueryParams(c, "agency_code", "district", "decision_date_from", "decision_date_to")
+	q := store.StatsQuery{AgencyCode: p.CreditCode("agency_code"), Calendar: h.calendar}
+	q.DecidedFrom, q.DecidedTo = p.DateRange("decision_date")
 	district, err := h.districts.resolve(c.Request.Context(), h.store, p, "district")
 	if err != nil {
 		return err
 	}
 	q.DistrictCode = district
-	if p.err != nil {
-		return p.err
+	if p.Err() != nil {
+		return p.Err()
 	}
 	s, err := h.store.Stats(c.Request.Context(), q)
 	if err != nil {
@@ -236,21 +209,21 @@ func (h readHandlers) stats(c *gin.Context) error {
 }
 
 // versionParam reads the optional version query parameter (0: current).
-func versionParam(p *params) int { return p.intIn("version", 0, 1, 1<<30) }
+func versionParam(p *httpx.Params) int { return p.IntIn("version", 0, 1, 1<<30) }
 
 // listKind reads the :kind path parameter.
 func listKind(c *gin.Context) (domain.ListKind, error) {
 	if k, ok := domain.ParseListKind(c.Param("kind")); ok {
 		return k, nil
 	}
-	return "", newError(http.StatusNotFound, "not_found", "unknown list; want "+domain.ListKindNames())
+	return "", httpx.NotFound("unknown list; want " + domain.ListKindNames())
 }
 
 // versionNumber reads the :n path parameter.
 func versionNumber(c *gin.Context) (int, error) {
 	n, err := strconv.Atoi(c.Param("n"))
 	if err != nil || n <= 0 {
-		return 0, badRequest("n", "must be a version number, a positive integer")
+		return 0, httpx.BadRequest("n", "must be a version number, a positive integer")
 	}
 	return n, nil
 }

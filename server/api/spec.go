@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"net/http"
@@ -8,8 +8,8 @@ import (
 	"github.com/gongshi/gongshi/openapi"
 )
 
-// serveSpec serves the API contract, openapi/openapi.yaml.
-func serveSpec(c *gin.Context) {
+// ServeSpec serves the API contract, openapi/openapi.yaml.
+func ServeSpec(c *gin.Context) {
 	c.Header("Cache-Control", "public, max-age=300")
 	c.Data(http.StatusOK, "application/yaml; charset=utf-8", openapi.Spec)
 }

@@ -1,7 +1,6 @@
-package server
+package web
 
 import (
-	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -11,6 +10,7 @@ import (
 	"github.com/gongshi/gongshi/internal/export"
 	"github.com/gongshi/gongshi/internal/i18n"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // The open-data pages: the catalog (/data) and a page per dataset
@@ -39,21 +39,19 @@ func localized(l i18n.Lang, t dataset.Text) string {
 	return t["zh-CN"]
 }
 
-func (h *pageHandlers) summary(c *gin.Context, ds dataset.Dataset) (datasetSummary, error) {
+func (h *Handlers) summary(c *gin.Context, ds dataset.Dataset) (datasetSummary, error) {
 	l := langOf(c)
 	s := datasetSummary{Name: ds.Name, Title: localized(l, ds.Title), Description: localized(l, ds.Description),
 		Fields: len(ds.Fields), Formats: export.Formats}
-	if h.datasets != nil {
-		st, err := h.datasets.DatasetState(c.Request.Context(), ds.Name)
-		if err != nil {
-			return s, err
-		}
-		s.Modified = st.Modified
+	st, err := h.datasets.DatasetState(c.Request.Context(), ds.Name)
+	if err != nil {
+		return s, err
 	}
+	s.Modified = st.Modified
 	return s, nil
 }
 
-func (h *pageHandlers) datasetsPage(c *gin.Context) error {
+func (h *Handlers) datasetsPage(c *gin.Context) error {
 	pr := printer(c)
 	d := &datasetsPage{pageData: h.page(c, pr.T("data.title"), "data")}
 	for _, ds := range dataset.All {
@@ -96,11 +94,11 @@ type datasetPage struct {
 // sampleRowCount is how many rows a dataset page shows.
 const sampleRowCount = 5
 
-func (h *pageHandlers) datasetPage(c *gin.Context) error {
+func (h *Handlers) datasetPage(c *gin.Context) error {
 	pr := printer(c)
 	ds, ok := dataset.ByName(c.Param("name"))
 	if !ok {
-		return newError(http.StatusNotFound, "not_found", pr.T("data.no_dataset"))
+		return httpx.NotFound(pr.T("data.no_dataset"))
 	}
 	s, err := h.summary(c, ds)
 	if err != nil {
@@ -119,18 +117,14 @@ func (h *pageHandlers) datasetPage(c *gin.Context) error {
 		d.Downloads = append(d.Downloads, formatLink{Format: f, URL: "/api/v1/datasets/" + ds.Name + "/download?format=" + string(f),
 			ContentType: f.MediaType()})
 	}
-	if h.datasets != nil {
-		if d.Snapshots, err = h.datasets.Snapshots(c.Request.Context(), ds.Name); err != nil {
-			return err
-		}
-		if len(d.Snapshots) > 10 {
-			d.Snapshots = d.Snapshots[:10]
-		}
+	if d.Snapshots, err = h.datasets.Snapshots(c.Request.Context(), ds.Name); err != nil {
+		return err
 	}
-	if h.pages != nil {
-		if d.Sample, err = h.pages.SampleRows(c.Request.Context(), ds.Name, sampleRowCount); err != nil {
-			return err
-		}
+	if len(d.Snapshots) > 10 {
+		d.Snapshots = d.Snapshots[:10]
+	}
+	if d.Sample, err = h.pages.SampleRows(c.Request.Context(), ds.Name, sampleRowCount); err != nil {
+		return err
 	}
 	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {pr.T("data.title"), "/data"}, {s.Title, ""}}
 	ld := map[string]any{"@context": "https://schema.org", "@type": "Dataset", "name": s.Title, "description": s.Description,

@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"fmt"
@@ -256,7 +256,7 @@ type apiPage struct {
 	Doc apiDoc
 }
 
-func (h *pageHandlers) apiReference(c *gin.Context) error {
+func (h *Handlers) apiReference(c *gin.Context) error {
 	doc, err := loadAPIDoc()
 	if err != nil {
 		return err

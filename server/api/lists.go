@@ -1,29 +1,27 @@
-package server
+package api
 
 import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/flowchart"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // The lists (权力清单, 责任清单, 公共服务事项清单) and the power items with
 // their operation guides and flowcharts.
 
-var powerCodePattern = regexp.MustCompile(`^[0-9A-Z][0-9A-Z-]*$`)
-
 // noVersion is the 404 of a list or version that does not exist.
 func noVersion(kind domain.ListKind, n int) error {
 	if n == 0 {
-		return newError(http.StatusNotFound, "not_found", "the "+string(kind)+" list has not been published yet")
+		return httpx.NotFound("the " + string(kind) + " list has not been published yet")
 	}
-	return newError(http.StatusNotFound, "not_found", fmt.Sprintf("the %s list has no version %d", kind, n))
+	return httpx.NotFound(fmt.Sprintf("the %s list has no version %d", kind, n))
 }
 
 type powersJSON struct {
@@ -33,11 +31,11 @@ type powersJSON struct {
 }
 
 func (h readHandlers) powers(c *gin.Context) error {
-	p := queryParams(c, "category", "version")
-	category := p.enum("category", domain.PowerCategories)
+	p := httpx.QueryParams(c, "category", "version")
+	category := p.Enum("category", domain.PowerCategories)
 	n := versionParam(p)
-	if p.err != nil {
-		return p.err
+	if p.Err() != nil {
+		return p.Err()
 	}
 	v, items, err := h.store.PowerItems(c.Request.Context(), n, category)
 	if errors.Is(err, store.ErrNotFound) {
@@ -56,20 +54,20 @@ func (h readHandlers) powers(c *gin.Context) error {
 // powerItem reads the item a request names by :code and ?version.
 func (h readHandlers) powerItem(c *gin.Context) (store.VersionInfo, domain.PowerItem, int, error) {
 	code := c.Param("code")
-	if !powerCodePattern.MatchString(code) {
-		return store.VersionInfo{}, domain.PowerItem{}, 0, badRequest("code", "a 事项编码 has digits, upper-case letters and -")
+	if !domain.IsItemCode(code) {
+		return store.VersionInfo{}, domain.PowerItem{}, 0, httpx.BadRequest("code", "a 事项编码 has digits, upper-case letters and -")
 	}
-	p := queryParams(c, "version")
+	p := httpx.QueryParams(c, "version")
 	n := versionParam(p)
-	if p.err != nil {
-		return store.VersionInfo{}, domain.PowerItem{}, 0, p.err
+	if p.Err() != nil {
+		return store.VersionInfo{}, domain.PowerItem{}, 0, p.Err()
 	}
 	v, it, err := h.store.PowerItem(c.Request.Context(), code, n)
 	if errors.Is(err, store.ErrNotFound) {
 		if _, verr := h.store.ListVersion(c.Request.Context(), domain.ListPowers, n); errors.Is(verr, store.ErrNotFound) {
 			return store.VersionInfo{}, domain.PowerItem{}, 0, noVersion(domain.ListPowers, n)
 		}
-		return store.VersionInfo{}, domain.PowerItem{}, 0, newError(http.StatusNotFound, "not_found", "no power item with this code in this version")
+		return store.VersionInfo{}, domain.PowerItem{}, 0, httpx.NotFound("no power item with this code in this version")
 	}
 	return v, it, n, err
 }
@@ -88,7 +86,7 @@ func (h readHandlers) flowchart(c *gin.Context) error {
 		return err
 	}
 	if len(it.Flow.Nodes) == 0 {
-		return newError(http.StatusNotFound, "not_found", "this item has no flowchart")
+		return httpx.NotFound("this item has no flowchart")
 	}
 	svg, err := flowchart.RenderTitled(it.Name+"（"+it.Code+"）办理流程图", it.Flow)
 	if err != nil {
@@ -159,8 +157,8 @@ func (h readHandlers) list(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if p := queryParams(c); p.err != nil {
-		return p.err
+	if p := httpx.QueryParams(c); p.Err() != nil {
+		return p.Err()
 	}
 	out, err := h.listItems(c, kind, 0)
 	if err != nil {
@@ -188,8 +186,8 @@ func (h readHandlers) listVersions(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if p := queryParams(c); p.err != nil {
-		return p.err
+	if p := httpx.QueryParams(c); p.Err() != nil {
+		return p.Err()
 	}
 	vs, err := h.store.ListVersions(c.Request.Context(), kind)
 	if err != nil {
@@ -214,8 +212,8 @@ func (h readHandlers) listVersion(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if p := queryParams(c); p.err != nil {
-		return p.err
+	if p := httpx.QueryParams(c); p.Err() != nil {
+		return p.Err()
 	}
 	out, err := h.listItems(c, kind, n)
 	if err != nil {
@@ -248,8 +246,8 @@ func (h readHandlers) listChanges(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if p := queryParams(c); p.err != nil {
-		return p.err
+	if p := httpx.QueryParams(c); p.Err() != nil {
+		return p.Err()
 	}
 	v, cs, err := h.store.ListChanges(c.Request.Context(), kind, n)
 	if errors.Is(err, store.ErrNotFound) {

@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"encoding/json"
@@ -15,6 +15,7 @@ import (
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/i18n"
 	"github.com/gongshi/gongshi/internal/search"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // The search page: GET /search?q=&type=&<filters>&sort=&page= with the
@@ -138,7 +139,7 @@ func with(vs url.Values, change func(url.Values)) url.Values {
 var typeLabelKeys = map[string]string{"all": "search.type.all", "penalty": "search.type.penalty",
 	"permit": "search.type.permit", "power": "search.type.power", "service": "search.type.service"}
 
-func (h *pageHandlers) searchPage(c *gin.Context) error {
+func (h *Handlers) searchPage(c *gin.Context) error {
 	pr := printer(c)
 	l := pr.Lang()
 	vs := searchValues(c)
@@ -157,9 +158,6 @@ func (h *pageHandlers) searchPage(c *gin.Context) error {
 	}
 	if err != nil {
 		return err
-	}
-	if h.search == nil {
-		return unavailable("search")
 	}
 	data.Type = q.Type
 	if q.Type != "all" {
@@ -380,13 +378,13 @@ type suggestion struct {
 
 // suggest answers the search box's suggestions while typing: the first
 // few hits of q, as JSON.
-func (h *pageHandlers) suggest(c *gin.Context) error {
+func (h *Handlers) suggest(c *gin.Context) error {
 	text := strings.TrimSpace(c.Query("q"))
 	out := []suggestion{}
-	if text != "" && h.search != nil {
+	if text != "" {
 		q, err := search.ParseQuery(url.Values{"q": {text}, "per_page": {"6"}})
 		if err != nil {
-			return badRequest("q", err.Error())
+			return httpx.BadRequest("q", err.Error())
 		}
 		res, err := h.search.Search(c.Request.Context(), q)
 		if err != nil {

@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"github.com/gongshi/gongshi/internal/dataset"
 	"github.com/gongshi/gongshi/internal/export"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // DatasetStore is what the open-data catalog, downloads and snapshots
@@ -42,26 +43,10 @@ type datasetHandlers struct {
 	exports chan struct{}
 }
 
-// registerDatasets adds the dataset catalog, downloads and snapshots.
-func registerDatasets(api *gin.RouterGroup, d Deps) {
-	if d.Datasets == nil {
-		return
-	}
-	h := &datasetHandlers{store: d.Datasets, log: d.Log, exports: make(chan struct{}, maxLiveExports)}
-	api.GET("/datasets", handle(d.Log, h.catalog))
-	api.GET("/datasets/:name", handle(d.Log, h.dataset))
-	api.GET("/datasets/:name/download", handle(d.Log, h.download))
-	api.HEAD("/datasets/:name/download", handle(d.Log, h.download))
-	api.GET("/datasets/:name/snapshots", handle(d.Log, h.snapshots))
-	api.GET("/datasets/:name/snapshots/:date", handle(d.Log, h.snapshot))
-	api.GET("/datasets/:name/snapshots/:date/:format", handle(d.Log, h.snapshotFile))
-	api.HEAD("/datasets/:name/snapshots/:date/:format", handle(d.Log, h.snapshotFile))
-}
-
 func datasetParam(c *gin.Context) (dataset.Dataset, error) {
 	ds, ok := dataset.ByName(c.Param("name"))
 	if !ok {
-		return ds, newError(http.StatusNotFound, "not_found", "no such dataset; the catalog is /api/v1/datasets")
+		return ds, httpx.NotFound("no such dataset; the catalog is /api/v1/datasets")
 	}
 	return ds, nil
 }
@@ -78,14 +63,14 @@ func parseDownloadQuery(c *gin.Context) (downloadQuery, error) {
 	if v, ok := c.GetQuery("format"); ok {
 		f, valid := export.ParseFormat(v)
 		if !valid {
-			return q, badRequest("format", "must be one of csv, ndjson, json, xlsx")
+			return q, httpx.BadRequest("format", "must be one of csv, ndjson, json, xlsx")
 		}
 		q.format = f
 	}
 	if v, ok := c.GetQuery("headers"); ok {
 		h, valid := export.ParseHeaders(v)
 		if !valid {
-			return q, badRequest("headers", "must be one of standard (the 双公示 field codes), zh (Chinese labels), en (English names)")
+			return q, httpx.BadRequest("headers", "must be one of standard (the 双公示 field codes), zh (Chinese labels), en (English names)")
 		}
 		q.headers = h
 	}
@@ -95,10 +80,10 @@ func parseDownloadQuery(c *gin.Context) (downloadQuery, error) {
 			q.bom = true
 		case "0", "false":
 		default:
-			return q, badRequest("bom", "must be 1 or 0")
+			return q, httpx.BadRequest("bom", "must be 1 or 0")
 		}
 		if q.bom && q.format != export.CSV {
-			return q, badRequest("bom", "a byte-order mark is only for format=csv")
+			return q, httpx.BadRequest("bom", "a byte-order mark is only for format=csv")
 		}
 	}
 	return q, nil
@@ -114,7 +99,7 @@ func boolString(b bool) string {
 // downloadTag is the entity tag of a download: its content version and
 // everything that shapes its bytes.
 func downloadTag(version string, q downloadQuery, gzipped bool) string {
-	return etag(version, string(q.format), string(q.headers), boolString(q.bom), boolString(gzipped))
+	return httpx.ETag(version, string(q.format), string(q.headers), boolString(q.bom), boolString(gzipped))
 }
 
 // setValidators sets the caching headers every download response carries,
@@ -147,7 +132,7 @@ func (h *datasetHandlers) download(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if tag := downloadTag(st.Version, q, gzipped); notModified(c.Request, tag, st.Modified) {
+	if tag := downloadTag(st.Version, q, gzipped); httpx.NotModified(c.Request, tag, st.Modified) {
 		setValidators(c, cacheLive, tag, st.Modified, q.format.Compressible())
 		c.Status(http.StatusNotModified)
 		return nil
@@ -171,7 +156,7 @@ func (h *datasetHandlers) download(c *gin.Context) error {
 		defer func() { <-h.exports }()
 	default:
 		c.Header("Retry-After", "30")
-		return newError(http.StatusServiceUnavailable, "busy",
+		return httpx.NewError(http.StatusServiceUnavailable, "busy",
 			"too many downloads at once; retry shortly, or fetch the daily snapshot: /api/v1/datasets/"+ds.Name+"/snapshots")
 	}
 
@@ -211,7 +196,7 @@ func (h *datasetHandlers) download(c *gin.Context) error {
 func parseDay(c *gin.Context) (time.Time, error) {
 	day, err := time.Parse(time.DateOnly, c.Param("date"))
 	if err != nil {
-		return day, badRequest("date", "must be a date YYYY-MM-DD")
+		return day, httpx.BadRequest("date", "must be a date YYYY-MM-DD")
 	}
 	return day, nil
 }
@@ -248,7 +233,7 @@ func (h *datasetHandlers) snapshot(c *gin.Context) error {
 	}
 	snap, err := h.store.Snapshot(c.Request.Context(), ds.Name, day)
 	if errors.Is(err, store.ErrNotFound) {
-		return newError(http.StatusNotFound, "not_found", "no snapshot of "+ds.Name+" for "+c.Param("date"))
+		return httpx.NotFound("no snapshot of " + ds.Name + " for " + c.Param("date"))
 	}
 	if err != nil {
 		return err
@@ -272,12 +257,12 @@ func (h *datasetHandlers) snapshotFile(c *gin.Context) error {
 	}
 	format, ok := export.ParseFormat(c.Param("format"))
 	if !ok {
-		return badRequest("format", "must be one of csv, ndjson, json, xlsx")
+		return httpx.BadRequest("format", "must be one of csv, ndjson, json, xlsx")
 	}
 	ctx := c.Request.Context()
 	f, snap, sf, err := h.store.OpenSnapshotFile(ctx, ds.Name, day, format)
 	if errors.Is(err, store.ErrNotFound) {
-		return newError(http.StatusNotFound, "not_found", "no "+string(format)+" snapshot of "+ds.Name+" for "+c.Param("date"))
+		return httpx.NotFound("no " + string(format) + " snapshot of " + ds.Name + " for " + c.Param("date"))
 	}
 	if err != nil {
 		return err
@@ -297,7 +282,7 @@ func (h *datasetHandlers) snapshotFile(c *gin.Context) error {
 		http.ServeContent(c.Writer, c.Request, sf.Name, snap.TakenAt, f)
 		return nil
 	}
-	if notModified(c.Request, tag, snap.TakenAt) {
+	if httpx.NotModified(c.Request, tag, snap.TakenAt) {
 		c.Status(http.StatusNotModified)
 		return nil
 	}

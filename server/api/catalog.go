@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"net/http"
@@ -10,6 +10,7 @@ import (
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/export"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // The catalog is DCAT in JSON-LD: the context maps the short keys used
@@ -156,10 +157,10 @@ func (h *datasetHandlers) dataset(c *gin.Context) error {
 // writeLinkedData writes a JSON-LD document whose content is determined
 // by versions, answering revalidations with 304.
 func writeLinkedData(c *gin.Context, doc any, versions ...string) error {
-	tag := etag(append([]string{"catalog/1", c.Request.URL.Path}, versions...)...)
+	tag := httpx.ETag(append([]string{"catalog/1", c.Request.URL.Path}, versions...)...)
 	c.Header("Cache-Control", cacheLive)
 	c.Header("ETag", tag)
-	if notModified(c.Request, tag, time.Time{}) {
+	if httpx.NotModified(c.Request, tag, time.Time{}) {
 		c.Status(http.StatusNotModified)
 		return nil
 	}

@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 type publishRequest struct {
@@ -23,7 +24,7 @@ func decodeItems[T any](raw json.RawMessage) ([]T, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&items); err != nil {
-		return nil, badRequest("items", "not an array of list items: "+err.Error())
+		return nil, httpx.BadRequest("items", "not an array of list items: "+err.Error())
 	}
 	return items, nil
 }
@@ -36,18 +37,18 @@ func (h ingestHandlers) publishList(c *gin.Context) error {
 	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return badRequest("body", `want {"effective_date":"YYYY-MM-DD","note":"…","items":[…]}: `+err.Error())
+		return httpx.BadRequest("body", `want {"effective_date":"YYYY-MM-DD","note":"…","items":[…]}: `+err.Error())
 	}
 	in := store.ListInput{Kind: kind, Note: req.Note}
 	if req.EffectiveDate != "" {
 		d, err := time.Parse(domain.DateLayout, req.EffectiveDate)
 		if err != nil {
-			return badRequest("effective_date", "want a date YYYY-MM-DD")
+			return httpx.BadRequest("effective_date", "want a date YYYY-MM-DD")
 		}
 		in.EffectiveDate = d
 	}
 	if len(req.Items) == 0 {
-		return badRequest("items", "required: the whole list")
+		return httpx.BadRequest("items", "required: the whole list")
 	}
 	var errs domain.FieldErrors
 	var err error
@@ -65,15 +66,15 @@ func (h ingestHandlers) publishList(c *gin.Context) error {
 			errs = domain.ValidateServiceItems(in.Services)
 		}
 	default:
-		return newError(http.StatusNotFound, "not_found", "unknown list; want "+domain.ListKindNames())
+		return httpx.NotFound("unknown list; want " + domain.ListKindNames())
 	}
 	if err != nil {
 		return err
 	}
 	if len(errs) > 0 {
-		return validationFailed(errs)
+		return httpx.ValidationFailed(errs)
 	}
-	res, err := h.store.PublishList(c.Request.Context(), actor(c), in, store.WriteOptions{})
+	res, err := h.store.PublishList(c.Request.Context(), httpx.Actor(c), in, store.WriteOptions{})
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package server
+package web
 
 import (
 	"encoding/json"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/search"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // Atom feeds (RFC 4287) people subscribe to: a saved search
@@ -65,14 +66,14 @@ type atomFeed struct {
 
 // absolute makes a root-relative path absolute with the configured base
 // URL; without one it stays relative.
-func (h *pageHandlers) absolute(p string) string {
+func (h *Handlers) absolute(p string) string {
 	if h.baseURL == "" {
 		return p
 	}
 	return strings.TrimSuffix(h.baseURL, "/") + p
 }
 
-func (h *pageHandlers) writeFeed(c *gin.Context, f atomFeed, cacheControl string) error {
+func (h *Handlers) writeFeed(c *gin.Context, f atomFeed, cacheControl string) error {
 	f.Author = atomPerson{Name: "苏州市应急管理局"}
 	f.Rights = "苏州市应急管理局"
 	if f.Updated == "" {
@@ -92,10 +93,7 @@ const feedLimit = 50
 
 // searchFeed is a saved search as an Atom feed: the newest matching
 // records first.
-func (h *pageHandlers) searchFeed(c *gin.Context) error {
-	if h.search == nil {
-		return unavailable("search")
-	}
+func (h *Handlers) searchFeed(c *gin.Context) error {
 	pr := printer(c)
 	vs := searchValues(c)
 	vs.Del("page")
@@ -112,7 +110,7 @@ func (h *pageHandlers) searchFeed(c *gin.Context) error {
 	q, err := search.ParseQuery(fq)
 	var pe *search.ParamError
 	if errors.As(err, &pe) {
-		return badRequest(pe.Param, pe.Message)
+		return httpx.BadRequest(pe.Param, pe.Message)
 	}
 	if err != nil {
 		return err
@@ -172,7 +170,7 @@ func fieldString(fields map[string]json.RawMessage, name string) string {
 }
 
 // subjectFeed is an enterprise's penalties and permits as an Atom feed.
-func (h *pageHandlers) subjectFeed(c *gin.Context) error {
+func (h *Handlers) subjectFeed(c *gin.Context) error {
 	s, err := h.loadSubject(c)
 	if err != nil {
 		return err

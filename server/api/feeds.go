@@ -1,4 +1,4 @@
-package server
+package api
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/export"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // FeedStore is what the credit-center feed needs; *store.CreditFeed
@@ -50,19 +51,11 @@ type feedHandlers struct {
 	log   *slog.Logger
 }
 
-// registerFeeds adds the credit-center change feeds. A key needs scope
-// feed (or feed:full, which implies it, or admin).
-func registerFeeds(api *gin.RouterGroup, d Deps) {
-	if d.Feeds == nil || d.Keys == nil {
-		return
-	}
-	h := feedHandlers{store: d.Feeds, log: d.Log}
-	g := api.Group("/feeds", requireScope(feedKeys{d.Keys}, store.ScopeFeed))
-	g.GET("/:feed", handle(d.Log, h.page))
-}
+// FeedKeys lets the scope feed:full imply feed, for the authentication
+// of the feeds' route group.
+func FeedKeys(auth httpx.Authenticator) httpx.Authenticator { return feedKeys{auth} }
 
-// feedKeys lets feed:full imply feed for requireScope.
-type feedKeys struct{ Authenticator }
+type feedKeys struct{ httpx.Authenticator }
 
 func (k feedKeys) Authenticate(ctx context.Context, secret string) (store.APIKey, error) {
 	key, err := k.Authenticator.Authenticate(ctx, secret)
@@ -101,34 +94,28 @@ func decodeCursor(e store.Entity, s string) (int64, bool) {
 	return seq, true
 }
 
-func feedKey(c *gin.Context) store.APIKey {
-	k, _ := c.Get(keyContextKey)
-	key, _ := k.(store.APIKey)
-	return key
-}
-
 // page handles GET /api/v1/feeds/{penalties|permits}?after=&limit=.
 func (h feedHandlers) page(c *gin.Context) error {
 	def, ok := feeds[c.Param("feed")]
 	if !ok {
-		return newError(http.StatusNotFound, "not_found", "no such feed; want penalties or permits")
+		return httpx.NotFound("no such feed; want penalties or permits")
 	}
 	var after int64
 	afterParam := c.Query("after")
 	if afterParam != "" {
 		if after, ok = decodeCursor(def.entity, afterParam); !ok {
-			return badRequest("after", "not a cursor of the "+def.name+" feed; pass the next_cursor of a previous page, or nothing to start")
+			return httpx.BadRequest("after", "not a cursor of the "+def.name+" feed; pass the next_cursor of a previous page, or nothing to start")
 		}
 	}
 	limit := DefaultFeedLimit
 	if v, present := c.GetQuery("limit"); present {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > MaxFeedLimit {
-			return badRequest("limit", "must be an integer from 1 to "+strconv.Itoa(MaxFeedLimit))
+			return httpx.BadRequest("limit", "must be an integer from 1 to "+strconv.Itoa(MaxFeedLimit))
 		}
 		limit = n
 	}
-	full := feedKey(c).Has(store.ScopeFeedFull)
+	full := httpx.APIKey(c).Has(store.ScopeFeedFull)
 	read := h.store.FeedPage
 	if full {
 		read = h.store.FullFeedPage
