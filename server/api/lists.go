@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -106,31 +107,26 @@ type listJSON struct {
 	Items    any           `json:"items"`
 }
 
-// listItems reads version n (0: current) of a list with its items.
-func (h readHandlers) listItems(c *gin.Context, kind domain.ListKind, n int) (listJSON, error) {
-	ctx := c.Request.Context()
-	out := listJSON{Kind: string(kind), Title: kind.Info().Title}
-	var v store.VersionInfo
-	var err error
-	switch kind {
-	case domain.ListPowers:
-		var items []store.PowerSummary
-		v, items, err = h.store.PowerItems(ctx, n, "")
+// listReaders read version n (0: current) of each list with its items
+// in their JSON form, and how many there are.
+var listReaders = map[domain.ListKind]func(ctx context.Context, rs ReadStore, n int) (store.VersionInfo, any, int, error){
+	domain.ListPowers: func(ctx context.Context, rs ReadStore, n int) (store.VersionInfo, any, int, error) {
+		v, items, err := rs.PowerItems(ctx, n, "")
 		js := make([]powerSummaryJSON, len(items))
 		for i, it := range items {
 			js[i] = powerSummaryOf(it, n)
 		}
-		out.Items, out.Count = js, len(js)
-	case domain.ListResponsibilities:
-		var items []domain.ResponsibilityItem
-		v, items, err = h.store.Responsibilities(ctx, n)
+		return v, js, len(js), err
+	},
+	domain.ListResponsibilities: func(ctx context.Context, rs ReadStore, n int) (store.VersionInfo, any, int, error) {
+		v, items, err := rs.Responsibilities(ctx, n)
 		if items == nil {
 			items = []domain.ResponsibilityItem{}
 		}
-		out.Items, out.Count = items, len(items)
-	case domain.ListPublicServices:
-		var items []domain.ServiceItem
-		v, items, err = h.store.Services(ctx, n)
+		return v, items, len(items), err
+	},
+	domain.ListPublicServices: func(ctx context.Context, rs ReadStore, n int) (store.VersionInfo, any, int, error) {
+		v, items, err := rs.Services(ctx, n)
 		if items == nil {
 			items = []domain.ServiceItem{}
 		}
@@ -138,8 +134,15 @@ func (h readHandlers) listItems(c *gin.Context, kind domain.ListKind, n int) (li
 			items[i].Materials = nonNilStrings(items[i].Materials)
 			items[i].Flow = nonNilFlow(items[i].Flow)
 		}
-		out.Items, out.Count = items, len(items)
-	}
+		return v, items, len(items), err
+	},
+}
+
+// listItems reads version n (0: current) of a list with its items.
+func (h readHandlers) listItems(c *gin.Context, kind domain.ListKind, n int) (listJSON, error) {
+	out := listJSON{Kind: string(kind), Title: kind.Info().Title}
+	v, items, count, err := listReaders[kind](c.Request.Context(), h.store, n)
+	out.Items, out.Count = items, count
 	if errors.Is(err, store.ErrNotFound) {
 		return listJSON{}, noVersion(kind, n)
 	}

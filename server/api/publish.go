@@ -29,6 +29,28 @@ func decodeItems[T any](raw json.RawMessage) ([]T, error) {
 	return items, nil
 }
 
+// listDecoders decode the items of each list into the input that
+// publishes it, and validate them.
+var listDecoders = map[domain.ListKind]func(raw json.RawMessage, in *store.ListInput) (domain.FieldErrors, error){
+	domain.ListPowers: decodeList(domain.ValidatePowerItems,
+		func(in *store.ListInput) *[]domain.PowerItem { return &in.Powers }),
+	domain.ListResponsibilities: decodeList(domain.ValidateResponsibilityItems,
+		func(in *store.ListInput) *[]domain.ResponsibilityItem { return &in.Responsibilities }),
+	domain.ListPublicServices: decodeList(domain.ValidateServiceItems,
+		func(in *store.ListInput) *[]domain.ServiceItem { return &in.Services }),
+}
+
+func decodeList[T any](validate func([]T) domain.FieldErrors, items func(*store.ListInput) *[]T) func(json.RawMessage, *store.ListInput) (domain.FieldErrors, error) {
+	return func(raw json.RawMessage, in *store.ListInput) (domain.FieldErrors, error) {
+		dst := items(in)
+		var err error
+		if *dst, err = decodeItems[T](raw); err != nil {
+			return nil, err
+		}
+		return validate(*dst), nil
+	}
+}
+
 // publishList handles PUT /api/v1/admin/lists/{kind}: the body is the
 // whole list, published as the next version.
 func (h ingestHandlers) publishList(c *gin.Context) error {
@@ -50,24 +72,11 @@ func (h ingestHandlers) publishList(c *gin.Context) error {
 	if len(req.Items) == 0 {
 		return httpx.BadRequest("items", "required: the whole list")
 	}
-	var errs domain.FieldErrors
-	var err error
-	switch kind {
-	case domain.ListPowers:
-		if in.Powers, err = decodeItems[domain.PowerItem](req.Items); err == nil {
-			errs = domain.ValidatePowerItems(in.Powers)
-		}
-	case domain.ListResponsibilities:
-		if in.Responsibilities, err = decodeItems[domain.ResponsibilityItem](req.Items); err == nil {
-			errs = domain.ValidateResponsibilityItems(in.Responsibilities)
-		}
-	case domain.ListPublicServices:
-		if in.Services, err = decodeItems[domain.ServiceItem](req.Items); err == nil {
-			errs = domain.ValidateServiceItems(in.Services)
-		}
-	default:
+	decode, ok := listDecoders[kind]
+	if !ok {
 		return httpx.NotFound("unknown list; want " + domain.ListKindNames())
 	}
+	errs, err := decode(req.Items, &in)
 	if err != nil {
 		return err
 	}

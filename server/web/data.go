@@ -64,7 +64,7 @@ func (h *Handlers) datasetsPage(c *gin.Context) error {
 	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {pr.T("data.title"), ""}}
 	d.JSONLD = map[string]any{"@context": "https://schema.org", "@type": "DataCatalog", "name": pr.T("data.title"),
 		"url": "/data", "sameAs": "/api/v1/datasets",
-		"publisher": map[string]any{"@type": "GovernmentOrganization", "name": "苏州市应急管理局"}}
+		"publisher": bureauLD()}
 	return h.render(c, "datasets", d)
 }
 
@@ -129,7 +129,7 @@ func (h *Handlers) datasetPage(c *gin.Context) error {
 	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {pr.T("data.title"), "/data"}, {s.Title, ""}}
 	ld := map[string]any{"@context": "https://schema.org", "@type": "Dataset", "name": s.Title, "description": s.Description,
 		"url": "/data/" + ds.Name, "identifier": ds.Name, "license": dataset.License, "inLanguage": "zh-CN",
-		"creator": map[string]any{"@type": "GovernmentOrganization", "name": "苏州市应急管理局"}}
+		"creator": bureauLD()}
 	var dist []map[string]any
 	for _, dl := range d.Downloads {
 		dist = append(dist, map[string]any{"@type": "DataDownload", "encodingFormat": dl.ContentType, "contentUrl": dl.URL})

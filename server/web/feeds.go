@@ -74,8 +74,8 @@ func (h *Handlers) absolute(p string) string {
 }
 
 func (h *Handlers) writeFeed(c *gin.Context, f atomFeed, cacheControl string) error {
-	f.Author = atomPerson{Name: "苏州市应急管理局"}
-	f.Rights = "苏州市应急管理局"
+	f.Author = atomPerson{Name: bureau}
+	f.Rights = bureau
 	if f.Updated == "" {
 		f.Updated = domain.FormatInstant(time.Unix(0, 0))
 	}

@@ -49,7 +49,7 @@ func (h *Handlers) home(c *gin.Context) error {
 	}
 	d.JSONLD = map[string]any{
 		"@context": "https://schema.org", "@type": "WebSite", "name": pr.T("site.name"), "url": "/",
-		"publisher": map[string]any{"@type": "GovernmentOrganization", "name": "苏州市应急管理局"},
+		"publisher": bureauLD(),
 		"potentialAction": map[string]any{"@type": "SearchAction", "target": "/search?q={search_term_string}",
 			"query-input": "required name=search_term_string"},
 	}

@@ -106,15 +106,15 @@ func (h *Handlers) currentNumber(c *gin.Context, kind domain.ListKind) int {
 	return v.Number
 }
 
+// list serves the page of version ?version= (default: the current one)
+// of a list, its items filtered by ?q= (and, for powers, ?category=).
 func (h *Handlers) list(kind domain.ListKind) httpx.HandlerFunc {
 	return func(c *gin.Context) error {
 		pr := printer(c)
-		l := pr.Lang()
 		n, err := versionQuery(c)
 		if err != nil {
 			return err
 		}
-		ctx := c.Request.Context()
 		d := &listPage{pageData: h.page(c, pr.T(listTitleKey(kind)), kind.Info().Name), Kind: kind,
 			KindTitle: pr.T(listTitleKey(kind)), Query: strings.TrimSpace(c.Query("q")),
 			APIURL: "/api/v1/lists/" + string(kind)}
@@ -122,101 +122,25 @@ func (h *Handlers) list(kind domain.ListKind) httpx.HandlerFunc {
 			d.VersionQS = "?version=" + strconv.Itoa(n)
 			d.APIURL += "/versions/" + strconv.Itoa(n)
 		}
-		var v store.VersionInfo
-		switch kind {
-		case domain.ListPowers:
-			var items []store.PowerSummary
-			v, items, err = h.reads.PowerItems(ctx, n, "")
-			if err != nil {
-				return h.listMissing(c, kind, n, err)
-			}
-			d.Category = strings.TrimSpace(c.Query("category"))
-			if d.Category != "" && !slices.Contains(domain.PowerCategories, d.Category) {
-				return httpx.NewError(http.StatusBadRequest, "bad_request", pr.T("list.bad_category"))
-			}
-			counts := map[string]int{}
-			for _, it := range items {
-				counts[it.Category]++
-			}
-			base := url.Values{}
-			if n > 0 {
-				base.Set("version", strconv.Itoa(n))
-			}
-			if d.Query != "" {
-				base.Set("q", d.Query)
-			}
-			tabURL := func(cat string) string {
-				vs := with(base, func(v url.Values) {
-					if cat != "" {
-						v.Set("category", cat)
-					}
-				})
-				if len(vs) == 0 {
-					return withLang(l, "/lists/powers")
-				}
-				return withLang(l, "/lists/powers?"+vs.Encode())
-			}
-			d.Categories = append(d.Categories, categoryTab{"", pr.T("list.all_categories"), len(items), tabURL(""), d.Category == ""})
-			for _, cat := range domain.PowerCategories {
-				if counts[cat] > 0 {
-					d.Categories = append(d.Categories, categoryTab{cat, pr.Enum(cat), counts[cat], tabURL(cat), d.Category == cat})
-				}
-			}
-			d.Total = len(items)
-			for _, it := range items {
-				if d.Category != "" && it.Category != d.Category {
-					continue
-				}
-				if d.Query != "" && !matches(d.Query, it.Code, it.Name, it.Unit, it.Category, strings.Join(it.SubItems, " ")) {
-					continue
-				}
-				d.Powers = append(d.Powers, it)
-			}
-			d.Shown = len(d.Powers)
-			d.SearchURL = withLang(l, "/search?"+url.Values{"type": {"power"}, "q": {d.Query}}.Encode())
-		case domain.ListResponsibilities:
-			var items []domain.ResponsibilityItem
-			v, items, err = h.reads.Responsibilities(ctx, n)
-			if err != nil {
-				return h.listMissing(c, kind, n, err)
-			}
-			d.Total = len(items)
-			for _, part := range domain.ResponsibilityParts {
-				p := respPart{Part: part, Label: pr.Enum(part)}
-				for _, it := range items {
-					if it.Part == part && (d.Query == "" || matches(d.Query, it.Code, it.Duty, it.Name, it.Detail, it.Basis)) {
-						p.Items = append(p.Items, it)
-					}
-				}
-				d.Shown += len(p.Items)
-				if len(p.Items) > 0 {
-					d.Parts = append(d.Parts, p)
-				}
-			}
-			d.SearchURL = withLang(l, "/search?"+url.Values{"type": {"service"}, "q": {d.Query}}.Encode())
-		case domain.ListPublicServices:
-			var items []domain.ServiceItem
-			v, items, err = h.reads.Services(ctx, n)
-			if err != nil {
-				return h.listMissing(c, kind, n, err)
-			}
-			d.Total = len(items)
-			for _, it := range items {
-				if d.Query == "" || matches(d.Query, it.Code, it.Name, it.Target, it.Unit, it.Conditions) {
-					d.Services = append(d.Services, it)
-				}
-			}
-			d.Shown = len(d.Services)
-			d.SearchURL = withLang(l, "/search?"+url.Values{"type": {"service"}, "q": {d.Query}}.Encode())
+		v, err := listPagesOf[kind].index(h, c, d, n)
+		if err != nil {
+			return err
 		}
-		d.V = versionBanner{Version: v, Pinned: n > 0, Current: v.Number}
-		if n > 0 {
-			d.V.Current = h.currentNumber(c, kind)
-		}
+		d.SearchURL = withLang(pr.Lang(), "/search?"+url.Values{"type": {kind.Info().SearchType}, "q": {d.Query}}.Encode())
+		d.V = h.banner(c, kind, v, n)
 		d.Demo = d.Demo || v.Demo
 		d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {d.KindTitle, ""}}
 		return h.render(c, kind.Info().Name, d)
 	}
+}
+
+// banner describes version v, read for ?version=n, of a list.
+func (h *Handlers) banner(c *gin.Context, kind domain.ListKind, v store.VersionInfo, n int) versionBanner {
+	b := versionBanner{Version: v, Pinned: n > 0, Current: v.Number}
+	if n > 0 {
+		b.Current = h.currentNumber(c, kind)
+	}
+	return b
 }
 
 // ---------------------------------------------------------------- items
@@ -296,85 +220,63 @@ func codeParam(c *gin.Context) (string, error) {
 	return code, nil
 }
 
+// itemRequest reads the :code and ?version= of an item's page.
+func itemRequest(c *gin.Context) (code string, n int, err error) {
+	if code, err = codeParam(c); err != nil {
+		return "", 0, err
+	}
+	n, err = versionQuery(c)
+	return code, n, err
+}
+
+// noItem is the 404 of an item that the version does not have.
+func noItem(c *gin.Context, code string) error {
+	return httpx.NotFound(printer(c).T("list.no_item", code))
+}
+
+// listItem serves the page of one item of a list.
 func (h *Handlers) listItem(kind domain.ListKind) httpx.HandlerFunc {
 	return func(c *gin.Context) error {
 		pr := printer(c)
-		code, err := codeParam(c)
+		code, n, err := itemRequest(c)
 		if err != nil {
 			return err
 		}
-		n, err := versionQuery(c)
-		if err != nil {
-			return err
-		}
-		ctx := c.Request.Context()
 		d := &itemPage{Kind: kind, KindTitle: pr.T(listTitleKey(kind)), ListURL: "/lists/" + string(kind)}
-		vq := ""
-		if n > 0 {
-			vq = "?version=" + strconv.Itoa(n)
-		}
-		notFound := httpx.NotFound(pr.T("list.no_item", code))
-		var v store.VersionInfo
-		var title, template string
-		switch kind {
-		case domain.ListPowers:
-			v, d.Power, err = h.reads.PowerItem(ctx, code, n)
-			if errors.Is(err, store.ErrNotFound) {
-				if _, verr := h.reads.ListVersion(ctx, kind, n); verr != nil {
-					return h.listMissing(c, kind, n, verr)
-				}
-				return notFound
-			}
-			if err != nil {
-				return err
-			}
-			title, template = d.Power.Name, "power"
-			d.APIURL = "/api/v1/powers/" + url.PathEscape(code) + vq
-			d.Flow, err = flowOf(pr, d.Power.Name+"（"+d.Power.Code+"）"+pr.T("flow.title"), d.Power.Flow,
-				"/lists/powers/"+url.PathEscape(code)+"/flowchart.svg"+vq, code+"-flowchart")
-		case domain.ListResponsibilities:
-			var items []domain.ResponsibilityItem
-			v, items, err = h.reads.Responsibilities(ctx, n)
-			if err != nil {
-				return h.listMissing(c, kind, n, err)
-			}
-			i := slices.IndexFunc(items, func(it domain.ResponsibilityItem) bool { return it.Code == code })
-			if i < 0 {
-				return notFound
-			}
-			d.Resp, title, template = items[i], items[i].Name, "responsibility"
-			d.APIURL = "/api/v1/lists/responsibilities" + versionPath(n)
-		case domain.ListPublicServices:
-			var items []domain.ServiceItem
-			v, items, err = h.reads.Services(ctx, n)
-			if err != nil {
-				return h.listMissing(c, kind, n, err)
-			}
-			i := slices.IndexFunc(items, func(it domain.ServiceItem) bool { return it.Code == code })
-			if i < 0 {
-				return notFound
-			}
-			d.Service, title, template = items[i], items[i].Name, "service"
-			d.APIURL = "/api/v1/lists/public-services" + versionPath(n)
-			d.Flow, err = flowOf(pr, d.Service.Name+"（"+d.Service.Code+"）"+pr.T("flow.title"), d.Service.Flow,
-				"/lists/public-services/"+url.PathEscape(code)+"/flowchart.svg"+vq, code+"-flowchart")
-		}
+		v, title, err := listPagesOf[kind].item(h, c, d, code, n)
 		if err != nil {
 			return err
 		}
 		d.pageData = h.page(c, title, kind.Info().Name)
-		d.V = versionBanner{Version: v, Pinned: n > 0, Current: v.Number}
-		if n > 0 {
-			d.V.Current = h.currentNumber(c, kind)
-		}
+		d.V = h.banner(c, kind, v, n)
 		d.Demo = d.Demo || v.Demo
 		d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {d.KindTitle, d.ListURL}, {title, ""}}
 		d.JSONLD = map[string]any{"@context": "https://schema.org", "@type": "GovernmentService", "name": title,
 			"identifier": code, "serviceType": pr.T(listTitleKey(kind)),
-			"provider": map[string]any{"@type": "GovernmentOrganization", "name": "苏州市应急管理局"},
+			"provider": bureauLD(),
 			"url":      "/lists/" + string(kind) + "/" + url.PathEscape(code)}
-		return h.render(c, template, d)
+		return h.render(c, kind.Info().Item, d)
 	}
+}
+
+// itemFlow renders the flowchart of an item of a list, or nil when it has
+// none; n is the version asked for.
+func itemFlow(pr i18n.Printer, kind domain.ListKind, name, code string, f domain.Flow, n int) (*flowView, error) {
+	return flowOf(pr, flowTitle(pr, name, code), f,
+		"/lists/"+string(kind)+"/"+url.PathEscape(code)+"/flowchart.svg"+versionQS(n), code+"-flowchart")
+}
+
+// flowTitle is the title of an item's flowchart.
+func flowTitle(pr i18n.Printer, name, code string) string {
+	return name + "（" + code + "）" + pr.T("flow.title")
+}
+
+// versionQS is the query naming version n; "" for the current one.
+func versionQS(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return "?version=" + strconv.Itoa(n)
 }
 
 func versionPath(n int) string {
@@ -388,39 +290,18 @@ func versionPath(n int) string {
 func (h *Handlers) flowchartSVG(kind domain.ListKind) httpx.HandlerFunc {
 	return func(c *gin.Context) error {
 		pr := printer(c)
-		code, err := codeParam(c)
+		code, n, err := itemRequest(c)
 		if err != nil {
 			return err
 		}
-		n, err := versionQuery(c)
+		name, flow, err := listPagesOf[kind].flow(h, c, code, n)
 		if err != nil {
 			return err
-		}
-		ctx := c.Request.Context()
-		var name string
-		var flow domain.Flow
-		switch kind {
-		case domain.ListPowers:
-			_, it, err := h.reads.PowerItem(ctx, code, n)
-			if err != nil {
-				return h.listMissing(c, kind, n, err)
-			}
-			name, flow = it.Name, it.Flow
-		default:
-			_, items, err := h.reads.Services(ctx, n)
-			if err != nil {
-				return h.listMissing(c, kind, n, err)
-			}
-			i := slices.IndexFunc(items, func(it domain.ServiceItem) bool { return it.Code == code })
-			if i < 0 {
-				return httpx.NotFound(pr.T("list.no_item", code))
-			}
-			name, flow = items[i].Name, items[i].Flow
 		}
 		if len(flow.Nodes) == 0 {
 			return httpx.NotFound(pr.T("flow.none"))
 		}
-		svg, err := flowchart.RenderTitled(name+"（"+code+"）"+pr.T("flow.title"), flow)
+		svg, err := flowchart.RenderTitled(flowTitle(pr, name, code), flow)
 		if err != nil {
 			return err
 		}
@@ -514,11 +395,11 @@ func (h *Handlers) compare(kind domain.ListKind) httpx.HandlerFunc {
 		title := pr.T(listTitleKey(kind))
 		d := &comparePage{pageData: h.page(c, pr.T("compare.title", title, from, to), kind.Info().Name), Kind: kind,
 			KindTitle: title, Versions: vs}
-		a, fromItems, err := h.listItems(c, kind, from)
+		a, fromItems, err := listPagesOf[kind].all(h, c, from)
 		if err != nil {
 			return err
 		}
-		b, toItems, err := h.listItems(c, kind, to)
+		b, toItems, err := listPagesOf[kind].all(h, c, to)
 		if err != nil {
 			return err
 		}
@@ -528,40 +409,5 @@ func (h *Handlers) compare(kind domain.ListKind) httpx.HandlerFunc {
 		d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {title, "/lists/" + string(kind)},
 			{pr.T("versions.crumb"), "/lists/" + string(kind) + "/versions"}, {pr.T("compare.crumb", from, to), ""}}
 		return h.render(c, "compare", d)
-	}
-}
-
-// listItems reads version n of a list with its items in full.
-func (h *Handlers) listItems(c *gin.Context, kind domain.ListKind, n int) (store.VersionInfo, []listItem, error) {
-	ctx := c.Request.Context()
-	var out []listItem
-	switch kind {
-	case domain.ListPowers:
-		v, items, err := h.pages.PowerListItems(ctx, n)
-		if err != nil {
-			return v, nil, h.listMissing(c, kind, n, err)
-		}
-		for _, it := range items {
-			out = append(out, powerListItem(it))
-		}
-		return v, out, nil
-	case domain.ListResponsibilities:
-		v, items, err := h.reads.Responsibilities(ctx, n)
-		if err != nil {
-			return v, nil, h.listMissing(c, kind, n, err)
-		}
-		for _, it := range items {
-			out = append(out, responsibilityListItem(it))
-		}
-		return v, out, nil
-	default:
-		v, items, err := h.reads.Services(ctx, n)
-		if err != nil {
-			return v, nil, h.listMissing(c, kind, n, err)
-		}
-		for _, it := range items {
-			out = append(out, serviceListItem(it))
-		}
-		return v, out, nil
 	}
 }

@@ -180,15 +180,27 @@ func (h *Handlers) searchPage(c *gin.Context) error {
 	data.FeedURL = withLang(l, "/search/feed.atom?"+with(vs, func(v url.Values) { v.Del("page") }).Encode())
 	data.Feed = data.FeedURL
 	data.APIURL = "/api/v1/search?" + vs.Encode()
+	data.Tabs = searchTabs(pr, vs, q, res)
+	data.facets(pr, vs, res)
+	data.Sorts = sortOptions(pr, q)
+	data.Hits = searchHits(pr, res)
+	data.paginate(l, vs, q, res)
+	// Results follow the index, which trails the database by seconds:
+	// browsers revalidate, and shared caches do not store them.
+	return h.renderStatus(c, http.StatusOK, "search", data, "no-cache")
+}
 
-	// Tabs: all and each type, with counts from the type facet.
+// searchTabs are the tabs of all types and of each type, with the counts
+// of the type facet; each keeps the filters and sort that apply to it.
+func searchTabs(pr i18n.Printer, vs url.Values, q search.Query, res *search.Result) []searchTab {
 	var all int64
 	for _, t := range search.Types {
 		all += res.Facets["type"][string(t)]
 	}
+	var tabs []searchTab
 	for _, t := range append([]string{"all"}, typeStrings()...) {
 		tab := searchTab{Type: t, Label: pr.T(typeLabelKeys[t]), Active: t == q.Type}
-		tab.URL = searchURL(l, with(vs, func(v url.Values) {
+		tab.URL = searchURL(pr.Lang(), with(vs, func(v url.Values) {
 			v.Del("page")
 			if t == "all" {
 				v.Del("type")
@@ -213,41 +225,22 @@ func (h *Handlers) searchPage(c *gin.Context) error {
 		if q.Type != "all" && t != q.Type && t != "all" {
 			tab.Count = -1 // unknown: this search did not count other types
 		}
-		data.Tabs = append(data.Tabs, tab)
+		tabs = append(tabs, tab)
 	}
+	return tabs
+}
 
-	// Facets of the searched types, values by count.
+// facets adds the facets of the searched types, values by count, with
+// the active filters and the form's hidden fields.
+func (data *searchPageData) facets(pr i18n.Printer, vs url.Values, res *search.Result) {
+	l := pr.Lang()
 	for _, name := range search.FilterNames {
 		counts := res.Facets[name]
 		selected := vs[name]
 		if len(counts) == 0 && len(selected) == 0 {
 			continue
 		}
-		g := facetGroup{Name: name, Label: pr.T("facet." + name)}
-		for v, n := range counts {
-			g.Values = append(g.Values, facetValue{Value: v, Label: facetLabel(pr, name, v), Count: n, Selected: slices.Contains(selected, v)})
-		}
-		for _, v := range selected {
-			if _, ok := counts[v]; !ok {
-				g.Values = append(g.Values, facetValue{Value: v, Label: facetLabel(pr, name, v), Selected: true})
-			}
-		}
-		sort.Slice(g.Values, func(i, j int) bool {
-			a, b := g.Values[i], g.Values[j]
-			if a.Selected != b.Selected {
-				return a.Selected
-			}
-			if name == "year" {
-				return a.Value > b.Value
-			}
-			if a.Count != b.Count {
-				return a.Count > b.Count
-			}
-			return a.Value < b.Value
-		})
-		if len(g.Values) > 12 {
-			g.Values = g.Values[:12]
-		}
+		g := facetGroup{Name: name, Label: pr.T("facet." + name), Values: facetValues(pr, name, counts, selected)}
 		data.Facets = append(data.Facets, g)
 		for _, v := range selected {
 			data.Active = append(data.Active, activeFilter{
@@ -275,22 +268,60 @@ func (h *Handlers) searchPage(c *gin.Context) error {
 			x.Del("page")
 		}))
 	}
+}
 
-	// Sort options that apply to the searched types.
-	data.Sorts = append(data.Sorts, sortOption{"relevance", pr.T("search.sort.relevance"), q.Sort == ""})
+// facetValues are the values of one facet: the selected ones first, then
+// by count (years newest first), at most twelve.
+func facetValues(pr i18n.Printer, name string, counts map[string]int64, selected []string) []facetValue {
+	var out []facetValue
+	for v, n := range counts {
+		out = append(out, facetValue{Value: v, Label: facetLabel(pr, name, v), Count: n, Selected: slices.Contains(selected, v)})
+	}
+	for _, v := range selected {
+		if _, ok := counts[v]; !ok {
+			out = append(out, facetValue{Value: v, Label: facetLabel(pr, name, v), Selected: true})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Selected != b.Selected {
+			return a.Selected
+		}
+		if name == "year" {
+			return a.Value > b.Value
+		}
+		if a.Count != b.Count {
+			return a.Count > b.Count
+		}
+		return a.Value < b.Value
+	})
+	if len(out) > 12 {
+		out = out[:12]
+	}
+	return out
+}
+
+// sortOptions are the sorts that apply to the searched types.
+func sortOptions(pr i18n.Printer, q search.Query) []sortOption {
+	out := []sortOption{{"relevance", pr.T("search.sort.relevance"), q.Sort == ""}}
 	for _, s := range []string{"decision_date:desc", "decision_date:asc", "fine_amount:desc", "fine_amount:asc"} {
 		applies := false
 		for _, t := range q.Types {
 			applies = applies || slices.Contains(search.SortOptions[s], t)
 		}
 		if applies && (len(q.Types) == 1 || !strings.HasPrefix(s, "fine")) {
-			data.Sorts = append(data.Sorts, sortOption{s, pr.T("search.sort." + strings.ReplaceAll(s, ":", "_")), q.Sort == s})
+			out = append(out, sortOption{s, pr.T("search.sort." + strings.ReplaceAll(s, ":", "_")), q.Sort == s})
 		}
 	}
+	return out
+}
 
+// searchHits are the hits as shown, with up to three highlighted snippets.
+func searchHits(pr i18n.Printer, res *search.Result) []searchHit {
+	var out []searchHit
 	for _, hit := range res.Hits {
 		sh := searchHit{Hit: hit, TypeLabel: pr.T(typeLabelKeys[string(hit.Type)])}
-		sh.URL = withLang(l, hit.URL)
+		sh.URL = withLang(pr.Lang(), hit.URL)
 		for _, attr := range snippetOrder {
 			if html, ok := hit.Highlights[attr]; ok && strings.Contains(html, "<mark>") {
 				sh.Snippets = append(sh.Snippets, hitSnippet{Label: pr.T("hl." + attr), HTML: html})
@@ -302,10 +333,14 @@ func (h *Handlers) searchPage(c *gin.Context) error {
 		if raw, ok := hit.Fields["demo"]; ok && string(raw) == "true" {
 			sh.Demo = true
 		}
-		data.Hits = append(data.Hits, sh)
+		out = append(out, sh)
 	}
+	return out
+}
 
-	// Pagination.
+// paginate adds the links to the pages of results, as far as the index
+// lets a search page.
+func (data *searchPageData) paginate(l i18n.Lang, vs url.Values, q search.Query, res *search.Result) {
 	pages := int((res.Total + int64(q.PerPage) - 1) / int64(q.PerPage))
 	limit := search.MaxTotalHits
 	if len(q.Types) > 1 {
@@ -341,9 +376,6 @@ func (h *Handlers) searchPage(c *gin.Context) error {
 		data.From = (q.Page-1)*q.PerPage + 1
 		data.To = data.From + len(res.Hits) - 1
 	}
-	// Results follow the index, which trails the database by seconds:
-	// browsers revalidate, and shared caches do not store them.
-	return h.renderStatus(c, http.StatusOK, "search", data, "no-cache")
 }
 
 // snippetOrder is the order in which highlighted fields are shown.

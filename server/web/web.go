@@ -18,12 +18,21 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gongshi/gongshi/internal/dataset"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/i18n"
 	"github.com/gongshi/gongshi/internal/search"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/server/httpx"
 )
+
+// bureau is who publishes the portal and its data.
+var bureau = dataset.Publisher
+
+// bureauLD is the bureau as schema.org data.
+func bureauLD() map[string]any {
+	return map[string]any{"@type": "GovernmentOrganization", "name": bureau}
+}
 
 // OverviewReader reads the home page's headline figures.
 type OverviewReader interface {
