@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/flowchart"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/server/api"
 	"github.com/gongshi/gongshi/server/httpx"
@@ -34,8 +35,10 @@ type Deps struct {
 	Datasets api.DatasetStore // open-data catalog, downloads and snapshots; *snapshot.Service
 	Feeds    api.FeedStore    // credit-center feeds; *store.CreditFeed
 	Search   api.Searcher     // full-text search; *search.Service
-	Pages    web.PageStore    // what the pages need beyond Reads; *store.Public
-	BaseURL  string           // public URL of the portal, for absolute links in Atom feeds; "": relative links
+	// Flowcharts draws the lists' flowcharts; nil: a renderer of its own.
+	Flowcharts *flowchart.Renderer
+	Pages      web.PageStore // what the pages need beyond Reads; *store.Public
+	BaseURL    string        // public URL of the portal, for absolute links in Atom feeds; "": relative links
 	// TrustedProxies are the IPs and CIDR ranges (reverse proxies, load
 	// balancers) whose X-Forwarded-For / X-Real-IP name the client. From
 	// anyone else those headers are ignored: a client could otherwise
@@ -79,9 +82,9 @@ func New(d Deps) http.Handler {
 	r.Use(httpx.RequestID(), httpx.Recovery(d.Log), m.Middleware(), httpx.AccessLog(d.Log), httpx.DefaultCacheControl())
 
 	apis := api.New(api.Deps{Log: d.Log, Reads: d.Reads, Ingest: d.Ingest, Datasets: d.Datasets, Feeds: d.Feeds,
-		Search: d.Search, Rules: d.Rules, Calendar: *d.Calendar, Now: d.Now})
+		Search: d.Search, Flowcharts: d.Flowcharts, Rules: d.Rules, Calendar: *d.Calendar, Now: d.Now})
 	pages := web.New(web.Deps{Log: d.Log, Overview: d.Overview, Reads: d.Reads, Pages: d.Pages, Datasets: d.Datasets,
-		Search: d.Search, Now: d.Now, BaseURL: d.BaseURL, Calendar: *d.Calendar})
+		Search: d.Search, Flowcharts: d.Flowcharts, Now: d.Now, BaseURL: d.BaseURL, Calendar: *d.Calendar})
 	errs := apis.Errors() // the middleware's errors are JSON
 	byIP, byKey := httpx.LimitByIP(errs, d.Limiter, d.Limits), httpx.LimitByKey(errs, d.Limiter, d.Limits)
 	cache := httpx.NewCacher(d.Cache, d.CacheTTL, m)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/export"
+	"github.com/gongshi/gongshi/internal/flowchart"
 	"github.com/gongshi/gongshi/internal/ratelimit"
 	"github.com/gongshi/gongshi/internal/search"
 	"github.com/gongshi/gongshi/internal/store"
@@ -22,7 +23,8 @@ import (
 // command calls it once at start; a library never changes it.
 func ReleaseMode() { gin.SetMode(gin.ReleaseMode) }
 
-// complete returns d with its defaults filled in and every missing
+// complete returns d with its defaults (a clock, the built-in calendar,
+// the default limits, a flowchart renderer) filled in and every missing
 // dependency replaced, here and only here, by a stand-in that behaves as
 // the dependency does when it is down: a missing store, searcher, feed or
 // key store makes the features that need it answer 503 "… is not
@@ -47,6 +49,9 @@ func complete(d Deps) Deps {
 	}
 	if d.Limiter == nil {
 		d.Limiter = ratelimit.New(nil)
+	}
+	if d.Flowcharts == nil {
+		d.Flowcharts = flowchart.NewRenderer()
 	}
 	if d.Cache == nil {
 		d.Cache = noCache{}

@@ -7,6 +7,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -15,18 +16,24 @@ import (
 	"github.com/gongshi/gongshi/server/httpx"
 )
 
+// Flowcharts draws flowcharts; *flowchart.Renderer implements it.
+type Flowcharts interface {
+	RenderTitled(ctx context.Context, title string, f domain.Flow) ([]byte, error)
+}
+
 // Deps is what the API needs. Every dependency must be set: the assembly
 // stands in for a missing one.
 type Deps struct {
-	Log      *slog.Logger
-	Reads    ReadStore
-	Ingest   Ingester
-	Datasets DatasetStore
-	Feeds    FeedStore
-	Search   Searcher
-	Rules    domain.PublicityRules
-	Calendar domain.Calendar
-	Now      func() time.Time
+	Log        *slog.Logger
+	Reads      ReadStore
+	Ingest     Ingester
+	Datasets   DatasetStore
+	Feeds      FeedStore
+	Search     Searcher
+	Flowcharts Flowcharts
+	Rules      domain.PublicityRules
+	Calendar   domain.Calendar
+	Now        func() time.Time
 }
 
 // Groups are the route groups the API registers in, rooted at /api/v1,
@@ -53,7 +60,7 @@ type Handlers struct {
 func New(d Deps) *Handlers {
 	return &Handlers{
 		errors:   httpx.NewAdapter(d.Log, httpx.JSON),
-		reads:    readHandlers{store: d.Reads, districts: &districtIndex{}, calendar: d.Calendar},
+		reads:    readHandlers{store: d.Reads, districts: &districtIndex{}, calendar: d.Calendar, flowcharts: d.Flowcharts},
 		ingest:   ingestHandlers{store: d.Ingest, rules: d.Rules, now: d.Now},
 		datasets: &datasetHandlers{store: d.Datasets, log: d.Log, exports: make(chan struct{}, maxLiveExports)},
 		feeds:    feedHandlers{store: d.Feeds, log: d.Log},

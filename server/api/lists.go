@@ -9,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gongshi/gongshi/internal/domain"
-	"github.com/gongshi/gongshi/internal/flowchart"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/server/httpx"
 )
@@ -89,7 +88,7 @@ func (h readHandlers) flowchart(c *gin.Context) error {
 	if len(it.Flow.Nodes) == 0 {
 		return httpx.NotFound("this item has no flowchart")
 	}
-	svg, err := flowchart.RenderTitled(it.Name+"（"+it.Code+"）办理流程图", it.Flow)
+	svg, err := h.flowcharts.RenderTitled(c.Request.Context(), it.Name+"（"+it.Code+"）办理流程图", it.Flow)
 	if err != nil {
 		return err
 	}

@@ -36,9 +36,10 @@ type ReadStore interface {
 // query, answers JSON (or SVG) with Cache-Control: public, max-age=60, and
 // returns its errors to the adapter.
 type readHandlers struct {
-	store     ReadStore
-	districts *districtIndex
-	calendar  domain.Calendar
+	store      ReadStore
+	districts  *districtIndex
+	calendar   domain.Calendar
+	flowcharts Flowcharts
 }
 
 var (

@@ -115,7 +115,7 @@ func (h *Handlers) powerItem(c *gin.Context, d *itemPage, code string, n int) (s
 	}
 	d.Power = it
 	d.APIURL = "/api/v1/powers/" + url.PathEscape(code) + versionQS(n)
-	d.Flow, err = itemFlow(printer(c), domain.ListPowers, it.Name, it.Code, it.Flow, n)
+	d.Flow, err = h.itemFlow(c, domain.ListPowers, it.Name, it.Code, it.Flow, n)
 	return v, it.Name, err
 }
 
@@ -212,7 +212,7 @@ func (h *Handlers) serviceItem(c *gin.Context, d *itemPage, code string, n int) 
 	}
 	d.Service = it
 	d.APIURL = "/api/v1/lists/public-services" + versionPath(n)
-	d.Flow, err = itemFlow(printer(c), domain.ListPublicServices, it.Name, it.Code, it.Flow, n)
+	d.Flow, err = h.itemFlow(c, domain.ListPublicServices, it.Name, it.Code, it.Flow, n)
 	return v, it.Name, err
 }
 

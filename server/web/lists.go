@@ -185,19 +185,6 @@ func flowSteps(pr i18n.Printer, f domain.Flow) []flowStep {
 	return out
 }
 
-// flowOf renders an item's flowchart, or nil when it has none.
-func flowOf(pr i18n.Printer, title string, f domain.Flow, svgURL, fileName string) (*flowView, error) {
-	if len(f.Nodes) == 0 {
-		return nil, nil
-	}
-	svg, err := flowchart.RenderTitled(title, f)
-	if err != nil {
-		return nil, err
-	}
-	return &flowView{SVG: string(svg), Description: flowchart.Describe(f), Steps: flowSteps(pr, f), SVGURL: svgURL,
-		FileName: fileName}, nil
-}
-
 type itemPage struct {
 	pageData
 	Kind      domain.ListKind
@@ -261,9 +248,17 @@ func (h *Handlers) listItem(kind domain.ListKind) httpx.HandlerFunc {
 
 // itemFlow renders the flowchart of an item of a list, or nil when it has
 // none; n is the version asked for.
-func itemFlow(pr i18n.Printer, kind domain.ListKind, name, code string, f domain.Flow, n int) (*flowView, error) {
-	return flowOf(pr, flowTitle(pr, name, code), f,
-		"/lists/"+string(kind)+"/"+url.PathEscape(code)+"/flowchart.svg"+versionQS(n), code+"-flowchart")
+func (h *Handlers) itemFlow(c *gin.Context, kind domain.ListKind, name, code string, f domain.Flow, n int) (*flowView, error) {
+	if len(f.Nodes) == 0 {
+		return nil, nil
+	}
+	pr := printer(c)
+	svg, err := h.flowcharts.RenderTitled(c.Request.Context(), flowTitle(pr, name, code), f)
+	if err != nil {
+		return nil, err
+	}
+	return &flowView{SVG: string(svg), Description: flowchart.Describe(f), Steps: flowSteps(pr, f),
+		SVGURL: "/lists/" + string(kind) + "/" + url.PathEscape(code) + "/flowchart.svg" + versionQS(n), FileName: code + "-flowchart"}, nil
 }
 
 // flowTitle is the title of an item's flowchart.
@@ -301,7 +296,7 @@ func (h *Handlers) flowchartSVG(kind domain.ListKind) httpx.HandlerFunc {
 		if len(flow.Nodes) == 0 {
 			return httpx.NotFound(pr.T("flow.none"))
 		}
-		svg, err := flowchart.RenderTitled(flowTitle(pr, name, code), flow)
+		svg, err := h.flowcharts.RenderTitled(c.Request.Context(), flowTitle(pr, name, code), flow)
 		if err != nil {
 			return err
 		}

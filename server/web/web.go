@@ -80,39 +80,46 @@ type Searcher interface {
 	Search(ctx context.Context, q search.Query) (*search.Result, error)
 }
 
+// Flowcharts draws flowcharts; *flowchart.Renderer implements it.
+type Flowcharts interface {
+	RenderTitled(ctx context.Context, title string, f domain.Flow) ([]byte, error)
+}
+
 // Deps is what the pages need. Every dependency must be set: the
 // assembly stands in for a missing one.
 type Deps struct {
-	Log      *slog.Logger
-	Overview OverviewReader
-	Reads    ReadStore
-	Pages    PageStore
-	Datasets DatasetStore
-	Search   Searcher
-	Now      func() time.Time
-	BaseURL  string // public URL of the portal, for absolute links in Atom feeds; "": relative links
-	Calendar domain.Calendar
+	Log        *slog.Logger
+	Overview   OverviewReader
+	Reads      ReadStore
+	Pages      PageStore
+	Datasets   DatasetStore
+	Search     Searcher
+	Flowcharts Flowcharts
+	Now        func() time.Time
+	BaseURL    string // public URL of the portal, for absolute links in Atom feeds; "": relative links
+	Calendar   domain.Calendar
 }
 
 // Handlers serve the pages.
 type Handlers struct {
-	log      *slog.Logger
-	errors   httpx.Adapter
-	overview OverviewReader
-	reads    ReadStore
-	pages    PageStore
-	datasets DatasetStore
-	search   Searcher
-	now      func() time.Time
-	baseURL  string
-	demo     *demoFlag
-	calendar domain.Calendar
+	log        *slog.Logger
+	errors     httpx.Adapter
+	overview   OverviewReader
+	reads      ReadStore
+	pages      PageStore
+	datasets   DatasetStore
+	search     Searcher
+	flowcharts Flowcharts
+	now        func() time.Time
+	baseURL    string
+	demo       *demoFlag
+	calendar   domain.Calendar
 }
 
 // New returns the pages' handlers.
 func New(d Deps) *Handlers {
 	h := &Handlers{log: d.Log, overview: d.Overview, reads: d.Reads, pages: d.Pages, datasets: d.Datasets,
-		search: d.Search, now: d.Now, baseURL: d.BaseURL, demo: &demoFlag{}, calendar: d.Calendar}
+		search: d.Search, flowcharts: d.Flowcharts, now: d.Now, baseURL: d.BaseURL, demo: &demoFlag{}, calendar: d.Calendar}
 	h.errors = httpx.NewAdapter(d.Log, h.renderError)
 	return h
 }
