@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,6 +24,11 @@ const (
 	genKey       = "gongshi:cache:gen"
 	readTimeout  = 100 * time.Millisecond
 	writeTimeout = time.Second
+	// writeQueue is how many entries may wait to be written; while the
+	// writer is that far behind, new entries are dropped.
+	writeQueue = 512
+	// writeBatch is how many waiting entries one round trip writes.
+	writeBatch = 64
 )
 
 // Cache stores whole responses in Redis.
@@ -32,6 +38,18 @@ type Cache struct {
 	gen   atomic.Int64
 	ok    atomic.Bool // Redis answered the last call
 	dirty atomic.Bool // a Bump failed: the next successful contact must bump
+
+	writes    chan entry    // entries waiting for the writer
+	stop      chan struct{} // closed by Close
+	stopped   chan struct{} // closed when the writer has returned
+	closeOnce sync.Once
+}
+
+// entry is a response waiting to be written.
+type entry struct {
+	key string
+	val []byte
+	ttl time.Duration
 }
 
 // Open connects to Redis at url with short timeouts; the client reconnects
@@ -46,13 +64,19 @@ func Open(url string, log *slog.Logger) (*Cache, error) {
 	opt.WriteTimeout = 200 * time.Millisecond
 	opt.MaxRetries = 0
 	opt.DialerRetries = 1
-	redis.SetLogger(slogLogger{log})
 	return New(redis.NewClient(opt), log), nil
 }
 
-// New wraps a Redis client.
+// SetLogger routes go-redis's own messages, process-wide, to log at level
+// debug: outages are reported once by Cache itself. The command calls it
+// once at start.
+func SetLogger(log *slog.Logger) { redis.SetLogger(slogLogger{log}) }
+
+// New wraps a Redis client and starts the writer of Set; Close stops it.
 func New(rdb *redis.Client, log *slog.Logger) *Cache {
-	c := &Cache{rdb: rdb, log: log}
+	c := &Cache{rdb: rdb, log: log, writes: make(chan entry, writeQueue), stop: make(chan struct{}),
+		stopped: make(chan struct{})}
+	go c.writer()
 	c.Refresh(context.Background())
 	return c
 }
@@ -60,8 +84,13 @@ func New(rdb *redis.Client, log *slog.Logger) *Cache {
 // Client returns the Redis client, for the rate limiter to share.
 func (c *Cache) Client() *redis.Client { return c.rdb }
 
-// Close closes the Redis client.
-func (c *Cache) Close() error { return c.rdb.Close() }
+// Close stops the writer, waits for it, and closes the Redis client.
+// Entries still waiting are dropped.
+func (c *Cache) Close() error {
+	c.closeOnce.Do(func() { close(c.stop) })
+	<-c.stopped
+	return c.rdb.Close()
+}
 
 // Ping reports whether Redis answers.
 func (c *Cache) Ping(ctx context.Context) error { return c.rdb.Ping(ctx).Err() }
@@ -163,17 +192,52 @@ func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool) {
 	return b, err == nil
 }
 
-// Set stores an entry in the background; failures are logged, not returned.
-// An entry is only written under the generation it was computed in.
+// Set stores an entry in the background, by the one writer; failures are
+// logged, not returned, and an entry that finds writeQueue entries
+// waiting is dropped. An entry is only written under the generation it
+// was computed in.
 func (c *Cache) Set(key string, val []byte, ttl time.Duration) {
 	if !c.ok.Load() || c.dirty.Load() {
 		return
 	}
-	go func() {
+	select {
+	case c.writes <- entry{key, val, ttl}:
+	default:
+	}
+}
+
+// writer writes the entries of Set until Close, those waiting together
+// in one round trip.
+func (c *Cache) writer() {
+	defer close(c.stopped)
+	batch := make([]entry, 0, writeBatch)
+	for {
+		select {
+		case <-c.stop:
+			return
+		case e := <-c.writes:
+			batch = append(batch[:0], e)
+		}
+	fill:
+		for len(batch) < writeBatch {
+			select {
+			case e := <-c.writes:
+				batch = append(batch, e)
+			default:
+				break fill
+			}
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-		defer cancel()
-		c.note(c.rdb.Set(ctx, key, val, ttl).Err())
-	}()
+		_, err := c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, e := range batch {
+				p.Set(ctx, e.key, e.val, e.ttl)
+			}
+			return nil
+		})
+		cancel()
+		c.note(err)
+		clear(batch) // let the bodies go
+	}
 }
 
 // slogLogger routes go-redis's internal messages to debug logs: outages
