@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gongshi/gongshi/internal/cache"
 	"github.com/gongshi/gongshi/internal/config"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
@@ -66,6 +67,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	server.ReleaseMode()
+	cache.SetLogger(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = cmd.run(ctx, &env{cfg: cfg, log: log, stdout: stdout, stderr: stderr}, args[1:])

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/gongshi/gongshi/internal/cache"
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/flowchart"
 	"github.com/gongshi/gongshi/internal/ratelimit"
 	"github.com/gongshi/gongshi/internal/snapshot"
 	"github.com/gongshi/gongshi/internal/store"
@@ -18,7 +18,12 @@ import (
 	"github.com/gongshi/gongshi/server/httpx"
 )
 
-func runServe(ctx context.Context, e *env, args []string) error {
+// runServe serves the portal until ctx ends, then shuts down in order:
+// the HTTP server finishes its requests, the background workers (the
+// indexer, the change listener, the cache refresher, the snapshots) stop
+// and are waited for, and only then are Redis, the flowchart renderer
+// and the PostgreSQL pool closed.
+func runServe(ctx context.Context, e *env, args []string) (err error) {
 	fs := newFlags("serve", e.stderr)
 	noIndexer := fs.Bool("no-indexer", false, "do not run the search indexer in this process")
 	if _, err := parseFlags(fs, args); err != nil {
@@ -28,11 +33,6 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := store.Migrate(ctx, e.cfg.DatabaseURL); err != nil {
 		return err
 	}
-	s, err := openStore(ctx, e)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
 	rules, err := publicityRules(e)
 	if err != nil {
 		return err
@@ -41,31 +41,34 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	life, wctx := startLifecycle(ctx)
+	defer func() { err = errors.Join(err, life.shutdown()) }()
 
-	var workers sync.WaitGroup
-	wctx, stopWorkers := context.WithCancel(ctx)
-	defer func() { stopWorkers(); workers.Wait() }()
+	s, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	life.onShutdown("postgres", func() error { s.Close(); return nil })
 	if !*noIndexer {
-		if err := startIndexer(wctx, e, s, &workers); err != nil {
+		if err := startIndexer(wctx, e, life); err != nil {
 			return err
 		}
 	}
-
 	rc, err := cache.Open(e.cfg.RedisURL, e.log)
 	if err != nil {
 		return fmt.Errorf("REDIS_URL: %w", err)
 	}
-	defer rc.Close()
-	workers.Add(2)
-	go func() { defer workers.Done(); s.ListenChanges(wctx, rc.Bump) }()
-	go func() { defer workers.Done(); rc.Run(wctx, 2*time.Second) }()
+	life.onShutdown("redis", rc.Close)
+	life.goWorker(func() { s.ListenChanges(wctx, rc.Bump) })
+	life.goWorker(func() { rc.Run(wctx, 2*time.Second) })
+	flowcharts := flowchart.NewRenderer()
+	life.onShutdown("flowcharts", flowcharts.Close)
 
 	searcher := newSearch(wctx, e, s)
 	public := s.Public(domain.DefaultMasking, now)
 	snaps := snapshot.New(s, public, e.cfg.SnapshotDir, e.log)
 	snaps.KeepDays = e.cfg.SnapshotKeep
-	workers.Add(1)
-	go func() { defer workers.Done(); snaps.Run(wctx, time.Hour) }()
+	life.goWorker(func() { snaps.Run(wctx, time.Hour) })
 	handler := server.New(server.Deps{
 		Log:            e.log,
 		Ingest:         s,
@@ -76,6 +79,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Pages:          public,
 		Datasets:       snaps,
 		Feeds:          s.CreditFeed(public),
+		Flowcharts:     flowcharts,
 		BaseURL:        e.cfg.BaseURL,
 		Rules:          rules,
 		Calendar:       &cal,
@@ -90,6 +94,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			PerKey: ratelimit.PerMinute(e.cfg.RateKey),
 		},
 	})
+	return serveHTTP(ctx, e, handler)
+}
+
+// serveHTTP serves handler on the configured address until ctx ends, and
+// then lets the requests in flight finish (15 s at most).
+func serveHTTP(ctx context.Context, e *env, handler http.Handler) error {
 	srv := &http.Server{
 		Addr:              e.cfg.Addr,
 		Handler:           handler,
