@@ -134,7 +134,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func openStore(ctx context.Context, e *env) (*store.Store, error) {
-	return store.Open(ctx, e.cfg.DatabaseURL, store.Options{StatementTimeout: e.cfg.StatementTimout})
+	return store.Open(ctx, e.cfg.DatabaseURL, store.Options{StatementTimeout: e.cfg.StatementTimeout})
 }
 
 // publicityRules reads PORTAL_PUBLICITY_RULES, or returns the defaults.

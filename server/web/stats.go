@@ -34,9 +34,6 @@ type chartView struct {
 // statsMonths is how many months the monthly charts show.
 const statsMonths = 24
 
-// chartNames are the charts of the page, in order.
-var chartNames = []string{"monthly", "categories", "stages", "fines", "timeliness"}
-
 func monthKeys(asOf time.Time, n int) []string {
 	first := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -(n - 1), 0)
 	out := make([]string, n)
