@@ -192,13 +192,17 @@ func (h *datasetHandlers) download(c *gin.Context) error {
 	return nil
 }
 
-// parseDay reads the {date} path parameter.
-func parseDay(c *gin.Context) (time.Time, error) {
+// snapshotParams reads the {name} and {date} path parameters.
+func snapshotParams(c *gin.Context) (dataset.Dataset, time.Time, error) {
+	ds, err := datasetParam(c)
+	if err != nil {
+		return ds, time.Time{}, err
+	}
 	day, err := time.Parse(time.DateOnly, c.Param("date"))
 	if err != nil {
-		return day, httpx.BadRequest("date", "must be a date YYYY-MM-DD")
+		return ds, day, httpx.BadRequest("date", "must be a date YYYY-MM-DD")
 	}
-	return day, nil
+	return ds, day, nil
 }
 
 // snapshots handles GET /api/v1/datasets/{name}/snapshots.
@@ -223,11 +227,7 @@ func (h *datasetHandlers) snapshots(c *gin.Context) error {
 // snapshot handles GET /api/v1/datasets/{name}/snapshots/{date}: the
 // manifest, as immutable as the files.
 func (h *datasetHandlers) snapshot(c *gin.Context) error {
-	ds, err := datasetParam(c)
-	if err != nil {
-		return err
-	}
-	day, err := parseDay(c)
+	ds, day, err := snapshotParams(c)
 	if err != nil {
 		return err
 	}
@@ -247,11 +247,7 @@ func (h *datasetHandlers) snapshot(c *gin.Context) error {
 // Identity responses support Range requests; gzip is applied on the fly
 // when accepted and no range is asked for.
 func (h *datasetHandlers) snapshotFile(c *gin.Context) error {
-	ds, err := datasetParam(c)
-	if err != nil {
-		return err
-	}
-	day, err := parseDay(c)
+	ds, day, err := snapshotParams(c)
 	if err != nil {
 		return err
 	}

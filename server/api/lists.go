@@ -205,17 +205,24 @@ func (h readHandlers) listVersions(c *gin.Context) error {
 	return writeJSON(c, out)
 }
 
-func (h readHandlers) listVersion(c *gin.Context) error {
+// versionRequest reads the :kind and :n of a version's endpoint, which
+// takes no query parameters.
+func versionRequest(c *gin.Context) (domain.ListKind, int, error) {
 	kind, err := listKind(c)
 	if err != nil {
-		return err
+		return "", 0, err
 	}
 	n, err := versionNumber(c)
 	if err != nil {
-		return err
+		return "", 0, err
 	}
-	if p := httpx.QueryParams(c); p.Err() != nil {
-		return p.Err()
+	return kind, n, httpx.QueryParams(c).Err()
+}
+
+func (h readHandlers) listVersion(c *gin.Context) error {
+	kind, n, err := versionRequest(c)
+	if err != nil {
+		return err
 	}
 	out, err := h.listItems(c, kind, n)
 	if err != nil {
@@ -240,16 +247,9 @@ type changesJSON struct {
 }
 
 func (h readHandlers) listChanges(c *gin.Context) error {
-	kind, err := listKind(c)
+	kind, n, err := versionRequest(c)
 	if err != nil {
 		return err
-	}
-	n, err := versionNumber(c)
-	if err != nil {
-		return err
-	}
-	if p := httpx.QueryParams(c); p.Err() != nil {
-		return p.Err()
 	}
 	v, cs, err := h.store.ListChanges(c.Request.Context(), kind, n)
 	if errors.Is(err, store.ErrNotFound) {

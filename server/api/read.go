@@ -87,19 +87,7 @@ func (h readHandlers) penalties(c *gin.Context) error {
 	if q.FineMin != nil && q.FineMax != nil && *q.FineMax < *q.FineMin {
 		p.Fail("fine_max", "is less than fine_min")
 	}
-	district, err := h.districts.resolve(c.Request.Context(), h.store, p, "district")
-	if err != nil {
-		return err
-	}
-	q.DistrictCode = district
-	if p.Err() != nil {
-		return p.Err()
-	}
-	page, err := h.store.Penalties(c.Request.Context(), q)
-	if err != nil {
-		return cursorError(err)
-	}
-	return writeListPage(c, page, penaltyOf, q.Limit, q.Sort.String(), nextLink(penaltiesPath, p.Values, page.Next))
+	return answerPage(h, c, p, &q, &q.DistrictCode, h.store.Penalties, penaltyOf, penaltiesPath, q.Limit, q.Sort)
 }
 
 func (h readHandlers) permits(c *gin.Context) error {
@@ -115,19 +103,27 @@ func (h readHandlers) permits(c *gin.Context) error {
 		Limit:      p.IntIn("limit", DefaultPageSize, 1, store.MaxPageSize),
 	}
 	q.DecidedFrom, q.DecidedTo = p.DateRange("decision_date")
-	district, err := h.districts.resolve(c.Request.Context(), h.store, p, "district")
+	return answerPage(h, c, p, &q, &q.DistrictCode, h.store.Permits, permitOf, permitsPath, q.Limit, q.Sort)
+}
+
+// answerPage finishes a record list: it resolves the district parameter
+// into *district (a field of *q), and once every parameter is valid reads
+// the page and writes it, each record in its JSON form.
+func answerPage[Q, R, J any](h readHandlers, c *gin.Context, p *httpx.Params, q *Q, district *string,
+	read func(context.Context, Q) (store.Page[R], error), conv func(R) J, path string, limit int, sort store.Sort) error {
+	code, err := h.districts.resolve(c.Request.Context(), h.store, p, "district")
 	if err != nil {
 		return err
 	}
-	q.DistrictCode = district
-	if p.Err() != nil {
-		return p.Err()
+	*district = code
+	if err := p.Err(); err != nil {
+		return err
 	}
-	page, err := h.store.Permits(c.Request.Context(), q)
+	page, err := read(c.Request.Context(), *q)
 	if err != nil {
 		return cursorError(err)
 	}
-	return writeListPage(c, page, permitOf, q.Limit, q.Sort.String(), nextLink(permitsPath, p.Values, page.Next))
+	return writeListPage(c, page, conv, limit, sort.String(), nextLink(path, p.Values, page.Next))
 }
 
 // writeListPage writes one page of a record list with its total and, when

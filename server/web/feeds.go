@@ -171,15 +171,11 @@ func fieldString(fields map[string]json.RawMessage, name string) string {
 
 // subjectFeed is an enterprise's penalties and permits as an Atom feed.
 func (h *Handlers) subjectFeed(c *gin.Context) error {
-	s, err := h.loadSubject(c)
+	s, name, err := h.loadSubject(c)
 	if err != nil {
 		return err
 	}
 	pr := printer(c)
-	name := s.CreditCode
-	if len(s.Names) > 0 {
-		name = s.Names[0].Name
-	}
 	f := atomFeed{Lang: string(pr.Lang()), ID: "urn:gongshi:subject:" + s.CreditCode,
 		Title: pr.T("feed.subject_title", name), Subtitle: pr.T("feed.subject_subtitle", s.CreditCode),
 		Links: []atomLink{{Href: h.absolute("/subjects/" + s.CreditCode + "/feed.atom"), Rel: "self", Type: "application/atom+xml"},

@@ -277,16 +277,22 @@ func creditCodeParam(c *gin.Context) (string, error) {
 	return code, nil
 }
 
-func (h *Handlers) loadSubject(c *gin.Context) (store.Subject, error) {
+// loadSubject reads the subject of the :code path parameter, with the
+// name it is shown by: its newest name, or its code.
+func (h *Handlers) loadSubject(c *gin.Context) (store.Subject, string, error) {
 	code, err := creditCodeParam(c)
 	if err != nil {
-		return store.Subject{}, err
+		return store.Subject{}, "", err
 	}
 	s, err := h.reads.Subject(c.Request.Context(), code)
 	if errors.Is(err, store.ErrNotFound) {
-		return s, httpx.NotFound(printer(c).T("subject.none", code))
+		return s, "", httpx.NotFound(printer(c).T("subject.none", code))
 	}
-	return s, err
+	name := s.CreditCode
+	if len(s.Names) > 0 {
+		name = s.Names[0].Name
+	}
+	return s, name, err
 }
 
 // subjectTimeline merges a subject's penalties and permits, newest first.
@@ -324,15 +330,11 @@ func subjectTimeline(pr i18n.Printer, s store.Subject) []timelineEntry {
 }
 
 func (h *Handlers) subject(c *gin.Context) error {
-	s, err := h.loadSubject(c)
+	s, name, err := h.loadSubject(c)
 	if err != nil {
 		return err
 	}
 	pr := printer(c)
-	name := s.CreditCode
-	if len(s.Names) > 0 {
-		name = s.Names[0].Name
-	}
 	d := &subjectPage{pageData: h.page(c, name, "search"), S: s, Name: name, FineTotal: s.FineTotal.YuanGrouped(),
 		Truncated: int64(len(s.Penalties)) < s.PenaltyCount || int64(len(s.Permits)) < s.PermitCount,
 		FeedURL:   "/subjects/" + s.CreditCode + "/feed.atom", APIURL: "/api/v1/subjects/" + s.CreditCode}
