@@ -40,7 +40,7 @@ var staticFiles = func() map[string]string {
 func staticURL(name string) string {
 	v, ok := staticFiles[name]
 	if !ok {
-		panic("server: no static asset " + name)
+		panic("web: no static asset " + name)
 	}
 	return "/static/" + name + "?v=" + v
 }

@@ -201,7 +201,7 @@ func concat(parts ...any) string {
 		case domain.ListKind:
 			b.WriteString(string(v))
 		default:
-			panic("server: u() takes strings and integers")
+			panic("web: u() takes strings and integers")
 		}
 	}
 	return b.String()
