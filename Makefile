@@ -53,6 +53,10 @@ lint: ## gofmt (fails on unformatted files) and go vet
 	echo "gofmt: ok"
 	go vet ./...
 
+.PHONY: lint-deploy
+lint-deploy: ## Check deploy/ (kustomize build, strict schemas), Dockerfile and docker-compose.yml; no services needed
+	go test -count=1 ./deploy/
+
 fuzz: ## Run each Fuzz* target in ./internal/domain briefly (FUZZTIME=10s each)
 	@list=$$(go test -list 'Fuzz.*' $(FUZZ_PKG)); \
 	targets=$$(echo "$$list" | grep -E '^Fuzz' || true); \
