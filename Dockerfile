@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image for both processes: `portal serve` (the default) and
-# `portal index`. deploy/deploy_test.go keeps it in step with the Makefile,
+# `portal index`. The tests in deploy/ keep it in step with the Makefile,
 # docker-compose.yml and deploy/kubernetes/.
 
 # ---- build ----
