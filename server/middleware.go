@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -23,13 +24,33 @@ import (
 	"github.com/gongshi/gongshi/internal/ratelimit"
 )
 
-// ResponseCache stores whole responses; see internal/cache.
+// ResponseCache stores whole responses; see internal/cache. Entries carry
+// the change-log position they were computed at and the tags they depend
+// on; the cache says whether they are still valid.
 type ResponseCache interface {
-	Enabled() bool     // false while the generation cannot be trusted (Redis unreachable)
-	Generation() int64 // bumped when a change commits
-	Key(normalized string, gen int64) string
+	// Snapshot returns the change-log position a response computed from
+	// now on reflects at least; ok is false while validity cannot be
+	// judged (the change log is unreadable), and the cache is bypassed.
+	Snapshot() (asOf int64, ok bool)
+	Head() int64                          // the newest change-log position known
+	Valid(asOf int64, tags []string) bool // no tag changed after asOf
+	Key(normalized string) string
 	Get(ctx context.Context, key string) ([]byte, bool)
 	Set(key string, val []byte, ttl time.Duration)
+}
+
+// cacheTagsKey holds, in a request's context, the tags its response
+// depends on (see CacheTags).
+const cacheTagsKey = "gongshi.cache.tags"
+
+// CacheTags declares what the response being written depends on (record,
+// subject, dataset and list tags of internal/cache). A response that
+// declares no tags depends on every change.
+func CacheTags(c *gin.Context, tags ...string) {
+	if prev, ok := c.Get(cacheTagsKey); ok {
+		tags = append(prev.([]string), tags...)
+	}
+	c.Set(cacheTagsKey, tags)
 }
 
 // RateLimiter decides whether a client may make one more request.
@@ -125,11 +146,16 @@ func rateLimit(l RateLimiter, limits Limits) gin.HandlerFunc {
 
 func ceilSeconds(d time.Duration) int { return int(math.Ceil(d.Seconds())) }
 
-// cachedResponse is what the response cache stores.
+// cachedResponse is what the response cache stores: the response, the
+// change-log position it was computed at, the tags it depends on and when
+// it expires (unix seconds).
 type cachedResponse struct {
-	Status int                 `json:"s"`
-	Header map[string][]string `json:"h"`
-	Body   []byte              `json:"b"`
+	Status  int                 `json:"s"`
+	Header  map[string][]string `json:"h"`
+	Body    []byte              `json:"b"`
+	AsOf    int64               `json:"a"`
+	Tags    []string            `json:"t,omitempty"`
+	Expires int64               `json:"e"`
 }
 
 // cacheable headers are replayed from the cache; others are per request.
@@ -198,6 +224,10 @@ type hitResponse struct {
 	body     []byte
 	etag     string
 	modified time.Time
+	asOf     int64
+	tags     []string
+	expires  time.Time
+	checked  atomic.Int64 // the change-log head it was last found valid at
 }
 
 func newHitResponse(e *cachedResponse) *hitResponse {
@@ -206,7 +236,9 @@ func newHitResponse(e *cachedResponse) *hitResponse {
 		h[http.CanonicalHeaderKey(k)] = slices.Clip(v)
 	}
 	h["X-Cache"] = cacheHit
-	hr := &hitResponse{status: e.Status, header: h, body: e.Body, etag: h.Get("ETag")}
+	hr := &hitResponse{status: e.Status, header: h, body: e.Body, etag: h.Get("ETag"),
+		asOf: e.AsOf, tags: e.Tags, expires: time.Unix(e.Expires, 0)}
+	hr.checked.Store(e.AsOf)
 	if lm := h.Get("Last-Modified"); lm != "" {
 		hr.modified, _ = http.ParseTime(lm)
 	}
@@ -214,36 +246,34 @@ func newHitResponse(e *cachedResponse) *hitResponse {
 }
 
 // localCache keeps the most recent cached responses in process, in front
-// of Redis, by normalized request. An entry remembers the generation it
-// was read in and is only served in that generation, so it can never
-// serve what Redis would not; it only saves the round trip.
+// of Redis, by normalized request. Entries are judged valid exactly as
+// Redis entries are, so it only saves the round trip.
 type localCache struct {
 	mu      sync.RWMutex
-	entries map[string]localEntry
+	entries map[string]*hitResponse
 	max     int
 }
 
-type localEntry struct {
-	resp    *hitResponse
-	gen     int64
-	expires time.Time
-}
-
 func newLocalCache(max int) *localCache {
-	return &localCache{entries: make(map[string]localEntry, max), max: max}
+	return &localCache{entries: make(map[string]*hitResponse, max), max: max}
 }
 
-func (l *localCache) get(req string, gen int64, now time.Time) (*hitResponse, bool) {
+func (l *localCache) get(req string) *hitResponse {
 	l.mu.RLock()
-	e, ok := l.entries[req]
+	e := l.entries[req]
 	l.mu.RUnlock()
-	if !ok || e.gen != gen || now.After(e.expires) {
-		return nil, false
-	}
-	return e.resp, true
+	return e
 }
 
-func (l *localCache) put(req string, gen int64, r *hitResponse, expires time.Time) {
+func (l *localCache) drop(req string, e *hitResponse) {
+	l.mu.Lock()
+	if l.entries[req] == e {
+		delete(l.entries, req)
+	}
+	l.mu.Unlock()
+}
+
+func (l *localCache) put(req string, r *hitResponse) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if _, ok := l.entries[req]; !ok && len(l.entries) >= l.max {
@@ -254,7 +284,25 @@ func (l *localCache) put(req string, gen int64, r *hitResponse, expires time.Tim
 			}
 		}
 	}
-	l.entries[req] = localEntry{r, gen, expires}
+	l.entries[req] = r
+}
+
+// valid reports whether e may be served now: not expired, and none of its
+// tags changed since it was computed. A check is remembered until the
+// change-log head moves, so a hot entry costs one comparison.
+func (e *hitResponse) valid(rc ResponseCache, now time.Time) bool {
+	if !now.Before(e.expires) {
+		return false
+	}
+	head := rc.Head()
+	if e.checked.Load() == head {
+		return true
+	}
+	if !rc.Valid(e.asOf, e.tags) {
+		return false
+	}
+	e.checked.Store(head)
+	return true
 }
 
 // replay writes a cached response, or 304 when the request's validators
@@ -276,52 +324,62 @@ func replay(c *gin.Context, e *hitResponse) {
 }
 
 // responseCache serves public GETs from the cache and stores 200s that are
-// publicly cacheable. The key carries the cache generation, bumped when a
-// change commits, so nothing computed before a change is served after it.
-func responseCache(rc ResponseCache, ttl time.Duration, hits *prometheus.CounterVec) gin.HandlerFunc {
+// publicly cacheable. An entry is served only while none of the tags its
+// handler declared (CacheTags) changed since it was computed, and never
+// past the next midnight (publicity periods end at a date) or ttl.
+func responseCache(rc ResponseCache, ttl time.Duration, now func() time.Time, hits *prometheus.CounterVec) gin.HandlerFunc {
 	local := newLocalCache(2048)
-	localTTL := min(ttl, time.Minute)
 	hit, miss, shared := hits.WithLabelValues("hit"), hits.WithLabelValues("miss"), hits.WithLabelValues("shared")
 	var flights singleflight.Group
 	return func(c *gin.Context) {
 		r := c.Request
 		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.Header.Get("Authorization") != "" ||
-			!cacheablePath(r.URL.Path) || !rc.Enabled() {
+			!cacheablePath(r.URL.Path) {
 			c.Writer.Header()["X-Cache"] = cacheMiss
 			c.Next()
 			return
 		}
-		req, gen, now := normalizedRequest(r), rc.Generation(), time.Now()
-		if e, ok := local.get(req, gen, now); ok {
-			hit.Inc()
-			replay(c, e)
+		asOf, ok := rc.Snapshot()
+		if !ok {
+			c.Writer.Header()["X-Cache"] = cacheMiss
+			c.Next()
 			return
 		}
-		key := rc.Key(req, gen)
+		req, t := normalizedRequest(r), now()
+		if e := local.get(req); e != nil {
+			if e.valid(rc, t) {
+				hit.Inc()
+				replay(c, e)
+				return
+			}
+			local.drop(req, e)
+		}
+		key := rc.Key(req)
 		if b, ok := rc.Get(r.Context(), key); ok {
 			var e cachedResponse
 			if json.Unmarshal(b, &e) == nil {
-				hr := newHitResponse(&e)
-				hit.Inc()
-				local.put(req, gen, hr, now.Add(localTTL))
-				replay(c, hr)
-				return
+				if hr := newHitResponse(&e); hr.valid(rc, t) {
+					hit.Inc()
+					local.put(req, hr)
+					replay(c, hr)
+					return
+				}
 			}
 		}
-		// Concurrent misses of the same request in the same generation
-		// wait for the first one's response instead of each computing it:
-		// right after a change commits, a burst of requests for a costly
-		// page (the home page counts every record) reaches the database
-		// once per instance, not once per request.
+		// Concurrent misses of the same request at the same change-log
+		// position wait for the first one's response instead of each
+		// computing it: right after a change commits, a burst of requests
+		// for a costly page reaches the database once per instance, not
+		// once per request.
 		led := false
-		v, _, _ := flights.Do(strconv.FormatInt(gen, 10)+" "+req, func() (any, error) {
+		v, _, _ := flights.Do(strconv.FormatInt(asOf, 10)+" "+req, func() (any, error) {
 			led = true
 			miss.Inc()
-			return serveAndStore(c, rc, key, ttl), nil
+			return serveAndStore(c, rc, key, asOf, t, expiry(t, ttl)), nil
 		})
 		hr, _ := v.(*hitResponse)
 		if hr != nil {
-			local.put(req, gen, hr, now.Add(localTTL))
+			local.put(req, hr)
 		}
 		if led {
 			return
@@ -339,10 +397,22 @@ func responseCache(rc ResponseCache, ttl time.Duration, hits *prometheus.Counter
 	}
 }
 
+// expiry is when an entry computed at t stops being served: after ttl, and
+// at the latest at the next midnight of t's location, when publicity
+// periods end.
+func expiry(t time.Time, ttl time.Duration) time.Time {
+	midnight := time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, t.Location())
+	if end := t.Add(ttl); end.Before(midnight) {
+		return end
+	}
+	return midnight
+}
+
 // serveAndStore runs the handlers of a request that missed the cache and
 // stores the response under key when it is a publicly cacheable 200 of a
-// GET, returning it ready to replay; otherwise it returns nil.
-func serveAndStore(c *gin.Context, rc ResponseCache, key string, ttl time.Duration) *hitResponse {
+// GET, returning it ready to replay; otherwise it returns nil. asOf is the
+// change-log position read before the handlers ran, now the request's time.
+func serveAndStore(c *gin.Context, rc ResponseCache, key string, asOf int64, now, expires time.Time) *hitResponse {
 	c.Writer.Header()["X-Cache"] = cacheMiss
 	w := &captureWriter{ResponseWriter: c.Writer}
 	c.Writer = w
@@ -352,14 +422,20 @@ func serveAndStore(c *gin.Context, rc ResponseCache, key string, ttl time.Durati
 		!strings.Contains(cc, "public") || strings.Contains(cc, "no-store") {
 		return nil
 	}
-	e := cachedResponse{Status: w.Status(), Header: map[string][]string{}, Body: w.buf.Bytes()}
+	e := cachedResponse{Status: w.Status(), Header: map[string][]string{}, Body: w.buf.Bytes(),
+		AsOf: asOf, Expires: expires.Unix()}
+	if tags, ok := c.Get(cacheTagsKey); ok {
+		e.Tags = tags.([]string)
+	}
 	for _, k := range cachedHeaders {
 		if v := w.Header().Values(k); len(v) > 0 {
 			e.Header[k] = v
 		}
 	}
 	if b, err := json.Marshal(e); err == nil {
-		rc.Set(key, b, ttl)
+		if ttl := expires.Sub(now); ttl > time.Second {
+			rc.Set(key, b, ttl)
+		}
 	}
 	return newHitResponse(&e)
 }

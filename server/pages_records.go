@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gongshi/gongshi/internal/cache"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/i18n"
 	"github.com/gongshi/gongshi/internal/store"
@@ -100,6 +101,7 @@ func (h *pageHandlers) penalty(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	CacheTags(c, cache.RecordTag(string(store.EntityPenalty), id))
 	p, err := h.reads.Penalty(c.Request.Context(), id)
 	if err != nil {
 		return h.notPublic(c, err)
@@ -141,6 +143,7 @@ func (h *pageHandlers) permit(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	CacheTags(c, cache.RecordTag(string(store.EntityPermit), id))
 	p, err := h.reads.Permit(c.Request.Context(), id)
 	if err != nil {
 		return h.notPublic(c, err)
@@ -293,6 +296,9 @@ func (h *pageHandlers) loadSubject(c *gin.Context) (store.Subject, error) {
 	s, err := h.reads.Subject(c.Request.Context(), code)
 	if errors.Is(err, store.ErrNotFound) {
 		return s, newError(http.StatusNotFound, "not_found", printer(c).T("subject.none", code))
+	}
+	if err == nil {
+		CacheTags(c, subjectTags(s)...)
 	}
 	return s, err
 }

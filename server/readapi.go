@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gongshi/gongshi/internal/cache"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
 )
@@ -171,17 +172,18 @@ func writeListPage[R, J any](c *gin.Context, page store.Page[R], conv func(R) J,
 }
 
 func (h readHandlers) penalty(c *gin.Context) error {
-	return readOne(c, h.store.Penalty, penaltyOf,
+	return readOne(c, store.EntityPenalty, h.store.Penalty, penaltyOf,
 		"no public penalty with this id (it may have been withdrawn or its publicity period has ended)")
 }
 
 func (h readHandlers) permit(c *gin.Context) error {
-	return readOne(c, h.store.Permit, permitOf, "no public permit with this id (it may have been withdrawn)")
+	return readOne(c, store.EntityPermit, h.store.Permit, permitOf, "no public permit with this id (it may have been withdrawn)")
 }
 
-// readOne answers GET …/{id}: the record read by id, in its JSON form, or
-// 404 with notFound; the detail takes no query parameters.
-func readOne[R, J any](c *gin.Context, read func(context.Context, int64) (R, error), conv func(R) J, notFound string) error {
+// readOne answers GET …/{id}: the record of entity read by id, in its
+// JSON form, or 404 with notFound; the detail takes no query parameters.
+// The response depends on that record alone.
+func readOne[R, J any](c *gin.Context, entity store.Entity, read func(context.Context, int64) (R, error), conv func(R) J, notFound string) error {
 	id, err := pathInt(c, "id")
 	if err != nil {
 		return err
@@ -189,6 +191,7 @@ func readOne[R, J any](c *gin.Context, read func(context.Context, int64) (R, err
 	if p := queryParams(c); p.err != nil {
 		return p.err
 	}
+	CacheTags(c, cache.RecordTag(string(entity), id))
 	r, err := read(c.Request.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return newError(http.StatusNotFound, "not_found", notFound)
@@ -213,6 +216,7 @@ func (h readHandlers) subject(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	CacheTags(c, subjectTags(s)...)
 	return writeJSON(c, subjectOf(s))
 }
 
@@ -256,4 +260,18 @@ func versionNumber(c *gin.Context) (int, error) {
 		return 0, badRequest("n", "must be a version number, a positive integer")
 	}
 	return n, nil
+}
+
+// subjectTags are what a party's profile depends on: the party (a record
+// added to it) and every record it shows (one changed or moved away).
+func subjectTags(s store.Subject) []string {
+	tags := make([]string, 0, 1+len(s.Penalties)+len(s.Permits))
+	tags = append(tags, cache.SubjectTag(s.CreditCode))
+	for _, p := range s.Penalties {
+		tags = append(tags, cache.RecordTag(string(store.EntityPenalty), p.ID))
+	}
+	for _, p := range s.Permits {
+		tags = append(tags, cache.RecordTag(string(store.EntityPermit), p.ID))
+	}
+	return tags
 }

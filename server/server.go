@@ -93,7 +93,7 @@ func New(d Deps) http.Handler {
 	r.Use(requestID(), recovery(d.Log), m.middleware(), accessLog(d.Log), defaultCacheControl(), cors(),
 		rateLimit(d.Limiter, d.Limits))
 	if d.Cache != nil {
-		r.Use(responseCache(d.Cache, d.CacheTTL, m.cacheHits))
+		r.Use(responseCache(d.Cache, d.CacheTTL, d.Now, m.cacheHits))
 	}
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(func(c *gin.Context) {

@@ -50,13 +50,21 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	rc, err := cache.Open(e.cfg.RedisURL, e.log)
+	// Cached responses are judged by the change log, never by what Redis
+	// holds: the tracker follows the log (woken by notifications, polling
+	// as a fallback) and vouches for entries only while it is current.
+	tracker := cache.NewTracker(cache.StoreChanges(s), cache.TrackerOptions{Log: e.log})
+	if err := tracker.Start(ctx); err != nil {
+		e.log.Warn("change log unreadable at start; serving uncached until it is", "err", err)
+	}
+	rc, err := cache.Open(e.cfg.RedisURL, tracker, e.log)
 	if err != nil {
 		return fmt.Errorf("REDIS_URL: %w", err)
 	}
 	defer rc.Close()
-	workers.Add(2)
-	go func() { defer workers.Done(); s.ListenChanges(wctx, rc.Bump) }()
+	workers.Add(3)
+	go func() { defer workers.Done(); tracker.Run(wctx) }()
+	go func() { defer workers.Done(); s.ListenChanges(wctx, func(context.Context) { tracker.Kick() }) }()
 	go func() { defer workers.Done(); rc.Run(wctx, 2*time.Second) }()
 
 	searcher := newSearch(wctx, e, s)
