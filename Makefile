@@ -13,7 +13,7 @@ PKGS ?= ./...
 FUZZ_PKG ?= ./internal/domain
 FUZZTIME ?= 10s
 
-.PHONY: help build run test bench stop lint fuzz
+.PHONY: help build run test test-faults bench stop lint fuzz
 
 help: ## List the targets
 	@echo "Gongshi make targets:"
@@ -34,6 +34,12 @@ test: ## Run all tests against real services (installs what is missing)
 	. $(ENV_FILE) && \
 	export GONGSHI_REQUIRE_SERVICES=1 && \
 	go test -count=1 -p $(TEST_P) -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $(PKGS)
+
+test-faults: ## Fault and abuse scenarios on private PostgreSQL/Redis/Meilisearch, longer loads (GONGSHI_FAULTS=long)
+	$(SERVICES) up --no-meili-server
+	. $(ENV_FILE) && \
+	export GONGSHI_REQUIRE_SERVICES=1 GONGSHI_FAULTS=long && \
+	go test -count=1 -v -timeout 30m -run '$(or $(RUN),.)' ./e2e/faults
 
 bench: ## Run scripts/bench.sh against running services
 	$(SERVICES) up
