@@ -17,7 +17,7 @@ FUZZTIME ?= 10s
 
 help: ## List the targets
 	@echo "Gongshi make targets:"
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## (.*)/  \1\t\2/' | expand -t 10
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 10
 
 build: ## Build bin/portal
 	go build -o bin/portal ./cmd/portal
