@@ -4,6 +4,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -57,6 +59,17 @@ func writeError(c *gin.Context, log *slog.Logger, err error) {
 	var e *Error
 	switch {
 	case errors.As(err, &e):
+	case errors.Is(err, store.ErrSnapshotPending):
+		e = newError(http.StatusServiceUnavailable, "unavailable",
+			"this snapshot is being re-issued without records that are no longer public, or repaired; retry shortly")
+		retry := 10 * time.Second
+		var hint interface{ RetryAfter() time.Duration }
+		if errors.As(err, &hint) && hint.RetryAfter() > 0 {
+			retry = hint.RetryAfter()
+		}
+		c.Header("Retry-After", strconv.Itoa(int(retry.Round(time.Second)/time.Second)))
+	case errors.Is(err, store.ErrSnapshotWithdrawn):
+		e = newError(http.StatusGone, "gone", "this snapshot was withdrawn: it held records that are no longer public")
 	case errors.Is(err, store.ErrNotFound):
 		e = newError(http.StatusNotFound, "not_found", "no such record")
 	case errors.Is(err, store.ErrConflict):
