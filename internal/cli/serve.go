@@ -9,6 +9,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gongshi/gongshi/internal/blob"
 	"github.com/gongshi/gongshi/internal/cache"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/ratelimit"
@@ -69,8 +72,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 
 	searcher := newSearch(wctx, e, s)
 	public := s.Public(domain.DefaultMasking, now)
-	snaps := snapshot.New(s, public, e.cfg.SnapshotDir, e.log)
+	snapshotStorage, err := blob.FromConfig(e.cfg)
+	if err != nil {
+		return fmt.Errorf("PORTAL_SNAPSHOT_URL: %w", err)
+	}
+	snaps := snapshot.NewWithStorage(s, public, snapshotStorage, e.log)
 	snaps.KeepDays = e.cfg.SnapshotKeep
+	snaps.VerifyEvery = e.cfg.SnapshotVerifyEvery
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(snaps)
 	workers.Add(1)
 	go func() { defer workers.Done(); snaps.Run(wctx, time.Hour) }()
 	handler := server.New(server.Deps{
@@ -88,7 +98,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Calendar:       &cal,
 		Now:            now,
 		Ready:          map[string]server.Checker{"postgres": s},
-		Degrade:        map[string]server.Checker{"redis": rc, "meilisearch": searcher},
+		Degrade:        map[string]server.Checker{"redis": rc, "meilisearch": searcher, "snapshots": snaps},
+		Registry:       registry,
 		Cache:          rc,
 		Limiter:        ratelimit.New(rc.Client()),
 		TrustedProxies: e.cfg.TrustedProxies,
