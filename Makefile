@@ -30,7 +30,7 @@ run: build ## Start services, migrate, load demo data if the database is empty, 
 	exec bin/portal serve
 
 test: ## Run all tests against real services (installs what is missing)
-	$(SERVICES) up --no-meili-server --browser
+	$(SERVICES) up --no-meili-server --browser --s3
 	. $(ENV_FILE) && \
 	export GONGSHI_REQUIRE_SERVICES=1 && \
 	go test -count=1 -p $(TEST_P) -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $(PKGS)
