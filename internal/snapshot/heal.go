@@ -73,6 +73,14 @@ func (s *Service) heal(ctx context.Context, d store.Dataset, snap store.Snapshot
 	}
 	expired := !snap.PublicUntil.IsZero() && snap.PublicUntil.Before(today)
 	damaged := slices.ContainsFunc(snap.Files, func(f store.SnapshotFile) bool { return f.Damage != "" })
+	if damaged && len(withdrawals) == 0 && !expired {
+		// Another process may have reported a file it could not read (its
+		// own storage misconfigured, or a version replaced under it):
+		// rebuild only what this process finds damaged too.
+		if damaged, err = s.recheck(ctx, snap); err != nil {
+			return err
+		}
+	}
 	if len(withdrawals) == 0 && !expired && !damaged {
 		if snap.AsOf < head {
 			_, err := s.st.AdvanceSnapshot(ctx, snap, head)
@@ -87,6 +95,31 @@ func (s *Service) heal(ctx context.Context, d store.Dataset, snap store.Snapshot
 		return nil // damaged files that cannot be rebuilt: reported, not served
 	}
 	return s.reissue(ctx, d, snap, withdrawals, head, today, damaged)
+}
+
+// recheck reads snap's files reported damaged back, clears the reports
+// it finds wrong, and says whether any file is damaged.
+func (s *Service) recheck(ctx context.Context, snap store.Snapshot) (bool, error) {
+	damaged := false
+	for _, f := range snap.Files {
+		if f.Damage == "" {
+			continue
+		}
+		damage, err := s.check(ctx, f)
+		if err != nil {
+			return false, err
+		}
+		if damage != "" {
+			damaged = true
+			continue
+		}
+		s.log.WarnContext(ctx, "snapshot: a file reported damaged is sound here", "dataset", snap.Dataset,
+			"day", snap.Day.Format(time.DateOnly), "file", f.Name, "report", f.Damage)
+		if err := s.st.ClearSnapshotFileDamage(ctx, snap.ID, f.Format); err != nil {
+			return false, err
+		}
+	}
+	return damaged, nil
 }
 
 func (s *Service) withdraw(ctx context.Context, snap store.Snapshot, reason string) error {

@@ -67,6 +67,7 @@ type Manifests interface {
 	MaxRecordID(ctx context.Context, dataset string) (int64, error)
 	MarkSnapshotFileDamaged(ctx context.Context, versionID int64, format, damage string) error
 	MarkSnapshotFileVerified(ctx context.Context, versionID int64, format string) error
+	ClearSnapshotFileDamage(ctx context.Context, versionID int64, format string) error
 	SnapshotFilesToVerify(ctx context.Context, before time.Time, limit int) ([]store.SnapshotFileRef, error)
 	EndedSnapshotFiles(ctx context.Context) ([]store.SnapshotFileRef, error)
 	MarkSnapshotFileRemoved(ctx context.Context, versionID int64, format string) error
@@ -213,37 +214,44 @@ func (s *Service) unservable(snap store.Snapshot, f store.SnapshotFile) (string,
 // wrong fails its last read, so no client ever receives it whole, and is
 // recorded as damaged too.
 func (s *Service) OpenSnapshotFile(ctx context.Context, dataset string, day time.Time, format export.Format) (io.ReadSeekCloser, store.Snapshot, store.SnapshotFile, error) {
-	snap, err := s.Snapshot(ctx, dataset, day)
-	if err != nil {
-		return nil, snap, store.SnapshotFile{}, err
-	}
-	sf, ok := snap.File(string(format))
-	if !ok {
-		return nil, snap, sf, fmt.Errorf("snapshot.OpenSnapshotFile(%s, %s, %s): %w", dataset, day.Format(time.DateOnly), format, store.ErrNotFound)
-	}
-	if why, curable := s.unservable(snap, sf); why != "" {
-		if !curable {
-			return nil, snap, sf, fmt.Errorf("snapshot.OpenSnapshotFile(%s): %w: %s", sf.Name, ErrMissingFile, why)
+	for attempt := 0; ; attempt++ {
+		snap, err := s.Snapshot(ctx, dataset, day)
+		if err != nil {
+			return nil, snap, store.SnapshotFile{}, err
 		}
-		return nil, snap, sf, &UnavailableError{Reason: why, Retry: retryAfter}
-	}
-	o, err := s.storage.Open(ctx, sf.Key)
-	damage := ""
-	switch {
-	case errors.Is(err, blob.ErrNotExist):
-		damage = "missing from the storage"
-	case err != nil:
-		return nil, snap, sf, fmt.Errorf("snapshot.OpenSnapshotFile(%s): %w", sf.Name, err)
-	case o.Info().Size != sf.Bytes:
-		damage = sizeDamage(o.Info().Size, sf.Bytes)
-		o.Close()
-	}
-	if damage != "" {
+		sf, ok := snap.File(string(format))
+		if !ok {
+			return nil, snap, sf, fmt.Errorf("snapshot.OpenSnapshotFile(%s, %s, %s): %w", dataset, day.Format(time.DateOnly), format, store.ErrNotFound)
+		}
+		if why, curable := s.unservable(snap, sf); why != "" {
+			if !curable {
+				return nil, snap, sf, fmt.Errorf("snapshot.OpenSnapshotFile(%s): %w: %s", sf.Name, ErrMissingFile, why)
+			}
+			return nil, snap, sf, &UnavailableError{Reason: why, Retry: retryAfter}
+		}
+		o, err := s.storage.Open(ctx, sf.Key)
+		damage := ""
+		switch {
+		case errors.Is(err, blob.ErrNotExist):
+			damage = "missing from the storage"
+		case err != nil:
+			return nil, snap, sf, fmt.Errorf("snapshot.OpenSnapshotFile(%s): %w", sf.Name, err)
+		case o.Info().Size != sf.Bytes:
+			damage = sizeDamage(o.Info().Size, sf.Bytes)
+			o.Close()
+		}
+		if damage == "" {
+			return &verifyingReader{Object: o, size: sf.Bytes, want: sf.SHA256, h: sha256.New(), armed: true,
+				onDamage: func(damage string) { s.markDamaged(context.WithoutCancel(ctx), snap, sf, damage) }}, snap, sf, nil
+		}
+		// A version re-issued since the manifest was read has had its
+		// files deleted: that is no damage; open the new one.
+		if cur, err := s.Snapshot(ctx, dataset, day); err == nil && cur.ID != snap.ID && attempt == 0 {
+			continue
+		}
 		s.markDamaged(ctx, snap, sf, damage)
 		return nil, snap, sf, &UnavailableError{Reason: "the stored file is damaged; it is being rebuilt", Retry: retryAfter}
 	}
-	return &verifyingReader{Object: o, size: sf.Bytes, want: sf.SHA256, h: sha256.New(), armed: true,
-		onDamage: func(damage string) { s.markDamaged(context.WithoutCancel(ctx), snap, sf, damage) }}, snap, sf, nil
 }
 
 // markDamaged records a damaged file, so that no process serves it and

@@ -870,3 +870,27 @@ func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	t.Fatalf("no metric %s", name)
 	return 0
 }
+
+// TestFalseDamageReportIsCleared: a file another process reported damaged
+// (its own storage misconfigured, say) but sound here is not rebuilt; the
+// report is withdrawn and the file served again.
+func TestFalseDamageReportIsCleared(t *testing.T) {
+	s := testenv.Store(t)
+	f := newFixture(t, s, blob.NewDir(t.TempDir()))
+	f.publish(testenv.Penalty(1))
+	f.takeOn(20)
+	snap, _ := f.svc.Snapshot(f.ctx, "penalties", day(20))
+	if err := s.MarkSnapshotFileDamaged(f.ctx, snap.ID, "csv", "missing from the storage"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := read(f.ctx, f.svc, "penalties", day(20), export.CSV); !errors.Is(err, store.ErrSnapshotPending) {
+		t.Fatalf("reported damaged: %v, want pending", err)
+	}
+	f.heal()
+	if _, _, err := read(f.ctx, f.svc, "penalties", day(20), export.CSV); err != nil {
+		t.Fatalf("after healing: %v", err)
+	}
+	if after, _ := f.svc.Snapshot(f.ctx, "penalties", day(20)); after.ID != snap.ID {
+		t.Errorf("a sound file was rebuilt as version %d", after.Version)
+	}
+}

@@ -132,7 +132,11 @@ func (s *Service) Verify(ctx context.Context, age time.Duration, limit int) (int
 	if err != nil {
 		return 0, err
 	}
-	for _, f := range files {
+	start := time.Now()
+	for i, f := range files {
+		if time.Since(start) > verifyBudget {
+			return i, nil // the rest on a later pass: healing must not wait
+		}
 		damage, err := s.check(ctx, f.SnapshotFile)
 		if err != nil {
 			return 0, fmt.Errorf("snapshot.Verify(%s): %w", f.Key, err)
@@ -147,6 +151,9 @@ func (s *Service) Verify(ctx context.Context, age time.Duration, limit int) (int
 	}
 	return len(files), nil
 }
+
+// verifyBudget bounds the time a pass spends reading files back.
+const verifyBudget = 2 * time.Second
 
 // Prune removes the snapshots — manifests, history and files — of days
 // more than keepDays before today.

@@ -489,6 +489,17 @@ func (s *Store) MarkSnapshotFileVerified(ctx context.Context, versionID int64, f
 	return nil
 }
 
+// ClearSnapshotFileDamage withdraws a report of damage that a new check
+// of the stored object found wrong, and records that check.
+func (s *Store) ClearSnapshotFileDamage(ctx context.Context, versionID int64, format string) error {
+	_, err := s.pool.Exec(ctx, `UPDATE snapshot_files SET damaged_at = NULL, damage = '', verified_at = now()
+		WHERE version_id = $1 AND format = $2`, versionID, format)
+	if err != nil {
+		return fmt.Errorf("store.ClearSnapshotFileDamage(%d, %s): %w", versionID, format, err)
+	}
+	return nil
+}
+
 // SnapshotFileRef is a file together with the version it belongs to.
 type SnapshotFileRef struct {
 	VersionID int64
