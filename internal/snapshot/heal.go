@@ -216,7 +216,7 @@ func (s *Service) withdrawnRows(ctx context.Context, d store.Dataset, ws []store
 	for i, w := range ws {
 		ids[i] = w.ID
 	}
-	keys, err := s.st.RecordKeys(ctx, d.Name, ids)
+	keys, err := s.pub.RecordKeys(ctx, d.Name, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -48,6 +48,8 @@ type Exporter interface {
 	ExportDataset(ctx context.Context, name string, start func(store.DatasetState) error, row func([]string) error) error
 	// Today is the current date in China Standard Time, at 00:00 UTC.
 	Today() time.Time
+	// RecordKeys identifies records' rows in the exports, by record id.
+	RecordKeys(ctx context.Context, dataset string, ids []int64) (map[int64]store.RecordKey, error)
 }
 
 // Manifests is where the snapshots' manifests are kept (*store.Store).
@@ -63,7 +65,6 @@ type Manifests interface {
 	AdvanceSnapshots(ctx context.Context, dataset string) (int64, error)
 	AdvanceSnapshot(ctx context.Context, snap store.Snapshot, to int64) (bool, error)
 	SnapshotWithdrawals(ctx context.Context, snap store.Snapshot, upTo int64) ([]store.RecordWithdrawal, error)
-	RecordKeys(ctx context.Context, dataset string, ids []int64) (map[int64]store.RecordKey, error)
 	MaxRecordID(ctx context.Context, dataset string) (int64, error)
 	MarkSnapshotFileDamaged(ctx context.Context, versionID int64, format, damage string) error
 	MarkSnapshotFileVerified(ctx context.Context, versionID int64, format string) error

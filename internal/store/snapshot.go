@@ -412,15 +412,27 @@ func (s *Store) SnapshotWithdrawals(ctx context.Context, snap Snapshot, upTo int
 
 // RecordKey identifies a record's row in a dataset export: the issuing
 // agency's credit code and the decision number, the values of the
-// fields named agency_code and decision_no. Neither is ever masked.
+// fields named agency_code and decision_no as exported (a decision number
+// is free text, masked like any other).
 type RecordKey struct {
 	AgencyCode string
 	DecisionNo string
 }
 
 // RecordKeys returns the keys of dataset's records with the given ids,
-// whatever their state, by id.
-func (s *Store) RecordKeys(ctx context.Context, dataset string, ids []int64) (map[int64]RecordKey, error) {
+// whatever their state, by id, as the public read path exports them.
+func (p *Public) RecordKeys(ctx context.Context, dataset string, ids []int64) (map[int64]RecordKey, error) {
+	keys, err := p.s.recordKeys(ctx, dataset, ids)
+	for id, k := range keys {
+		k.DecisionNo = p.rules.Text(k.DecisionNo)
+		keys[id] = k
+	}
+	return keys, err
+}
+
+// recordKeys returns the keys of dataset's records with the given ids as
+// stored.
+func (s *Store) recordKeys(ctx context.Context, dataset string, ids []int64) (map[int64]RecordKey, error) {
 	var table string
 	switch Entity(entityOf(dataset)) {
 	case EntityPenalty:

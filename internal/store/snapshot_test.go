@@ -120,7 +120,7 @@ func TestSnapshotPendingAfterWithdrawal(t *testing.T) {
 	if err != nil || len(ws) != 1 || ws[0].ID != 2 || ws[0].Reason != "repaired" {
 		t.Fatalf("withdrawals: %+v %v", ws, err)
 	}
-	keys, err := s.RecordKeys(ctx, "penalties", []int64{2})
+	keys, err := s.Public(domain.DefaultMasking, time.Now).RecordKeys(ctx, "penalties", []int64{2})
 	if err != nil || keys[2].DecisionNo != testenv.Penalty(2).DecisionNo || keys[2].AgencyCode == "" {
 		t.Fatalf("keys: %+v %v", keys, err)
 	}
