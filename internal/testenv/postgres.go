@@ -27,7 +27,7 @@ type Postgres struct {
 
 	tb   testing.TB
 	bin  string
-	dir  string // owned by the cluster's user; data is dir/data
+	dir  string              // owned by the cluster's user; data is dir/data
 	cred *syscall.Credential // the cluster's user when the test runs as root
 
 	cmd  *exec.Cmd
