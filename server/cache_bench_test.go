@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gongshi/gongshi/internal/cache"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/ratelimit"
 	"github.com/gongshi/gongshi/internal/store"
@@ -45,11 +44,7 @@ func BenchmarkCachedGet(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := cache.Open(testenv.RedisURL(b), quiet)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Close() })
+	c := testenv.Cache(b, s, testenv.RedisURL(b))
 	now := func() time.Time { return fixedNow }
 	errorsOnly := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
 	h := server.New(server.Deps{

@@ -87,7 +87,7 @@ func New(d Deps) http.Handler {
 		Search: d.Search, Flowcharts: d.Flowcharts, Now: d.Now, BaseURL: d.BaseURL, Calendar: *d.Calendar})
 	errs := apis.Errors() // the middleware's errors are JSON
 	byIP, byKey := httpx.LimitByIP(errs, d.Limiter, d.Limits), httpx.LimitByKey(errs, d.Limiter, d.Limits)
-	cache := httpx.NewCacher(d.Cache, d.CacheTTL, m)
+	cache := httpx.NewCacher(d.Cache, d.CacheTTL, d.Now, m)
 
 	r.GET("/healthz", httpx.Healthz)
 	r.GET("/readyz", httpx.Readyz(d.Ready, d.Degrade))

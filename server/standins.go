@@ -200,13 +200,14 @@ func (u unconfigured) FullFeedPage(context.Context, store.Entity, int64, int, fu
 	return u.err()
 }
 
-// noCache stands in for a missing response cache: it is never enabled,
-// so every request is computed.
+// noCache stands in for a missing response cache: it can never vouch for
+// an entry, so every request is computed.
 type noCache struct{}
 
-func (noCache) Enabled() bool                                 { return false }
-func (noCache) Generation() int64                             { return 0 }
-func (noCache) Key(string, int64) string                      { return "" }
+func (noCache) Snapshot() (int64, bool)                       { return 0, false }
+func (noCache) Head() int64                                   { return 0 }
+func (noCache) Valid(int64, []string) bool                    { return false }
+func (noCache) Key(string) string                             { return "" }
 func (noCache) Get(context.Context, string) ([]byte, bool)    { return nil, false }
 func (noCache) Set(key string, val []byte, ttl time.Duration) {}
 

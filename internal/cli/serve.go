@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/gongshi/gongshi/internal/blob"
 	"github.com/gongshi/gongshi/internal/cache"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/flowchart"
@@ -54,20 +57,35 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 			return err
 		}
 	}
-	rc, err := cache.Open(e.cfg.RedisURL, e.log)
+
+	// Cached responses are judged by the change log, never by what Redis
+	// holds: the tracker follows the log (woken by notifications, polling
+	// as a fallback) and vouches for entries only while it is current.
+	tracker := cache.NewTracker(cache.StoreChanges(s), cache.TrackerOptions{Log: e.log})
+	if err := tracker.Start(ctx); err != nil {
+		e.log.Warn("change log unreadable at start; serving uncached until it is", "err", err)
+	}
+	rc, err := cache.Open(e.cfg.RedisURL, tracker, e.log)
 	if err != nil {
 		return fmt.Errorf("REDIS_URL: %w", err)
 	}
 	life.onShutdown("redis", rc.Close)
-	life.goWorker(func() { s.ListenChanges(wctx, rc.Bump) })
-	life.goWorker(func() { rc.Run(wctx, 2*time.Second) })
+	life.goWorker(func() { tracker.Run(wctx) })
+	life.goWorker(func() { s.ListenChanges(wctx, func(context.Context) { tracker.Kick() }) })
 	flowcharts := flowchart.NewRenderer()
 	life.onShutdown("flowcharts", flowcharts.Close)
 
 	searcher := newSearch(wctx, e, s)
 	public := s.Public(domain.DefaultMasking, now)
-	snaps := snapshot.New(s, public, e.cfg.SnapshotDir, e.log)
+	snapshotStorage, err := blob.FromConfig(e.cfg)
+	if err != nil {
+		return fmt.Errorf("PORTAL_SNAPSHOT_URL: %w", err)
+	}
+	snaps := snapshot.NewWithStorage(s, public, snapshotStorage, e.log)
 	snaps.KeepDays = e.cfg.SnapshotKeep
+	snaps.VerifyEvery = e.cfg.SnapshotVerifyEvery
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(snaps)
 	life.goWorker(func() { snaps.Run(wctx, time.Hour) })
 	handler := server.New(server.Deps{
 		Log:            e.log,
@@ -85,7 +103,8 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 		Calendar:       &cal,
 		Now:            now,
 		Ready:          map[string]httpx.Checker{"postgres": s},
-		Degrade:        map[string]httpx.Checker{"redis": rc, "meilisearch": searcher},
+		Degrade:        map[string]httpx.Checker{"redis": rc, "meilisearch": searcher, "snapshots": snaps},
+		Registry:       registry,
 		Cache:          rc,
 		Limiter:        ratelimit.New(rc.Client()),
 		TrustedProxies: e.cfg.TrustedProxies,

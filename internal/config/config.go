@@ -31,6 +31,11 @@ type Config struct {
 	SnapshotDir      string        // PORTAL_SNAPSHOT_DIR: where daily dataset snapshots are written
 	SnapshotKeep     int           // PORTAL_SNAPSHOT_KEEP_DAYS: days of snapshots kept; 0 keeps all
 	TrustedProxies   []string      // PORTAL_TRUSTED_PROXIES: IPs or CIDRs whose X-Forwarded-For is believed
+
+	// The snapshot storage (snapshot.go).
+	SnapshotURL         string        // PORTAL_SNAPSHOT_URL: s3://bucket/prefix keeps snapshots there, not in SnapshotDir
+	SnapshotS3          S3            // the bucket of SnapshotURL, with the AWS variables
+	SnapshotVerifyEvery time.Duration // PORTAL_SNAPSHOT_VERIFY_EVERY: how often each snapshot file's SHA-256 is re-checked; 0: never
 }
 
 // Load reads the configuration from the environment.
@@ -85,6 +90,7 @@ func load(getenv func(string) string) (Config, error) {
 		}
 		*r.dst = n
 	}
+	errs = append(errs, loadSnapshotStorage(&c, getenv)...)
 	if err := c.LogLevel.UnmarshalText([]byte(get("PORTAL_LOG_LEVEL", "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("PORTAL_LOG_LEVEL: %w", err))
 	}
@@ -156,6 +162,10 @@ func (c Config) LogValue() slog.Value {
 	if c.MeiliMasterKey != "" {
 		key = "(set)"
 	}
+	snapshots := "directory " + c.SnapshotDir
+	if c.SnapshotURL != "" {
+		snapshots = c.SnapshotS3.String()
+	}
 	return slog.GroupValue(
 		slog.String("database_url", redact(c.DatabaseURL)),
 		slog.String("redis_url", redact(c.RedisURL)),
@@ -163,5 +173,6 @@ func (c Config) LogValue() slog.Value {
 		slog.String("meili_master_key", key),
 		slog.String("addr", c.Addr),
 		slog.String("base_url", c.BaseURL),
+		slog.String("snapshots", snapshots),
 	)
 }

@@ -92,14 +92,17 @@ func (h *Handlers) Register(g Groups) {
 
 	u := g.Uncached
 	// Search results follow the index, which trails the database: the
-	// response cache's generation moves when a change commits, before the
+	// response cache learns of a change when it commits, before the
 	// indexer has applied it.
 	u.GET("/search", do(searchHandler(h.search)))
 
 	ds := h.datasets
 	c.GET("/datasets", do(ds.catalog))
 	c.GET("/datasets/:name", do(ds.dataset))
-	c.GET("/datasets/:name/snapshots", do(ds.snapshots))
+	// Snapshots are re-issued without a change-log entry (when a record in
+	// them is withdrawn), so the response cache could not tell their list
+	// is stale: it is read each time, like their files.
+	u.GET("/datasets/:name/snapshots", do(ds.snapshots))
 	u.GET("/datasets/:name/download", do(ds.download))
 	u.HEAD("/datasets/:name/download", do(ds.download))
 	u.GET("/datasets/:name/snapshots/:date", do(ds.snapshot))

@@ -225,20 +225,20 @@ func (h *datasetHandlers) snapshots(c *gin.Context) error {
 }
 
 // snapshot handles GET /api/v1/datasets/{name}/snapshots/{date}: the
-// manifest, as immutable as the files.
+// manifest of the day's current version.
 func (h *datasetHandlers) snapshot(c *gin.Context) error {
 	ds, day, err := snapshotParams(c)
 	if err != nil {
 		return err
 	}
 	snap, err := h.store.Snapshot(c.Request.Context(), ds.Name, day)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrSnapshotWithdrawn) {
 		return httpx.NotFound("no snapshot of " + ds.Name + " for " + c.Param("date"))
 	}
 	if err != nil {
 		return err
 	}
-	c.Header("Cache-Control", cacheImmutable)
+	c.Header("Cache-Control", cacheSnapshot)
 	c.JSON(http.StatusOK, manifestOf(snap))
 	return nil
 }
@@ -257,7 +257,7 @@ func (h *datasetHandlers) snapshotFile(c *gin.Context) error {
 	}
 	ctx := c.Request.Context()
 	f, snap, sf, err := h.store.OpenSnapshotFile(ctx, ds.Name, day, format)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrSnapshotWithdrawn) {
 		return httpx.NotFound("no " + string(format) + " snapshot of " + ds.Name + " for " + c.Param("date"))
 	}
 	if err != nil {
@@ -269,7 +269,7 @@ func (h *datasetHandlers) snapshotFile(c *gin.Context) error {
 	if gzipped {
 		tag = `"` + sf.SHA256[:32] + `-gzip"`
 	}
-	setValidators(c, cacheImmutable, tag, snap.TakenAt, format.Compressible())
+	setValidators(c, cacheSnapshot, tag, snap.TakenAt, format.Compressible())
 	c.Header("Content-Type", format.ContentType())
 	c.Header("Content-Disposition", `attachment; filename="`+sf.Name+`"`)
 	c.Header("X-Content-Type-Options", "nosniff")

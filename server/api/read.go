@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gongshi/gongshi/internal/cache"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/server/httpx"
@@ -141,17 +142,18 @@ func writeListPage[R, J any](c *gin.Context, page store.Page[R], conv func(R) J,
 }
 
 func (h readHandlers) penalty(c *gin.Context) error {
-	return readOne(c, h.store.Penalty, penaltyOf,
+	return readOne(c, store.EntityPenalty, h.store.Penalty, penaltyOf,
 		"no public penalty with this id (it may have been withdrawn or its publicity period has ended)")
 }
 
 func (h readHandlers) permit(c *gin.Context) error {
-	return readOne(c, h.store.Permit, permitOf, "no public permit with this id (it may have been withdrawn)")
+	return readOne(c, store.EntityPermit, h.store.Permit, permitOf, "no public permit with this id (it may have been withdrawn)")
 }
 
-// readOne answers GET …/{id}: the record read by id, in its JSON form, or
-// 404 with notFound; the detail takes no query parameters.
-func readOne[R, J any](c *gin.Context, read func(context.Context, int64) (R, error), conv func(R) J, notFound string) error {
+// readOne answers GET …/{id}: the record of entity read by id, in its
+// JSON form, or 404 with notFound; the detail takes no query parameters.
+// The response depends on that record alone.
+func readOne[R, J any](c *gin.Context, entity store.Entity, read func(context.Context, int64) (R, error), conv func(R) J, notFound string) error {
 	id, err := httpx.PathInt(c, "id")
 	if err != nil {
 		return err
@@ -159,6 +161,7 @@ func readOne[R, J any](c *gin.Context, read func(context.Context, int64) (R, err
 	if p := httpx.QueryParams(c); p.Err() != nil {
 		return p.Err()
 	}
+	httpx.CacheTags(c, cache.RecordTag(string(entity), id))
 	r, err := read(c.Request.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return httpx.NotFound(notFound)
@@ -183,6 +186,7 @@ func (h readHandlers) subject(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	httpx.CacheTags(c, cache.SubjectTags(s)...)
 	return writeJSON(c, subjectOf(s))
 }
 

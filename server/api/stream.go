@@ -14,9 +14,11 @@ import (
 
 // Cache-Control of the open-data responses.
 const (
-	cacheLive      = "public, max-age=300"                 // live downloads, catalog, snapshot lists
-	cacheImmutable = "public, max-age=31536000, immutable" // a snapshot never changes
-	cacheNone      = "no-store"                            // authenticated feeds
+	cacheLive = "public, max-age=300" // live downloads, catalog, snapshot lists
+	// A day's snapshot is re-issued when a record in it stops being
+	// public, so caches revalidate it every time (its ETag is its SHA-256).
+	cacheSnapshot = "public, no-cache"
+	cacheNone     = "no-store" // authenticated feeds
 )
 
 // streamBuffer is the write buffer between a row writer and the

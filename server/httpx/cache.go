@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -17,13 +18,33 @@ import (
 	"golang.org/x/sync/singleflight"
 )
 
-// ResponseCache stores whole responses; see internal/cache.
+// ResponseCache stores whole responses; see internal/cache. Entries carry
+// the change-log position they were computed at and the tags they depend
+// on; the cache says whether they are still valid.
 type ResponseCache interface {
-	Enabled() bool     // false while the generation cannot be trusted (Redis unreachable)
-	Generation() int64 // bumped when a change commits
-	Key(normalized string, gen int64) string
+	// Snapshot returns the change-log position a response computed from
+	// now on reflects at least; ok is false while validity cannot be
+	// judged (the change log is unreadable), and the cache is bypassed.
+	Snapshot() (asOf int64, ok bool)
+	Head() int64                          // the newest change-log position known
+	Valid(asOf int64, tags []string) bool // no tag changed after asOf
+	Key(normalized string) string
 	Get(ctx context.Context, key string) ([]byte, bool)
 	Set(key string, val []byte, ttl time.Duration)
+}
+
+// cacheTagsKey holds, in a request's context, the tags its response
+// depends on (see CacheTags).
+const cacheTagsKey = "gongshi.cache.tags"
+
+// CacheTags declares what the response being written depends on (record,
+// subject, dataset and list tags of internal/cache). A response that
+// declares no tags depends on every change.
+func CacheTags(c *gin.Context, tags ...string) {
+	if prev, ok := c.Get(cacheTagsKey); ok {
+		tags = append(prev.([]string), tags...)
+	}
+	c.Set(cacheTagsKey, tags)
 }
 
 var (
@@ -31,11 +52,16 @@ var (
 	cacheMiss = []string{"miss"}
 )
 
-// cachedResponse is what the response cache stores.
+// cachedResponse is what the response cache stores: the response, the
+// change-log position it was computed at, the tags it depends on and when
+// it expires (unix seconds).
 type cachedResponse struct {
-	Status int                 `json:"s"`
-	Header map[string][]string `json:"h"`
-	Body   []byte              `json:"b"`
+	Status  int                 `json:"s"`
+	Header  map[string][]string `json:"h"`
+	Body    []byte              `json:"b"`
+	AsOf    int64               `json:"a"`
+	Tags    []string            `json:"t,omitempty"`
+	Expires int64               `json:"e"`
 }
 
 // cacheable headers are replayed from the cache; others are per request.
@@ -45,20 +71,22 @@ const maxCachedBody = 4 << 20
 
 // Cacher serves the public GETs of the route groups it is attached to
 // from the response cache, and stores their 200s that are publicly
-// cacheable. The key carries the cache generation, bumped when a change
-// commits, so nothing computed before a change is served after it.
+// cacheable. An entry is served only while none of the tags its handler
+// declared (CacheTags) changed since it was computed, and never past the
+// next midnight (publicity periods end at a date) or ttl.
 type Cacher struct {
 	rc                      ResponseCache
-	ttl, localTTL           time.Duration
+	ttl                     time.Duration
+	now                     func() time.Time
 	local                   *localCache
 	flights                 singleflight.Group
 	hit, miss, sharedMisses prometheus.Counter
 }
 
-// NewCacher returns a Cacher storing entries in rc for ttl and counting
-// its lookups in m.
-func NewCacher(rc ResponseCache, ttl time.Duration, m *Metrics) *Cacher {
-	return &Cacher{rc: rc, ttl: ttl, localTTL: min(ttl, time.Minute), local: newLocalCache(2048),
+// NewCacher returns a Cacher storing entries in rc for ttl at most, with
+// days ending at midnight in now's location, counting its lookups in m.
+func NewCacher(rc ResponseCache, ttl time.Duration, now func() time.Time, m *Metrics) *Cacher {
+	return &Cacher{rc: rc, ttl: ttl, now: now, local: newLocalCache(2048),
 		hit: m.cacheHits.WithLabelValues("hit"), miss: m.cacheHits.WithLabelValues("miss"),
 		sharedMisses: m.cacheHits.WithLabelValues("shared")}
 }
@@ -72,43 +100,52 @@ type Variant func(*http.Request) string
 func (ch *Cacher) Middleware(variant Variant) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		r := c.Request
-		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.Header.Get("Authorization") != "" ||
-			!ch.rc.Enabled() {
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || r.Header.Get("Authorization") != "" {
 			c.Writer.Header()["X-Cache"] = cacheMiss
 			c.Next()
 			return
 		}
-		req, gen, now := normalizedRequest(r, variant), ch.rc.Generation(), time.Now()
-		if e, ok := ch.local.get(req, gen, now); ok {
-			ch.hit.Inc()
-			replay(c, e)
+		asOf, ok := ch.rc.Snapshot()
+		if !ok {
+			c.Writer.Header()["X-Cache"] = cacheMiss
+			c.Next()
 			return
 		}
-		key := ch.rc.Key(req, gen)
+		req, now := normalizedRequest(r, variant), ch.now()
+		if e := ch.local.get(req); e != nil {
+			if e.valid(ch.rc, now) {
+				ch.hit.Inc()
+				replay(c, e)
+				return
+			}
+			ch.local.drop(req, e)
+		}
+		key := ch.rc.Key(req)
 		if b, ok := ch.rc.Get(r.Context(), key); ok {
 			var e cachedResponse
 			if json.Unmarshal(b, &e) == nil {
-				hr := newHitResponse(&e)
-				ch.hit.Inc()
-				ch.local.put(req, gen, hr, now.Add(ch.localTTL))
-				replay(c, hr)
-				return
+				if hr := newHitResponse(&e); hr.valid(ch.rc, now) {
+					ch.hit.Inc()
+					ch.local.put(req, hr)
+					replay(c, hr)
+					return
+				}
 			}
 		}
-		// Concurrent misses of the same request in the same generation
-		// wait for the first one's response instead of each computing it:
-		// right after a change commits, a burst of requests for a costly
-		// page (the home page counts every record) reaches the database
-		// once per instance, not once per request.
+		// Concurrent misses of the same request at the same change-log
+		// position wait for the first one's response instead of each
+		// computing it: right after a change commits, a burst of requests
+		// for a costly page reaches the database once per instance, not
+		// once per request.
 		led := false
-		v, _, _ := ch.flights.Do(strconv.FormatInt(gen, 10)+" "+req, func() (any, error) {
+		v, _, _ := ch.flights.Do(strconv.FormatInt(asOf, 10)+" "+req, func() (any, error) {
 			led = true
 			ch.miss.Inc()
-			return serveAndStore(c, ch.rc, key, ch.ttl), nil
+			return serveAndStore(c, ch.rc, key, asOf, now, expiry(now, ch.ttl)), nil
 		})
 		hr, _ := v.(*hitResponse)
 		if hr != nil {
-			ch.local.put(req, gen, hr, now.Add(ch.localTTL))
+			ch.local.put(req, hr)
 		}
 		if led {
 			return
@@ -124,6 +161,17 @@ func (ch *Cacher) Middleware(variant Variant) gin.HandlerFunc {
 		c.Writer.Header()["X-Cache"] = cacheMiss
 		c.Next()
 	}
+}
+
+// expiry is when an entry computed at t stops being served: after ttl, and
+// at the latest at the next midnight of t's location, when publicity
+// periods end.
+func expiry(t time.Time, ttl time.Duration) time.Time {
+	midnight := time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, t.Location())
+	if end := t.Add(ttl); end.Before(midnight) {
+		return end
+	}
+	return midnight
 }
 
 // normalizedRequest describes a GET or HEAD (they share entries) for the
@@ -171,6 +219,10 @@ type hitResponse struct {
 	body     []byte
 	etag     string
 	modified time.Time
+	asOf     int64
+	tags     []string
+	expires  time.Time
+	checked  atomic.Int64 // the change-log head it was last found valid at
 }
 
 func newHitResponse(e *cachedResponse) *hitResponse {
@@ -179,7 +231,9 @@ func newHitResponse(e *cachedResponse) *hitResponse {
 		h[http.CanonicalHeaderKey(k)] = slices.Clip(v)
 	}
 	h["X-Cache"] = cacheHit
-	hr := &hitResponse{status: e.Status, header: h, body: e.Body, etag: h.Get("ETag")}
+	hr := &hitResponse{status: e.Status, header: h, body: e.Body, etag: h.Get("ETag"),
+		asOf: e.AsOf, tags: e.Tags, expires: time.Unix(e.Expires, 0)}
+	hr.checked.Store(e.AsOf)
 	if lm := h.Get("Last-Modified"); lm != "" {
 		hr.modified, _ = http.ParseTime(lm)
 	}
@@ -187,36 +241,34 @@ func newHitResponse(e *cachedResponse) *hitResponse {
 }
 
 // localCache keeps the most recent cached responses in process, in front
-// of Redis, by normalized request. An entry remembers the generation it
-// was read in and is only served in that generation, so it can never
-// serve what Redis would not; it only saves the round trip.
+// of Redis, by normalized request. Entries are judged valid exactly as
+// Redis entries are, so it only saves the round trip.
 type localCache struct {
 	mu      sync.RWMutex
-	entries map[string]localEntry
+	entries map[string]*hitResponse
 	max     int
 }
 
-type localEntry struct {
-	resp    *hitResponse
-	gen     int64
-	expires time.Time
-}
-
 func newLocalCache(max int) *localCache {
-	return &localCache{entries: make(map[string]localEntry, max), max: max}
+	return &localCache{entries: make(map[string]*hitResponse, max), max: max}
 }
 
-func (l *localCache) get(req string, gen int64, now time.Time) (*hitResponse, bool) {
+func (l *localCache) get(req string) *hitResponse {
 	l.mu.RLock()
-	e, ok := l.entries[req]
+	e := l.entries[req]
 	l.mu.RUnlock()
-	if !ok || e.gen != gen || now.After(e.expires) {
-		return nil, false
-	}
-	return e.resp, true
+	return e
 }
 
-func (l *localCache) put(req string, gen int64, r *hitResponse, expires time.Time) {
+func (l *localCache) drop(req string, e *hitResponse) {
+	l.mu.Lock()
+	if l.entries[req] == e {
+		delete(l.entries, req)
+	}
+	l.mu.Unlock()
+}
+
+func (l *localCache) put(req string, r *hitResponse) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if _, ok := l.entries[req]; !ok && len(l.entries) >= l.max {
@@ -227,7 +279,25 @@ func (l *localCache) put(req string, gen int64, r *hitResponse, expires time.Tim
 			}
 		}
 	}
-	l.entries[req] = localEntry{r, gen, expires}
+	l.entries[req] = r
+}
+
+// valid reports whether e may be served now: not expired, and none of its
+// tags changed since it was computed. A check is remembered until the
+// change-log head moves, so a hot entry costs one comparison.
+func (e *hitResponse) valid(rc ResponseCache, now time.Time) bool {
+	if !now.Before(e.expires) {
+		return false
+	}
+	head := rc.Head()
+	if e.checked.Load() == head {
+		return true
+	}
+	if !rc.Valid(e.asOf, e.tags) {
+		return false
+	}
+	e.checked.Store(head)
+	return true
 }
 
 // replay writes a cached response, or 304 when the request's validators
@@ -250,8 +320,9 @@ func replay(c *gin.Context, e *hitResponse) {
 
 // serveAndStore runs the handlers of a request that missed the cache and
 // stores the response under key when it is a publicly cacheable 200 of a
-// GET, returning it ready to replay; otherwise it returns nil.
-func serveAndStore(c *gin.Context, rc ResponseCache, key string, ttl time.Duration) *hitResponse {
+// GET, returning it ready to replay; otherwise it returns nil. asOf is the
+// change-log position read before the handlers ran, now the request's time.
+func serveAndStore(c *gin.Context, rc ResponseCache, key string, asOf int64, now, expires time.Time) *hitResponse {
 	c.Writer.Header()["X-Cache"] = cacheMiss
 	w := &captureWriter{ResponseWriter: c.Writer}
 	c.Writer = w
@@ -261,14 +332,20 @@ func serveAndStore(c *gin.Context, rc ResponseCache, key string, ttl time.Durati
 		!strings.Contains(cc, "public") || strings.Contains(cc, "no-store") {
 		return nil
 	}
-	e := cachedResponse{Status: w.Status(), Header: map[string][]string{}, Body: w.buf.Bytes()}
+	e := cachedResponse{Status: w.Status(), Header: map[string][]string{}, Body: w.buf.Bytes(),
+		AsOf: asOf, Expires: expires.Unix()}
+	if tags, ok := c.Get(cacheTagsKey); ok {
+		e.Tags = tags.([]string)
+	}
 	for _, k := range cachedHeaders {
 		if v := w.Header().Values(k); len(v) > 0 {
 			e.Header[k] = v
 		}
 	}
 	if b, err := json.Marshal(e); err == nil {
-		rc.Set(key, b, ttl)
+		if ttl := expires.Sub(now); ttl > time.Second {
+			rc.Set(key, b, ttl)
+		}
 	}
 	return newHitResponse(&e)
 }

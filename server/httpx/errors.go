@@ -11,6 +11,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -66,6 +68,12 @@ var errorTable = []struct {
 	code     string
 	message  func(error) string
 }{
+	{store.ErrSnapshotPending, http.StatusServiceUnavailable, "unavailable", func(error) string {
+		return "this snapshot is being re-issued without records that are no longer public, or repaired; retry shortly"
+	}},
+	{store.ErrSnapshotWithdrawn, http.StatusGone, "gone", func(error) string {
+		return "this snapshot was withdrawn: it held records that are no longer public"
+	}},
 	{store.ErrNotFound, http.StatusNotFound, "not_found", func(error) string { return "no such record" }},
 	{store.ErrConflict, http.StatusConflict, "conflict", func(err error) string { return err.Error() }},
 	{store.ErrForbidden, http.StatusForbidden, "forbidden", func(error) string { return "not allowed" }},
@@ -129,7 +137,20 @@ func (a Adapter) Fail(c *gin.Context, err error) {
 		a.log.InfoContext(c.Request.Context(), "request rejected", attrs...)
 	}
 	c.Header("Cache-Control", "no-store")
+	if e.Status == http.StatusServiceUnavailable {
+		c.Header("Retry-After", strconv.Itoa(retryAfterSeconds(err)))
+	}
 	a.render(c, e, err)
+}
+
+// retryAfterSeconds is when a client should try again after a 503: the
+// hint an error in err's chain gives (RetryAfter), else 10 s.
+func retryAfterSeconds(err error) int {
+	var hint interface{ RetryAfter() time.Duration }
+	if errors.As(err, &hint) && hint.RetryAfter() > 0 {
+		return max(int((hint.RetryAfter()+time.Second-1)/time.Second), 1)
+	}
+	return 10
 }
 
 // JSON renders an error as the JSON Error shape.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gongshi/gongshi/internal/cache"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/i18n"
 	"github.com/gongshi/gongshi/internal/store"
@@ -98,6 +99,7 @@ func (h *Handlers) penalty(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	httpx.CacheTags(c, cache.RecordTag(string(store.EntityPenalty), id))
 	p, err := h.reads.Penalty(c.Request.Context(), id)
 	if err != nil {
 		return h.notPublic(c, err)
@@ -136,6 +138,7 @@ func (h *Handlers) permit(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	httpx.CacheTags(c, cache.RecordTag(string(store.EntityPermit), id))
 	p, err := h.reads.Permit(c.Request.Context(), id)
 	if err != nil {
 		return h.notPublic(c, err)
@@ -287,6 +290,9 @@ func (h *Handlers) loadSubject(c *gin.Context) (store.Subject, string, error) {
 	s, err := h.reads.Subject(c.Request.Context(), code)
 	if errors.Is(err, store.ErrNotFound) {
 		return s, "", httpx.NotFound(printer(c).T("subject.none", code))
+	}
+	if err == nil {
+		httpx.CacheTags(c, cache.SubjectTags(s)...)
 	}
 	name := s.CreditCode
 	if len(s.Names) > 0 {
