@@ -13,11 +13,11 @@ PKGS ?= ./...
 FUZZ_PKG ?= ./internal/domain
 FUZZTIME ?= 10s
 
-.PHONY: help build run test bench stop lint fuzz
+.PHONY: help build run test test-faults bench stop lint fuzz
 
 help: ## List the targets
 	@echo "Gongshi make targets:"
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## (.*)/  \1\t\2/' | expand -t 10
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 10
 
 build: ## Build bin/portal
 	go build -o bin/portal ./cmd/portal
@@ -30,10 +30,16 @@ run: build ## Start services, migrate, load demo data if the database is empty, 
 	exec bin/portal serve
 
 test: ## Run all tests against real services (installs what is missing)
-	$(SERVICES) up --no-meili-server --browser
+	$(SERVICES) up --no-meili-server --browser --s3
 	. $(ENV_FILE) && \
 	export GONGSHI_REQUIRE_SERVICES=1 && \
 	go test -count=1 -p $(TEST_P) -timeout $(TEST_TIMEOUT) $(TEST_FLAGS) $(PKGS)
+
+test-faults: ## Fault and abuse scenarios on private PostgreSQL/Redis/Meilisearch, longer loads (GONGSHI_FAULTS=long)
+	$(SERVICES) up --no-meili-server
+	. $(ENV_FILE) && \
+	export GONGSHI_REQUIRE_SERVICES=1 GONGSHI_FAULTS=long && \
+	go test -count=1 -v -timeout 30m -run '$(or $(RUN),.)' ./e2e/faults
 
 bench: ## Run scripts/bench.sh against running services
 	$(SERVICES) up
@@ -52,6 +58,10 @@ lint: ## gofmt (fails on unformatted files) and go vet
 	if [ -n "$$bad" ]; then echo "gofmt needed on:"; echo "$$bad"; exit 1; fi; \
 	echo "gofmt: ok"
 	go vet ./...
+
+.PHONY: lint-deploy
+lint-deploy: ## Check deploy/ (kustomize build, strict schemas), Dockerfile and docker-compose.yml; no services needed
+	go test -count=1 ./deploy/
 
 fuzz: ## Run each Fuzz* target in ./internal/domain briefly (FUZZTIME=10s each)
 	@list=$$(go test -list 'Fuzz.*' $(FUZZ_PKG)); \

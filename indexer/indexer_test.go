@@ -362,7 +362,8 @@ func TestStandby(t *testing.T) {
 	e.synced()
 	var n int
 	if err := e.s.Pool().QueryRow(context.Background(), `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
-		AND granted AND ((classid::bigint << 32) | objid::bigint) = $1`, int64(store.IndexerLease)).Scan(&n); err != nil || n != 1 {
+		AND granted AND ((classid::bigint << 32) | objid::bigint) = $1
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`, int64(store.IndexerLease)).Scan(&n); err != nil || n != 1 {
 		t.Errorf("indexer leases held: %d (%v), want 1", n, err)
 	}
 	stopFirst()

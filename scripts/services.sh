@@ -2,7 +2,7 @@
 # Makes PostgreSQL, Redis and Meilisearch available for Gongshi and writes
 # .data/env (shell `export` lines) for the Makefile to source.
 #
-#   scripts/services.sh up [--no-meili-server] [--browser]
+#   scripts/services.sh up [--no-meili-server] [--browser] [--s3]
 #   scripts/services.sh down
 #   scripts/services.sh status
 #
@@ -13,6 +13,9 @@
 #                         exported empty unless MEILI_URL is set and answers.
 #                         (Tests start their own Meilisearch from MEILI_BIN.)
 #      --browser          also install chromium and fonts-noto-cjk (web page tests).
+#      --s3               also install versitygw, the S3-compatible server the
+#                         tests start (scripts/install-versitygw.sh; the first
+#                         build takes about 3 minutes), and export VERSITYGW_BIN.
 # down: stop only what this script started (by pid file / pg_ctl).
 #
 # Environment knobs:
@@ -548,6 +551,15 @@ browser_up() {
 	log "browser: $(/usr/bin/chromium --version 2>/dev/null || echo chromium) installed"
 }
 
+# ---------------------------------------------------------------- S3 server
+
+OUT_VERSITYGW_BIN=
+
+s3_up() {
+	OUT_VERSITYGW_BIN=$(bash "$ROOT/scripts/install-versitygw.sh") || die "installing versitygw failed"
+	log "s3: using $OUT_VERSITYGW_BIN (tests start their own server from VERSITYGW_BIN)"
+}
+
 # ---------------------------------------------------------------- commands
 
 write_env() {
@@ -561,6 +573,7 @@ write_env() {
 			echo "export MEILI_URL=$(sq "$OUT_MEILI_URL")"
 			echo "export MEILI_MASTER_KEY=$(sq "$OUT_MEILI_KEY")"
 			echo "export MEILI_BIN=$(sq "$OUT_MEILI_BIN")"
+			[ -z "$OUT_VERSITYGW_BIN" ] || echo "export VERSITYGW_BIN=$(sq "$OUT_VERSITYGW_BIN")"
 		} >"$tmp"
 	)
 	mv -f "$tmp" "$ENV_FILE"
@@ -574,12 +587,13 @@ lock() {
 }
 
 cmd_up() {
-	local meili_server=1 browser=0 a
+	local meili_server=1 browser=0 s3=0 a
 	for a in "$@"; do
 		case $a in
 		--no-meili-server) meili_server=0 ;;
 		--browser) browser=1 ;;
-		*) die "unknown flag for up: $a (known: --no-meili-server, --browser)" ;;
+		--s3) s3=1 ;;
+		*) die "unknown flag for up: $a (known: --no-meili-server, --browser, --s3)" ;;
 		esac
 	done
 	lock
@@ -587,6 +601,7 @@ cmd_up() {
 	redis_up
 	meili_up "$meili_server"
 	[ "$browser" = 1 ] && browser_up
+	[ "$s3" = 1 ] && s3_up
 	write_env
 }
 

@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gongshi/gongshi/internal/cache"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/ratelimit"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/internal/testenv"
 	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // discardWriter is the cheapest http.ResponseWriter: a cached GET is
@@ -44,17 +44,13 @@ func BenchmarkCachedGet(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, err := cache.Open(testenv.RedisURL(b), quiet)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { c.Close() })
+	c := testenv.Cache(b, s, testenv.RedisURL(b))
 	now := func() time.Time { return fixedNow }
 	errorsOnly := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
 	h := server.New(server.Deps{
 		Log: errorsOnly, Ingest: s, Keys: s, Overview: s, Reads: s.Public(domain.DefaultMasking, now),
 		Rules: domain.DefaultPublicityRules(), Now: now, Cache: c, Limiter: ratelimit.New(c.Client()),
-		Limits: server.Limits{PerIP: ratelimit.PerMinute(100_000_000), PerKey: ratelimit.PerMinute(1000)},
+		Limits: httpx.Limits{PerIP: ratelimit.PerMinute(100_000_000), PerKey: ratelimit.PerMinute(1000)},
 	})
 	req, err := http.NewRequest(http.MethodGet, "/api/v1/penalties/"+strconv.FormatInt(rs[0].ID, 10), nil)
 	if err != nil {

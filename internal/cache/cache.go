@@ -1,8 +1,12 @@
-// Package cache is Gongshi's Redis response cache. Entries are keyed by a
-// generation number that is bumped whenever a change lands in the change
-// log, so a response computed before a change is never served after it:
-// old entries are simply never asked for again and expire. Redis trouble
-// never fails a request: reads become misses and writes are dropped.
+// Package cache is Gongshi's response cache: whole responses kept in Redis
+// (shared by every server) and judged valid by a Tracker that follows the
+// change log in PostgreSQL. A response is stored with the change-log
+// position it was computed at and the tags it depends on; it is served
+// only while none of those tags has changed since. Validity never depends
+// on what Redis holds, so a Redis that restarts empty, is flushed, or fails
+// over to a stale replica cannot make a withdrawn record reappear. Redis
+// trouble never fails a request: reads become misses and writes are
+// dropped.
 package cache
 
 import (
@@ -12,7 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,137 +24,108 @@ import (
 )
 
 const (
-	genKey       = "gongshi:cache:gen"
 	readTimeout  = 100 * time.Millisecond
 	writeTimeout = time.Second
+	keyPrefix    = "gongshi:resp:v2:"
+	// writeQueue is how many entries may wait to be written; while the
+	// writer is that far behind, new entries are dropped (they are only
+	// an optimisation).
+	writeQueue = 512
+	// writeBatch is how many waiting entries one round trip writes.
+	writeBatch = 64
+	// probeEvery is how often the writer checks that Redis answers, so
+	// that Redis coming back is noticed.
+	probeEvery = 2 * time.Second
 )
 
 // Cache stores whole responses in Redis.
 type Cache struct {
-	rdb   *redis.Client
-	log   *slog.Logger
-	gen   atomic.Int64
-	ok    atomic.Bool // Redis answered the last call
-	dirty atomic.Bool // a Bump failed: the next successful contact must bump
+	rdb redis.UniversalClient
+	log *slog.Logger
+	tr  *Tracker
+	ok  atomic.Bool // Redis answered the last call
+
+	writes    chan entry    // entries waiting for the writer
+	stop      chan struct{} // closed by Close
+	stopped   chan struct{} // closed when the writer has returned
+	closeOnce sync.Once
 }
 
-// Open connects to Redis at url with short timeouts; the client reconnects
-// by itself, so a Redis that is down at start is not an error.
-func Open(url string, log *slog.Logger) (*Cache, error) {
-	opt, err := redis.ParseURL(url)
+// entry is a response waiting to be written.
+type entry struct {
+	key string
+	val []byte
+	ttl time.Duration
+}
+
+// Open connects to the Redis that url names (see NewClient) with short
+// timeouts; a Redis that is down at start is not an error. Validity of
+// entries is decided by tr.
+func Open(url string, tr *Tracker, log *slog.Logger) (*Cache, error) {
+	rdb, err := NewClient(url)
 	if err != nil {
 		return nil, err
 	}
-	opt.DialTimeout = 500 * time.Millisecond
-	opt.ReadTimeout = 200 * time.Millisecond
-	opt.WriteTimeout = 200 * time.Millisecond
-	opt.MaxRetries = 0
-	opt.DialerRetries = 1
-	redis.SetLogger(slogLogger{log})
-	return New(redis.NewClient(opt), log), nil
+	return New(rdb, tr, log), nil
 }
 
-// New wraps a Redis client.
-func New(rdb *redis.Client, log *slog.Logger) *Cache {
-	c := &Cache{rdb: rdb, log: log}
-	c.Refresh(context.Background())
+// SetLogger routes go-redis's own messages, process-wide, to log at level
+// debug: outages are reported once by Cache itself. The command calls it
+// once at start.
+func SetLogger(log *slog.Logger) { redis.SetLogger(slogLogger{log}) }
+
+// New wraps a Redis client and starts the writer of Set; Close stops it.
+func New(rdb redis.UniversalClient, tr *Tracker, log *slog.Logger) *Cache {
+	c := &Cache{rdb: rdb, log: log, tr: tr, writes: make(chan entry, writeQueue), stop: make(chan struct{}),
+		stopped: make(chan struct{})}
+	c.probe()
+	go c.writer()
 	return c
 }
 
 // Client returns the Redis client, for the rate limiter to share.
-func (c *Cache) Client() *redis.Client { return c.rdb }
+func (c *Cache) Client() redis.UniversalClient { return c.rdb }
 
-// Close closes the Redis client.
-func (c *Cache) Close() error { return c.rdb.Close() }
+// Close stops the writer, waits for it, and closes the Redis client.
+// Entries still waiting are dropped.
+func (c *Cache) Close() error {
+	c.closeOnce.Do(func() { close(c.stop) })
+	<-c.stopped
+	return c.rdb.Close()
+}
 
 // Ping reports whether Redis answers.
 func (c *Cache) Ping(ctx context.Context) error { return c.rdb.Ping(ctx).Err() }
 
-// Enabled reports whether entries may be read and written: Redis answered
-// and no change may have landed unrecorded.
-func (c *Cache) Enabled() bool { return c.ok.Load() && !c.dirty.Load() }
-
-// Generation is the current cache generation.
-func (c *Cache) Generation() int64 { return c.gen.Load() }
-
-// Refresh reads the generation from Redis (at start, and periodically so
-// that Redis coming back is noticed). If a Bump failed meanwhile, it bumps
-// instead: changes may have landed while Redis was unreachable.
-func (c *Cache) Refresh(ctx context.Context) {
-	if c.dirty.Load() {
-		c.Bump(ctx)
-		return
+// Snapshot returns the change-log position a response computed from now on
+// reflects at least; ok is false while the tracker cannot vouch for its
+// knowledge, and then nothing may be read from or written to the cache.
+func (c *Cache) Snapshot() (asOf int64, ok bool) {
+	if !c.tr.Fresh() {
+		return 0, false
 	}
-	ctx, cancel := context.WithTimeout(ctx, readTimeout)
-	defer cancel()
-	v, err := c.rdb.Get(ctx, genKey).Int64()
-	if errors.Is(err, redis.Nil) {
-		v, err = 0, nil
-	}
-	c.note(err)
-	if err == nil {
-		c.setGen(v)
-	}
+	return c.tr.Head(), true
 }
 
-// setGen raises the local generation to v, never lowering it.
-func (c *Cache) setGen(v int64) {
-	for {
-		cur := c.gen.Load()
-		if v <= cur || c.gen.CompareAndSwap(cur, v) {
-			return
-		}
-	}
+// Head is the tracker's current change-log position, for remembering when
+// an entry was last found valid.
+func (c *Cache) Head() int64 { return c.tr.Head() }
+
+// Valid reports whether an entry computed at asOf depending on tags may be
+// served now.
+func (c *Cache) Valid(asOf int64, tags []string) bool {
+	return c.tr.Fresh() && c.tr.Valid(asOf, tags)
 }
 
-// Bump starts a new generation: call it after a change has committed.
-// When Redis cannot be reached, caching is suspended (every Get misses)
-// until a later Bump or Refresh succeeds, so nothing stale can be served
-// once Redis returns.
-func (c *Cache) Bump(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
-	defer cancel()
-	v, err := c.rdb.Incr(ctx, genKey).Result()
-	c.note(err)
-	if err != nil {
-		c.dirty.Store(true)
-		return
-	}
-	c.dirty.Store(false)
-	c.setGen(v)
-}
-
-// Run refreshes the generation every interval until ctx ends.
-func (c *Cache) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			c.Refresh(ctx)
-		}
-	}
-}
-
-func (c *Cache) note(err error) {
-	was := c.ok.Swap(err == nil)
-	if err != nil && was {
-		c.log.Warn("redis unavailable; serving uncached", "err", err)
-	}
-}
-
-// Key derives the cache key of a normalized request description at
-// generation gen (normally Generation(), read once per request).
-func (c *Cache) Key(normalized string, gen int64) string {
+// Key derives the Redis key of a normalized request description.
+func (c *Cache) Key(normalized string) string {
 	sum := sha256.Sum256([]byte(normalized))
-	return "gongshi:resp:" + strconv.FormatInt(gen, 10) + ":" + hex.EncodeToString(sum[:16])
+	return keyPrefix + hex.EncodeToString(sum[:16])
 }
 
 // Get returns the entry under key; any problem is a miss.
 func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool) {
-	if !c.ok.Load() || c.dirty.Load() {
+	if !c.ok.Load() {
 		return nil, false
 	}
 	ctx, cancel := context.WithTimeout(ctx, readTimeout)
@@ -163,17 +138,72 @@ func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool) {
 	return b, err == nil
 }
 
-// Set stores an entry in the background; failures are logged, not returned.
-// An entry is only written under the generation it was computed in.
+// Set stores an entry in the background, by the one writer; failures are
+// logged, not returned, and an entry that finds writeQueue entries
+// waiting (or Redis down) is dropped.
 func (c *Cache) Set(key string, val []byte, ttl time.Duration) {
-	if !c.ok.Load() || c.dirty.Load() {
+	if !c.ok.Load() {
 		return
 	}
-	go func() {
+	select {
+	case c.writes <- entry{key, val, ttl}:
+	default:
+	}
+}
+
+// writer writes the entries of Set until Close, those waiting together in
+// one round trip, and checks every probeEvery whether Redis answers.
+func (c *Cache) writer() {
+	defer close(c.stopped)
+	probe := time.NewTicker(probeEvery)
+	defer probe.Stop()
+	batch := make([]entry, 0, writeBatch)
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-probe.C:
+			c.probe()
+			continue
+		case e := <-c.writes:
+			batch = append(batch[:0], e)
+		}
+	fill:
+		for len(batch) < writeBatch {
+			select {
+			case e := <-c.writes:
+				batch = append(batch, e)
+			default:
+				break fill
+			}
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
-		defer cancel()
-		c.note(c.rdb.Set(ctx, key, val, ttl).Err())
-	}()
+		_, err := c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, e := range batch {
+				p.Set(ctx, e.key, e.val, e.ttl)
+			}
+			return nil
+		})
+		cancel()
+		c.note(err)
+		clear(batch) // let the bodies go
+	}
+}
+
+func (c *Cache) probe() {
+	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
+	defer cancel()
+	c.note(c.rdb.Ping(ctx).Err())
+}
+
+func (c *Cache) note(err error) {
+	was := c.ok.Swap(err == nil)
+	switch {
+	case err != nil && was:
+		c.log.Warn("redis unavailable; serving without the shared cache", "err", err)
+	case err == nil && !was:
+		c.log.Info("redis available; shared cache in use")
+	}
 }
 
 // slogLogger routes go-redis's internal messages to debug logs: outages

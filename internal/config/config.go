@@ -16,21 +16,26 @@ import (
 
 // Config is everything the portal reads from its environment.
 type Config struct {
-	DatabaseURL     string        // DATABASE_URL: PostgreSQL, the system of record
-	RedisURL        string        // REDIS_URL: cache and rate limits
-	MeiliURL        string        // MEILI_URL: Meilisearch
-	MeiliMasterKey  string        // MEILI_MASTER_KEY: the indexer's key (writes); the server derives a search-only key
-	Addr            string        // PORTAL_ADDR: listen address of serve
-	BaseURL         string        // PORTAL_BASE_URL: public URL, used in links and printed at start
-	PublicityRules  string        // PORTAL_PUBLICITY_RULES: JSON file overriding the default publicity periods
-	Calendar        string        // PORTAL_CALENDAR: JSON file overriding the working-day calendar
-	StatementTimout time.Duration // PORTAL_STATEMENT_TIMEOUT: PostgreSQL statement_timeout for requests
-	LogLevel        slog.Level    // PORTAL_LOG_LEVEL: debug, info, warn, error
-	RateIP          int           // PORTAL_RATE_IP: requests per minute per client IP
-	RateKey         int           // PORTAL_RATE_KEY: requests per minute per API key
-	SnapshotDir     string        // PORTAL_SNAPSHOT_DIR: where daily dataset snapshots are written
-	SnapshotKeep    int           // PORTAL_SNAPSHOT_KEEP_DAYS: days of snapshots kept; 0 keeps all
-	TrustedProxies  []string      // PORTAL_TRUSTED_PROXIES: IPs or CIDRs whose X-Forwarded-For is believed
+	DatabaseURL      string        // DATABASE_URL: PostgreSQL, the system of record
+	RedisURL         string        // REDIS_URL: cache and rate limits
+	MeiliURL         string        // MEILI_URL: Meilisearch
+	MeiliMasterKey   string        // MEILI_MASTER_KEY: the indexer's key (writes); the server derives a search-only key
+	Addr             string        // PORTAL_ADDR: listen address of serve
+	BaseURL          string        // PORTAL_BASE_URL: public URL, used in links and printed at start
+	PublicityRules   string        // PORTAL_PUBLICITY_RULES: JSON file overriding the default publicity periods
+	Calendar         string        // PORTAL_CALENDAR: JSON file overriding the working-day calendar
+	StatementTimeout time.Duration // PORTAL_STATEMENT_TIMEOUT: PostgreSQL statement_timeout for requests
+	LogLevel         slog.Level    // PORTAL_LOG_LEVEL: debug, info, warn, error
+	RateIP           int           // PORTAL_RATE_IP: requests per minute per client IP
+	RateKey          int           // PORTAL_RATE_KEY: requests per minute per API key
+	SnapshotDir      string        // PORTAL_SNAPSHOT_DIR: where daily dataset snapshots are written
+	SnapshotKeep     int           // PORTAL_SNAPSHOT_KEEP_DAYS: days of snapshots kept; 0 keeps all
+	TrustedProxies   []string      // PORTAL_TRUSTED_PROXIES: IPs or CIDRs whose X-Forwarded-For is believed
+
+	// The snapshot storage (snapshot.go).
+	SnapshotURL         string        // PORTAL_SNAPSHOT_URL: s3://bucket/prefix keeps snapshots there, not in SnapshotDir
+	SnapshotS3          S3            // the bucket of SnapshotURL, with the AWS variables
+	SnapshotVerifyEvery time.Duration // PORTAL_SNAPSHOT_VERIFY_EVERY: how often each snapshot file's SHA-256 is re-checked; 0: never
 }
 
 // Load reads the configuration from the environment.
@@ -71,7 +76,7 @@ func load(getenv func(string) string) (Config, error) {
 	if err != nil || timeout <= 0 {
 		errs = append(errs, fmt.Errorf("PORTAL_STATEMENT_TIMEOUT: want a positive duration such as 30s, got %q", getenv("PORTAL_STATEMENT_TIMEOUT")))
 	}
-	c.StatementTimout = timeout
+	c.StatementTimeout = timeout
 	for _, r := range []struct {
 		name string
 		def  string
@@ -85,6 +90,7 @@ func load(getenv func(string) string) (Config, error) {
 		}
 		*r.dst = n
 	}
+	errs = append(errs, loadSnapshotStorage(&c, getenv)...)
 	if err := c.LogLevel.UnmarshalText([]byte(get("PORTAL_LOG_LEVEL", "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("PORTAL_LOG_LEVEL: %w", err))
 	}
@@ -156,6 +162,10 @@ func (c Config) LogValue() slog.Value {
 	if c.MeiliMasterKey != "" {
 		key = "(set)"
 	}
+	snapshots := "directory " + c.SnapshotDir
+	if c.SnapshotURL != "" {
+		snapshots = c.SnapshotS3.String()
+	}
 	return slog.GroupValue(
 		slog.String("database_url", redact(c.DatabaseURL)),
 		slog.String("redis_url", redact(c.RedisURL)),
@@ -163,5 +173,6 @@ func (c Config) LogValue() slog.Value {
 		slog.String("meili_master_key", key),
 		slog.String("addr", c.Addr),
 		slog.String("base_url", c.BaseURL),
+		slog.String("snapshots", snapshots),
 	)
 }

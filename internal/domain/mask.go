@@ -1,6 +1,6 @@
 package domain
 
-import "strings"
+import "fmt"
 
 // MaskingRules say how natural persons' identifiers are hidden in every
 // public output (pages, API, search documents, downloads, public feeds).
@@ -16,16 +16,34 @@ type MaskingRules struct {
 	// PhoneKeepSuffix is how many trailing digits of a phone number stay
 	// visible (never more than half).
 	PhoneKeepSuffix int
-	// ScrubText also masks long numbers (ID and bank account numbers, 15
-	// digits or more) and mobile numbers (11 digits starting with 1) written
-	// inside free-text fields: 违法事实, 处罚内容, 许可内容 and 备注.
+	// AccountKeepSuffix is how many trailing characters of a bank-card or
+	// account-like number written in free text stay visible (never more
+	// than half).
+	AccountKeepSuffix int
+	// ScrubText also masks the ID, mobile, bank-card and account numbers
+	// written inside free text (see Text), in every free-text field of a
+	// record (see Penalty).
 	ScrubText bool
 }
 
 // DefaultMasking is the bureau's default: an 18-character ID number shows its
 // first 6 and last 2 characters (320502**********1X, the length kept), a
-// phone number its last 4 digits, and free text is scrubbed.
-var DefaultMasking = MaskingRules{KeepPrefix: 6, KeepSuffix: 2, MinHidden: 8, PhoneKeepSuffix: 4, ScrubText: true}
+// phone number and a bank-card or account number their last 4 digits, and
+// free text is scrubbed.
+var DefaultMasking = MaskingRules{KeepPrefix: 6, KeepSuffix: 2, MinHidden: 8, PhoneKeepSuffix: 4, AccountKeepSuffix: 4,
+	ScrubText: true}
+
+// textRecognisers names the revision of what Text recognises; it is part
+// of String, so that outputs keyed by the rules (dataset versions, their
+// ETags and snapshots) change when the recognisers do.
+const textRecognisers = "text-2"
+
+// String describes the rules completely, including the revision of Text's
+// recognisers.
+func (r MaskingRules) String() string {
+	return fmt.Sprintf("{KeepPrefix:%d KeepSuffix:%d MinHidden:%d PhoneKeepSuffix:%d AccountKeepSuffix:%d ScrubText:%t Recognisers:%s}",
+		r.KeepPrefix, r.KeepSuffix, r.MinHidden, r.PhoneKeepSuffix, r.AccountKeepSuffix, r.ScrubText, textRecognisers)
+}
 
 // maskChar replaces every hidden character, one for one.
 const maskChar = '*'
@@ -43,20 +61,24 @@ func MaskPhone(s string) string { return DefaultMasking.Phone(s) }
 // before the suffix). "" stays "". Masking is idempotent.
 func (r MaskingRules) IDNumber(s string) string {
 	rs := []rune(s)
-	n := len(rs)
-	budget := min(n/2, n-r.MinHidden)
-	budget = max(budget, 0)
-	prefix := min(max(r.KeepPrefix, 0), budget)
-	suffix := min(max(r.KeepSuffix, 0), budget-prefix)
+	prefix, suffix := r.idKeep(len(rs))
 	return maskRunes(rs, prefix, suffix)
+}
+
+// idKeep returns how many leading and trailing characters of an
+// n-character ID number stay visible.
+func (r MaskingRules) idKeep(n int) (prefix, suffix int) {
+	budget := max(min(n/2, n-r.MinHidden), 0)
+	prefix = min(max(r.KeepPrefix, 0), budget)
+	suffix = min(max(r.KeepSuffix, 0), budget-prefix)
+	return prefix, suffix
 }
 
 // Phone returns s with every character but the last r.PhoneKeepSuffix (and
 // never more than half of s) replaced by '*'. "" stays "".
 func (r MaskingRules) Phone(s string) string {
 	rs := []rune(s)
-	suffix := min(max(r.PhoneKeepSuffix, 0), len(rs)/2)
-	return maskRunes(rs, 0, suffix)
+	return maskRunes(rs, 0, keepAtMostHalf(r.PhoneKeepSuffix, len(rs)))
 }
 
 func maskRunes(rs []rune, prefix, suffix int) string {
@@ -71,69 +93,99 @@ func maskRunes(rs []rune, prefix, suffix int) string {
 	return string(out)
 }
 
-// Text returns s with ID, bank account and mobile numbers written inside it
-// masked, when r.ScrubText is set; otherwise s unchanged. A run of digits
-// (ASCII or full-width) of 15 or more (17 digits and an X count as 18) is
-// masked like an ID number, and a run of 11 digits starting with 1 like a
-// phone number. Shorter numbers, such as amounts, dates and decision
-// numbers, are left alone.
+// Text returns s with the identifiers written inside it masked, when
+// r.ScrubText is set; otherwise s unchanged. It recognises ID numbers
+// (GB 11643, and 15-digit first-generation ones), mobile numbers and
+// bank-card or account-like numbers however they are spelled — with
+// spaces, hyphens or dots, full-width digits, country prefixes, labels, or
+// glued to a longer code — and hides their digits one for one with '*',
+// keeping the length, the separators and the visible ends set by r. Credit
+// codes, decision numbers, dates and amounts are left alone; see
+// mask_text.go for exactly what is recognised and the trade-offs. Text
+// returns s itself, without allocating, when it masks nothing.
 func (r MaskingRules) Text(s string) string {
-	if !r.ScrubText || !hasDigitRun(s, 11) {
-		return s // nothing long enough to be an ID, account or phone number
+	if !r.ScrubText || !mayHoldIdentifier(s) {
+		return s // no number long enough to be an identifier
 	}
-	return r.scrubDigits(s)
+	return r.maskText(s)
 }
 
-// scrubDigits is Text without its fast path.
-func (r MaskingRules) scrubDigits(s string) string {
-	rs := []rune(s)
-	var b strings.Builder
-	for i := 0; i < len(rs); {
-		if !isAnyDigit(rs[i]) {
-			b.WriteRune(rs[i])
-			i++
-			continue
-		}
-		j := i
-		for j < len(rs) && isAnyDigit(rs[j]) {
-			j++
-		}
-		if j-i == 17 && j < len(rs) && (rs[j] == 'X' || rs[j] == 'x' || rs[j] == 'Ｘ' || rs[j] == 'ｘ') {
-			j++
-		}
-		run := rs[i:j]
-		switch {
-		case len(run) >= 15:
-			b.WriteString(r.IDNumber(string(run)))
-		case len(run) == 11 && (run[0] == '1' || run[0] == '１'):
-			b.WriteString(r.Phone(string(run)))
-		default:
-			b.WriteString(string(run))
-		}
-		i = j
-	}
-	return b.String()
-}
-
-func isAnyDigit(c rune) bool { return (c >= '0' && c <= '9') || (c >= '０' && c <= '９') }
+// Free text, for masking, is every string field that a person types and
+// that is not checked against a closed form. Checked values are left as
+// they are: the credit codes (GB 32100) and organization codes (GB 11714)
+// of parties and agencies, the enumerations (行政相对人类别, 证件类型,
+// 处罚类别, 许可类别, 当前状态, 案件阶段, 公示类别), dates and amounts. The
+// 证件号码 fields are masked whole (IDNumber). Everything else — names,
+// decision and document numbers, the registration, tax, institution and
+// social-organization numbers (a 个体工商户's 税务登记号 is often its
+// operator's ID number), the violation and its facts, legal basis,
+// content, the licences suspended or revoked (a 特种作业操作证 number is
+// the holder's ID number), certificate names and numbers, agencies and
+// data sources, remarks and withdrawal notes — goes through Text. The
+// penalized person's name stays visible, as the publication rules require;
+// Text masks only numbers, never words.
 
 // Party returns the public form of p. The 证件号码 (IDNo) and the legal
-// representative's 证件号码 (LegalRepIDNo) are always masked: they identify
-// natural persons whatever the party's kind (for an organisation IDNo is
-// normally empty). Credit codes, registration numbers and names stay visible.
+// representative's 证件号码 (LegalRepIDNo) are always masked whole: they
+// identify natural persons whatever the party's kind (for an organisation
+// IDNo is normally empty). The other free-text fields go through Text;
+// credit and organization codes stay visible, and so does a 工商注册号 that
+// is exactly a registration number with a valid check digit.
 func (r MaskingRules) Party(p Party) Party {
 	p.IDNo = r.IDNumber(p.IDNo)
 	p.LegalRepIDNo = r.IDNumber(p.LegalRepIDNo)
+	p.Name = r.Text(p.Name)
+	if !isRegistrationNo(p.BusinessRegNo) {
+		p.BusinessRegNo = r.Text(p.BusinessRegNo)
+	}
+	p.TaxRegNo = r.Text(p.TaxRegNo)
+	p.InstitutionNo = r.Text(p.InstitutionNo)
+	p.SocialOrgNo = r.Text(p.SocialOrgNo)
+	p.LegalRep = r.Text(p.LegalRep)
 	return p
 }
 
+// isRegistrationNo reports whether s is a 15-digit 工商注册号 (the numbering
+// rules of 2006: a 6-digit registration authority, an 8-digit sequence and
+// a check digit of GB/T 17710, ISO 7064 MOD 11,10). In the registration
+// number field such a value is that, not an ID number: about one in thirty
+// of them — sequences of 个体工商户 begin with 6 to 9 — would otherwise read
+// as a first-generation ID number with a birth date. Elsewhere in free
+// text the same digits are masked, as Text cannot tell them apart.
+func isRegistrationNo(s string) bool {
+	if len(s) != 15 {
+		return false
+	}
+	p := 10
+	for i := 0; i < 15; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return false
+		}
+		if i == 14 {
+			return (p+int(c-'0'))%10 == 1
+		}
+		if p = (p + int(c-'0')) % 10; p == 0 {
+			p = 10
+		}
+		p = p * 2 % 11
+	}
+	return false
+}
+
 // Penalty returns a masked copy of p for publication: its party masked as by
-// Party and its free text scrubbed as by Text. The copy shares no memory
-// with p.
+// Party and every other free-text field scrubbed by Text. The copy shares
+// no memory with p.
 func (r MaskingRules) Penalty(p Penalty) Penalty {
 	p.Party = r.Party(p.Party)
+	p.DecisionNo = r.Text(p.DecisionNo)
+	p.ViolationType = r.Text(p.ViolationType)
 	p.Facts = r.Text(p.Facts)
+	p.Basis = r.Text(p.Basis)
 	p.Content = r.Text(p.Content)
+	p.LicenceAffected = r.Text(p.LicenceAffected)
+	p.Agency = r.Text(p.Agency)
+	p.Source = r.Text(p.Source)
 	p.Remarks = r.Text(p.Remarks)
 	p.Categories = append([]string(nil), p.Categories...)
 	if p.ValidUntil != nil {
@@ -144,34 +196,16 @@ func (r MaskingRules) Penalty(p Penalty) Penalty {
 }
 
 // Permit returns a masked copy of p for publication: its party masked as by
-// Party and its free text scrubbed as by Text.
+// Party and every other free-text field scrubbed by Text.
 func (r MaskingRules) Permit(p Permit) Permit {
 	p.Party = r.Party(p.Party)
+	p.DocName = r.Text(p.DocName)
+	p.DecisionNo = r.Text(p.DecisionNo)
+	p.CertName = r.Text(p.CertName)
+	p.PermitNo = r.Text(p.PermitNo)
 	p.Content = r.Text(p.Content)
+	p.Agency = r.Text(p.Agency)
+	p.Source = r.Text(p.Source)
 	p.Remarks = r.Text(p.Remarks)
 	return p
-}
-
-// hasDigitRun reports whether s holds a run of at least n digits, ASCII
-// or full-width (U+FF10–U+FF19, encoded EF BC 90–99), as Text counts runs.
-// It reads bytes, not runes: the free text of every record goes through it.
-func hasDigitRun(s string, n int) bool {
-	run := 0
-	for i := 0; i < len(s); {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
-			run++
-			i++
-		case c == 0xEF && i+2 < len(s) && s[i+1] == 0xBC && s[i+2] >= 0x90 && s[i+2] <= 0x99:
-			run++
-			i += 3
-		default:
-			run = 0
-			i++
-		}
-		if run >= n {
-			return true
-		}
-	}
-	return false
 }

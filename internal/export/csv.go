@@ -11,14 +11,22 @@ const utf8BOM = "\uFEFF"
 
 // csvWriter writes RFC 4180 CSV: CRLF line ends, a field quoted only when
 // it holds a comma, a quote, a line break or leading or trailing spaces.
+//
+// A CSV for spreadsheets (neutralise) has every cell that a spreadsheet
+// would read as a formula — one starting with = + - @, a tab or a carriage
+// return — prefixed with an apostrophe, which Excel, LibreOffice and
+// WPS show as text (OWASP's CSV-injection advice). The machine variant
+// (standard codes, no byte-order mark) keeps every value exactly as
+// published; programs reading it must not evaluate cells.
 type csvWriter struct {
-	w    io.Writer
-	n    int
-	line []byte
+	w          io.Writer
+	n          int
+	neutralise bool
+	line       []byte
 }
 
-func newCSVWriter(w io.Writer, names []string, bom bool) (*csvWriter, error) {
-	cw := &csvWriter{w: w, n: len(names)}
+func newCSVWriter(w io.Writer, names []string, bom, neutralise bool) (*csvWriter, error) {
+	cw := &csvWriter{w: w, n: len(names), neutralise: neutralise}
 	if bom {
 		if _, err := io.WriteString(w, utf8BOM); err != nil {
 			return nil, err
@@ -39,6 +47,10 @@ func (cw *csvWriter) Write(row []string) error {
 		if i > 0 {
 			b = append(b, ',')
 		}
+		if cw.neutralise && formulaLike(v) {
+			b = appendCSVField(b, "'"+v)
+			continue
+		}
 		b = appendCSVField(b, v)
 	}
 	b = append(b, '\r', '\n')
@@ -50,6 +62,18 @@ func (cw *csvWriter) Write(row []string) error {
 func (cw *csvWriter) Close() error { return nil }
 
 func (cw *csvWriter) Abort() {}
+
+// formulaLike reports whether a spreadsheet could take s for a formula.
+func formulaLike(s string) bool {
+	if s == "" {
+		return false
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return true
+	}
+	return false
+}
 
 func appendCSVField(b []byte, s string) []byte {
 	if !csvNeedsQuotes(s) {

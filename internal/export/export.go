@@ -110,8 +110,11 @@ func (h Headers) Names(fields []domain.Field) []string {
 
 // Options qualify a writer.
 type Options struct {
-	Headers Headers // column names; "" means HeadersStandard
-	BOM     bool    // CSV only: start with a UTF-8 byte-order mark, for Excel
+	// Headers are the column names; "" means HeadersStandard. A CSV with
+	// Chinese labels or a byte-order mark is meant for spreadsheets: its
+	// cells are neutralised against formula injection (see csvWriter).
+	Headers Headers
+	BOM     bool // CSV only: start with a UTF-8 byte-order mark, for Excel
 	// SheetName names the first XLSX worksheet ("" means "data"); further
 	// sheets, needed past 1,048,575 rows, get a numeric suffix.
 	SheetName string
@@ -142,7 +145,7 @@ func NewWriter(w io.Writer, f Format, fields []domain.Field, opt Options) (Write
 	names := opt.Headers.Names(fields)
 	switch f {
 	case CSV:
-		return newCSVWriter(w, names, opt.BOM)
+		return newCSVWriter(w, names, opt.BOM, opt.Headers == HeadersZH || opt.BOM)
 	case NDJSON:
 		return newJSONWriter(w, names, false), nil
 	case JSON:

@@ -52,7 +52,7 @@ func write(t *testing.T, f Format, opt Options, rows [][]string) []byte {
 
 func TestCSVRoundTrip(t *testing.T) {
 	for _, bom := range []bool{false, true} {
-		out := write(t, CSV, Options{Headers: HeadersZH, BOM: bom}, testRows)
+		out := write(t, CSV, Options{Headers: HeadersEN, BOM: bom}, testRows)
 		if got := bytes.HasPrefix(out, []byte(utf8BOM)); got != bom {
 			t.Errorf("bom %v: output starts with BOM = %v", bom, got)
 		}
@@ -61,14 +61,19 @@ func TestCSVRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := HeadersZH.Names(testFields); !slices.Equal(recs[0], want) {
+		if want := HeadersEN.Names(testFields); !slices.Equal(recs[0], want) {
 			t.Errorf("header %q, want %q", recs[0], want)
 		}
-		// encoding/csv turns \r\n inside a quoted field into \n.
+		// encoding/csv turns \r\n inside a quoted field into \n; with a
+		// byte-order mark the file is for spreadsheets, and a formula is
+		// shown as text.
 		for i, want := range testRows {
 			w := slices.Clone(want)
 			for j := range w {
 				w[j] = strings.ReplaceAll(w[j], "\r\n", "\n")
+				if bom && w[j] == "=SUM(A1)" {
+					w[j] = "'=SUM(A1)"
+				}
 			}
 			if !slices.Equal(recs[i+1], w) {
 				t.Errorf("row %d: %q, want %q", i, recs[i+1], w)
@@ -77,6 +82,40 @@ func TestCSVRoundTrip(t *testing.T) {
 	}
 	if !bytes.Contains(write(t, CSV, Options{}, testRows[:1]), []byte(",\r\n第二行\",0.2,\r\n")) {
 		t.Error("a line break inside a field must stay inside its quotes, rows end with CRLF")
+	}
+}
+
+// A CSV for spreadsheets (Chinese labels, or a byte-order mark) shows
+// every formula-like cell as text; the machine variant keeps it as is.
+func TestCSVNeutralisesFormulasForSpreadsheets(t *testing.T) {
+	hostile := []string{`=HYPERLINK("http://x","点击")`, "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "\t=1", "\r=1"}
+	rows := make([][]string, len(hostile))
+	for i, h := range hostile {
+		rows[i] = []string{"（苏）应急罚〔2025〕1号", h, "0.2", "安全 " + h}
+	}
+	read := func(out []byte) [][]string {
+		recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(out, []byte(utf8BOM)))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs[1:]
+	}
+	for _, opt := range []Options{{Headers: HeadersZH}, {Headers: HeadersZH, BOM: true}, {BOM: true}} {
+		for i, rec := range read(write(t, CSV, opt, rows)) {
+			if rec[1] != "'"+hostile[i] {
+				t.Errorf("%+v: %q is not neutralised: %q", opt, hostile[i], rec[1])
+			}
+			if rec[0] != rows[i][0] || rec[2] != "0.2" || rec[3] != rows[i][3] {
+				t.Errorf("%+v: a harmless cell changed: %q", opt, rec)
+			}
+		}
+	}
+	for _, opt := range []Options{{}, {Headers: HeadersEN}} {
+		for i, rec := range read(write(t, CSV, opt, rows)) {
+			if rec[1] != hostile[i] {
+				t.Errorf("%+v: the machine variant changed %q into %q", opt, hostile[i], rec[1])
+			}
+		}
 	}
 }
 

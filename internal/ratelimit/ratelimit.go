@@ -79,7 +79,7 @@ type client struct {
 }
 
 // New returns a Limiter on rdb (nil: in-process only).
-func New(rdb *redis.Client) *Limiter {
+func New(rdb redis.UniversalClient) *Limiter {
 	l := &Limiter{clients: map[string]*client{}}
 	if rdb != nil {
 		l.redis = redis_rate.NewLimiter(rdb)

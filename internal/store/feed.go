@@ -36,7 +36,7 @@ type FeedEntry struct {
 	Op         string    // OpUpsert or OpWithdraw
 	Reason     domain.WithdrawReason
 	Note       string   // the public explanation of a withdrawal ("" when none)
-	DecisionNo string   // natural key: CF_WSH / XK_WSH
+	DecisionNo string   // natural key: CF_WSH / XK_WSH (in FeedPage, masked as free text like the values)
 	AgencyCode string   // natural key: CF_CFJGDM / XK_XKJGDM
 	Values     []string // upsert only: the record's fields in dictionary order; reused between entries
 }
@@ -215,7 +215,7 @@ func (f *CreditFeed) penalties(ctx context.Context, q queryer, pg FeedPage, mask
 			}
 			r.entry.Values = PenaltyValues(&m.Penalty, vals)
 		}
-		r.entry.DecisionNo, r.entry.AgencyCode = pp.DecisionNo, pp.AgencyCode
+		r.entry.DecisionNo, r.entry.AgencyCode = scrub(pp.DecisionNo), pp.AgencyCode
 		return fn(&r.entry)
 	})
 }
@@ -247,7 +247,7 @@ func (f *CreditFeed) permits(ctx context.Context, q queryer, pg FeedPage, masked
 			}
 			r.entry.Values = PermitValues(&m.Permit, vals)
 		}
-		r.entry.DecisionNo, r.entry.AgencyCode = pp.DecisionNo, pp.AgencyCode
+		r.entry.DecisionNo, r.entry.AgencyCode = scrub(pp.DecisionNo), pp.AgencyCode
 		return fn(&r.entry)
 	})
 }

@@ -6,10 +6,13 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/gongshi/gongshi/internal/domain"
 )
 
 // Overview is the headline of the portal's home page: what is publicly
-// visible now. It reads only public, non-identifying columns.
+// visible now. It reads only public columns; the free text of its
+// headlines is masked like every public output (domain.DefaultMasking).
 type Overview struct {
 	Penalties     int64 // published and within their publicity period
 	Permits       int64 // published
@@ -64,6 +67,12 @@ func (s *Store) Overview(ctx context.Context, today time.Time) (Overview, error)
 	o.Latest, err = pgx.CollectRows(rows, pgx.RowToStructByPos[Headline])
 	if err != nil {
 		return o, fmt.Errorf("store.Overview: latest: %w", err)
+	}
+	for i := range o.Latest {
+		h := &o.Latest[i]
+		h.DecisionNo = domain.DefaultMasking.Text(h.DecisionNo)
+		h.PartyName = domain.DefaultMasking.Text(h.PartyName)
+		h.Agency = domain.DefaultMasking.Text(h.Agency)
 	}
 	return o, nil
 }

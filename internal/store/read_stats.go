@@ -169,6 +169,7 @@ func (pub *Public) agencies(ctx context.Context) (map[int64]agencyInfo, error) {
 	var id int64
 	var a agencyInfo
 	_, err = pgx.ForEachRow(rows, []any{&id, &a.code, &a.name, &a.districtCode, &a.district}, func() error {
+		a.name = pub.rules.Text(a.name) // as in the records
 		out[id] = a
 		return nil
 	})

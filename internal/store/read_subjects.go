@@ -87,6 +87,9 @@ func (pub *Public) Subject(ctx context.Context, creditCode string) (Subject, err
 		Query(func(rows pgx.Rows) error {
 			var err error
 			sub.Names, err = pgx.CollectRows(rows, pgx.RowToStructByPos[SubjectName])
+			for i := range sub.Names {
+				sub.Names[i].Name = pub.rules.Text(sub.Names[i].Name) // as in the records
+			}
 			return err
 		})
 	if err := pub.s.pool.SendBatch(ctx, batch).Close(); err != nil {

@@ -384,8 +384,8 @@ type RecordPage[T any] struct {
 // recordSearch describes how to search one table.
 type recordSearch struct {
 	table string
-	// plain columns are public as stored; free-text columns are masked by
-	// the public read path (long numbers hidden).
+	// plain columns are public as stored (checked codes); free-text
+	// columns are masked by the public read path (domain.MaskingRules.Text).
 	plain, free []string
 	// columns the facets and the order need besides the common ones.
 	extra    string
@@ -397,9 +397,9 @@ type recordSearch struct {
 
 var penaltySearch = recordSearch{
 	table: "penalties",
-	plain: []string{"party_name", "credit_code", "decision_no", "violation_type", "basis", "licence_affected",
-		"source_name", "legal_rep", "business_reg_no"},
-	free:     []string{"facts", "content", "remarks"},
+	plain: []string{"credit_code"},
+	free: []string{"party_name", "decision_no", "violation_type", "basis", "licence_affected", "source_name", "legal_rep",
+		"business_reg_no", "facts", "content", "remarks"},
 	extra:    "p.categories, p.fine_yuan, coalesce(p.stage::text, '') AS stage",
 	category: `p.categories && %s::text[]`,
 	facets: `
@@ -413,9 +413,9 @@ var penaltySearch = recordSearch{
 
 var permitSearch = recordSearch{
 	table: "permits",
-	plain: []string{"party_name", "credit_code", "decision_no", "document_name", "certificate_name", "permit_no",
-		"source_name", "legal_rep", "business_reg_no"},
-	free:     []string{"content", "remarks"},
+	plain: []string{"credit_code"},
+	free: []string{"party_name", "decision_no", "document_name", "certificate_name", "permit_no", "source_name",
+		"legal_rep", "business_reg_no", "content", "remarks"},
 	extra:    "p.category, p.state::text AS state",
 	category: `p.category = ANY(%s)`,
 	status:   `p.state::text = ANY(%s)`,
@@ -425,23 +425,26 @@ var permitSearch = recordSearch{
 	sorts: map[string]string{"decision_date:desc": "decision_date DESC", "decision_date:asc": "decision_date ASC"},
 }
 
-// text is the lower-cased searchable text of a record. With scrub, runs
-// of 11 or more digits in free text are hidden (gongshi_scrub): a term
-// with digits is matched against it, so it cannot find a record by digits
-// the public read path masks. A term without digits cannot match inside a
-// run of digits, and is matched against the cheaper unscrubbed text.
+// text is the lower-cased searchable text of a record. With scrub, the
+// number runs of 11 digits or more in its free text are hidden
+// (gongshi_scrub): a term with digits is matched against it, so it cannot
+// find a record by digits the public read path masks. A term without
+// digits cannot match inside a number, and is matched against the cheaper
+// unscrubbed text. The free columns are joined by line breaks, which end
+// a number run as they do in Text.
 func (rs recordSearch) text(scrub bool) string {
-	var parts []string
+	var parts, free []string
 	for _, c := range rs.plain {
 		parts = append(parts, "p."+c)
 	}
 	for _, c := range rs.free {
-		if scrub {
-			parts = append(parts, "gongshi_scrub(p."+c+")")
-		} else {
-			parts = append(parts, "p."+c)
-		}
+		free = append(free, "p."+c)
 	}
+	freeText := strings.Join(free, " || E'\\n' || ")
+	if scrub {
+		freeText = "gongshi_scrub(" + freeText + ")"
+	}
+	parts = append(parts, freeText)
 	return "lower(" + strings.Join(parts, " || ' ' || ") + ")"
 }
 
@@ -548,7 +551,10 @@ func (rs recordSearch) search(ctx context.Context, pub *Public, q RecordQuery) (
 			if facets[facet] == nil {
 				facets[facet] = map[string]int64{}
 			}
-			facets[facet][value] = n
+			if facet == "agency" {
+				value = pub.rules.Text(value) // agency names are typed free text
+			}
+			facets[facet][value] += n
 		}
 		return nil
 	})

@@ -161,6 +161,12 @@ func (m *Meili) Kill() {
 	cmd, done := m.cmd, m.done
 	m.cmd = nil
 	m.mu.Unlock()
+	killAndWait(cmd, done)
+}
+
+// killAndWait sends SIGKILL to cmd (if any) and waits up to 10 s until
+// done closes.
+func killAndWait(cmd *exec.Cmd, done <-chan struct{}) {
 	if cmd == nil {
 		return
 	}
