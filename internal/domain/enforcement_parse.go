@@ -86,7 +86,7 @@ func ParseOfficer(fields map[string]string, opt EnforcementOptions) (Officer, Fi
 		}
 	}
 	o.Name = rp.str("name")
-	if strings.ContainsFunc(o.Name, isAnyDigit) {
+	if strings.ContainsFunc(o.Name, isDigitOrFullWidthDigit) {
 		rp.add("name", CodeFormat, "a name has no digits")
 	}
 	o.IssuingAuthority = rp.str("issuing_authority")
@@ -102,7 +102,7 @@ func ParseOfficer(fields map[string]string, opt EnforcementOptions) (Officer, Fi
 func OfficerRecord(o Officer) map[string]string {
 	return map[string]string{
 		"certificate_no": o.CertificateNo, "name": o.Name, "issuing_authority": o.IssuingAuthority,
-		"body_code": o.BodyCode, "body": o.Body, "status": string(o.Status), "valid_until": formatDate(o.ValidUntil),
+		"body_code": o.BodyCode, "body": o.Body, "status": string(o.Status), "valid_until": FormatOptionalDate(o.ValidUntil),
 	}
 }
 
@@ -210,10 +210,10 @@ func ParseInspectionTask(fields map[string]string, opt EnforcementOptions) (Insp
 func TaskRecord(t InspectionTask) map[string]string {
 	return map[string]string{
 		"code": t.Code, "name": t.Name, "body_code": t.BodyCode, "body": t.Body, "plan_year": intOrEmpty(t.PlanYear),
-		"item_codes": strings.Join(t.ItemCodes, ";"), "start_date": formatDate(t.StartDate), "end_date": formatDate(t.EndDate),
+		"item_codes": strings.Join(t.ItemCodes, ";"), "start_date": FormatOptionalDate(t.StartDate), "end_date": FormatOptionalDate(t.EndDate),
 		"candidates": strconv.Itoa(t.Candidates), "drawn": strconv.Itoa(t.Drawn),
 		"inspector_pool": intOrEmpty(t.InspectorPool), "inspectors": intOrEmpty(t.Inspectors),
-		"seed": t.Seed, "algorithm": t.Algorithm, "drawn_on": formatDate(t.DrawnOn), "remarks": t.Remarks,
+		"seed": t.Seed, "algorithm": t.Algorithm, "drawn_on": FormatOptionalDate(t.DrawnOn), "remarks": t.Remarks,
 	}
 }
 
@@ -271,7 +271,7 @@ func ParseInspectionResult(fields map[string]string, opt EnforcementOptions) (In
 func InspectionResultRecord(r InspectionResult) map[string]string {
 	m := map[string]string{
 		"JC_JLBH": r.RecordNo, "JC_JCZT": r.Body, "JC_JCZTDM": r.BodyCode, "JC_RWBH": r.TaskCode, "JC_JCLX": r.Kind,
-		"JC_HYLY": r.Category, "JC_JCRQ": formatDate(r.InspectionDate), "JC_JCJG": string(r.Outcome),
+		"JC_HYLY": r.Category, "JC_JCRQ": FormatOptionalDate(r.InspectionDate), "JC_JCJG": string(r.Outcome),
 		"JC_YHS": strconv.Itoa(r.Hazards), "JC_CFWSH": r.PenaltyDecisionNo, "JC_CFJGDM": r.PenaltyAgencyCode,
 		"JC_JCQK": r.Summary,
 	}
@@ -305,7 +305,7 @@ func PlanRecords(p EnforcementPlan) []map[string]string {
 	for i, t := range p.Targets {
 		out[i] = map[string]string{
 			"year": strconv.Itoa(p.Year), "body_code": p.BodyCode, "body": p.Body, "name": p.Name,
-			"approved_on": formatDate(p.ApprovedOn), "category": t.Category, "enterprises": strconv.Itoa(t.Enterprises),
+			"approved_on": FormatOptionalDate(p.ApprovedOn), "category": t.Category, "enterprises": strconv.Itoa(t.Enterprises),
 			"remarks": p.Remarks,
 		}
 	}
@@ -481,3 +481,7 @@ func intOrEmpty(n int) string {
 	}
 	return strconv.Itoa(n)
 }
+
+// isDigitOrFullWidthDigit reports whether c is an ASCII or a full-width
+// digit.
+func isDigitOrFullWidthDigit(c rune) bool { return (c >= '0' && c <= '9') || (c >= '０' && c <= '９') }

@@ -65,7 +65,7 @@ func registerLock(ctx context.Context, tx pgx.Tx, r Register) error {
 // parameters themselves).
 func keyedUpsert(table string, keyCols, cols []string, set, values string) string {
 	if values == "" {
-		values = placeholders(len(cols))
+		values = placeholdersFrom(1, len(cols))
 	}
 	var where []string
 	for _, k := range keyCols {

@@ -19,8 +19,8 @@ const (
 // EnforcementDatasets lists the enforcement datasets, read by
 // ExportEnforcementDataset.
 var EnforcementDatasets = []Dataset{
-	{DatasetInspectionResults, EntityInspectionResult, domain.InspectionResultExportFields},
-	{DatasetOfficers, EntityEnforcementOfficer, domain.OfficerFields},
+	{Name: DatasetInspectionResults, Entity: string(EntityInspectionResult), Fields: domain.InspectionResultExportFields},
+	{Name: DatasetOfficers, Entity: string(EntityEnforcementOfficer), Fields: domain.OfficerFields},
 }
 
 // datasetSources are the change-log entities whose entries can change a

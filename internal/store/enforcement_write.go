@@ -88,7 +88,7 @@ var resultCols = []string{"body_id", "record_no", "task_id", "kind", "party_name
 // corrected version, as penalties are; published_at keeps its first value.
 var resultUpsert = keyedUpsert("inspection_results", []string{"body_id", "record_no"}, resultCols,
 	updateSet("t", slices.DeleteFunc(slices.Clone(resultCols), func(c string) bool { return c == "published_at" })),
-	placeholders(len(resultCols)-1)+fmt.Sprintf(", coalesce($%d, now())", len(resultCols)))
+	placeholdersFrom(1, len(resultCols)-1)+fmt.Sprintf(", coalesce($%d, now())", len(resultCols)))
 
 // DatedInspectionResult is an inspection result with the instant it was
 // first published, for results published before Gongshi held them (and
