@@ -484,4 +484,6 @@ func intOrEmpty(n int) string {
 
 // isDigitOrFullWidthDigit reports whether c is an ASCII or a full-width
 // digit.
-func isDigitOrFullWidthDigit(c rune) bool { return (c >= '0' && c <= '9') || (c >= '０' && c <= '９') }
+func isDigitOrFullWidthDigit(c rune) bool {
+	return (c >= '0' && c <= '9') || (c >= '０' && c <= '９')
+}
