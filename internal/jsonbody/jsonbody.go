@@ -43,6 +43,10 @@ type Options struct {
 	// MaxDepth is the deepest nesting of objects and arrays accepted; the
 	// top-level object or array is depth 1. 0 means DefaultMaxDepth.
 	MaxDepth int
+	// AllowNUL leaves an escaped NUL (\u0000) in a string value to the
+	// caller's own validators (domain.CheckText), which name the field as
+	// the caller knows it. NUL in keys and unescaped NUL are still refused.
+	AllowNUL bool
 }
 
 // SyntaxError says that a body is not one well-formed JSON value: it is
@@ -113,7 +117,7 @@ func Check(body []byte, opt Options) error {
 				}
 				continue
 			}
-			if i := strings.IndexByte(s, 0); i >= 0 {
+			if i := strings.IndexByte(s, 0); i >= 0 && !opt.AllowNUL {
 				w.add(domain.CodeFormat, "contains the control character NUL (U+0000) at character %d",
 					utf8.RuneCountInString(s[:i])+1)
 			}

@@ -85,6 +85,17 @@ func TestCheckDepthOption(t *testing.T) {
 	}
 }
 
+func TestCheckAllowNUL(t *testing.T) {
+	if err := Check([]byte(`{"note":"a\u0000"}`), Options{AllowNUL: true}); err != nil {
+		t.Errorf("NUL in a value: %v", err)
+	}
+	for _, body := range []string{`{"a\u0000":1}`, "{\"note\":\"a\x00\"}"} {
+		if err := Check([]byte(body), Options{AllowNUL: true}); err == nil {
+			t.Errorf("Check(%q) accepted", body)
+		}
+	}
+}
+
 func TestCheckCollectsEveryNUL(t *testing.T) {
 	err := Check([]byte(`[{"a":"\u0000","b":"\u0000"},{"c":"\u0000"}]`), Options{})
 	var fe domain.FieldErrors
