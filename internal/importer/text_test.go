@@ -101,3 +101,24 @@ func readFile(t testing.TB, path string) []byte {
 	must(t, err)
 	return b
 }
+
+// TestListJSONImportStrictness: a key given twice inside a list item is
+// a problem of its record, not a silent choice of the last value.
+func TestListJSONImportStrictness(t *testing.T) {
+	s := testenv.Store(t)
+	dir := t.TempDir()
+	list := filepath.Join(dir, "powers.json")
+	writeFile(t, list, []byte("[\n  {\"code\": \"A1\", \"name\": \"甲\", \"category\": \"行政处罚\", \"legal_basis\": \"法\", \"unit\": \"处\",\n"+
+		"   \"guide\": {\"fees\": \"不收费\", \"fees\": \"收费\"}},\n  {\"code\": \"A2\", \"name\": \"乙\\u0000\"}\n]"))
+	rep, err := Run(context.Background(), listOptions(Powers, list), s)
+	if !errors.Is(err, ErrInvalid) {
+		t.Fatalf("list: err = %v, want ErrInvalid", err)
+	}
+	checkProblems(t, rep.Problems, []string{
+		"record 1 (line 2), column guide.fees: the key is given twice in one object; send each key once",
+		"record 2 (line 4), column name: contains the control character NUL (U+0000) at character 2",
+		"record 2 (line 4), column category:",
+		"record 2 (line 4), column legal_basis: legal_basis is required",
+		"record 2 (line 4), column unit: unit is required",
+	})
+}
