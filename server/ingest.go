@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/jsonbody"
 	"github.com/gongshi/gongshi/internal/store"
 )
 
@@ -68,6 +69,9 @@ func readRecords(c *gin.Context) ([]map[string]string, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return nil, badRequest("body", "empty; send a JSON object or array of objects")
+	}
+	if err := jsonbody.Check(trimmed, jsonbody.Options{AllowNUL: true}); err != nil { // NUL: ParsePenalty names the field
+		return nil, bodyError(err)
 	}
 	var raws []map[string]any
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
@@ -202,19 +206,16 @@ func (h ingestHandlers) withdraw(entity store.Entity) handlerFunc {
 			return badRequest("id", "must be a positive integer")
 		}
 		var req withdrawRequest
-		dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
+		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20))
+		if err != nil {
 			return badRequest("body", "want {\"reason\":\"revoked|corrected|repaired|expired\",\"note\":\"…\"}: "+err.Error())
 		}
-		reason := domain.WithdrawReason(req.Reason)
-		valid := false
-		for _, r := range domain.WithdrawReasons {
-			valid = valid || r == reason
+		if err := jsonbody.Decode(body, &req, jsonbody.Options{}); err != nil {
+			return bodyError(err)
 		}
-		if !valid {
-			return validationFailed(domain.FieldErrors{{Field: "reason", Code: domain.CodeEnum,
-				Message: "must be one of revoked, corrected, repaired, expired"}})
+		reason := domain.WithdrawReason(req.Reason)
+		if errs := domain.ValidateWithdrawal(reason, req.Note); len(errs) > 0 {
+			return validationFailed(errs)
 		}
 		if err := h.store.Withdraw(c.Request.Context(), actor(c), entity, id, reason, req.Note); err != nil {
 			if errors.Is(err, store.ErrConflict) {
@@ -226,4 +227,22 @@ func (h ingestHandlers) withdraw(entity store.Entity) handlerFunc {
 		c.JSON(http.StatusOK, gin.H{"id": id, "status": domain.StatusWithdrawn, "reason": reason})
 		return nil
 	}
+}
+
+// bodyError renders what jsonbody refused: well-formed JSON whose content
+// is refused is a 422 naming every field, malformed JSON a 400.
+func bodyError(err error) error {
+	var fe domain.FieldErrors
+	if errors.As(err, &fe) {
+		return validationFailed(fe)
+	}
+	var se *jsonbody.SyntaxError
+	if errors.As(err, &se) {
+		field := "body"
+		if se.Path != "" {
+			field = se.Path
+		}
+		return badRequest(field, fmt.Sprintf("%s (byte %d)", se.Msg, se.Offset))
+	}
+	return err
 }

@@ -3,12 +3,15 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/jsonbody"
 	"github.com/gongshi/gongshi/internal/store"
 )
 
@@ -33,10 +36,15 @@ func decodeItems[T any](raw json.RawMessage) ([]T, error) {
 func (h ingestHandlers) publishList(c *gin.Context) error {
 	kind := domain.ListKind(c.Param("kind"))
 	var req publishRequest
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return badRequest("body", `want {"effective_date":"YYYY-MM-DD","note":"…","items":[…]}: `+err.Error())
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	if err != nil {
+		return newError(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body exceeds %d bytes", maxBody))
+	}
+	if err := jsonbody.Decode(body, &req, jsonbody.Options{AllowNUL: true}); err != nil { // NUL: the list validators name the field
+		return bodyError(err)
+	}
+	if errs := domain.ValidateVersionNote(req.Note); len(errs) > 0 {
+		return validationFailed(errs)
 	}
 	in := store.ListInput{Kind: kind, Note: req.Note}
 	if req.EffectiveDate != "" {
@@ -50,7 +58,6 @@ func (h ingestHandlers) publishList(c *gin.Context) error {
 		return badRequest("items", "required: the whole list")
 	}
 	var errs domain.FieldErrors
-	var err error
 	switch kind {
 	case domain.ListPowers:
 		if in.Powers, err = decodeItems[domain.PowerItem](req.Items); err == nil {
