@@ -3,6 +3,7 @@ package migrations_test
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/internal/testenv"
+	"github.com/gongshi/gongshi/migrations"
 )
 
 func TestMain(m *testing.M) { testenv.Main(m) }
@@ -215,14 +217,14 @@ func TestConstraintsRefuseAndWithdrawalsPass(t *testing.T) {
 		t.Errorf("sub-items at the limit: %v", err)
 	}
 
-	// A record stored before the limits: roll 00008 back, store it, apply
-	// 00008 again.
+	// A record stored before the limits: roll the limits (and what came
+	// after them) back, store it, migrate up again.
 	m, err := store.NewMigrator(u)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	if err := m.Down(ctx, false); err != nil {
+	if err := m.DownTo(ctx, limitsVersion(t)-1); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := conn.Exec(ctx, `UPDATE penalties SET remarks = repeat('x', 10000) WHERE id = $1`, old); err != nil {
@@ -245,4 +247,19 @@ func TestConstraintsRefuseAndWithdrawalsPass(t *testing.T) {
 	if _, err := conn.Exec(ctx, `ALTER TABLE penalties VALIDATE CONSTRAINT penalties_text_lengths`); err != nil {
 		t.Errorf("validate after the withdrawal: %v", err)
 	}
+}
+
+// limitsVersion is the version of the migration that adds the length
+// limits.
+func limitsVersion(t *testing.T) int64 {
+	t.Helper()
+	names, err := fs.Glob(migrations.FS, "*_text_lengths.sql")
+	if err != nil || len(names) != 1 {
+		t.Fatalf("the text-lengths migration: %v %v", names, err)
+	}
+	v, err := strconv.ParseInt(strings.SplitN(names[0], "_", 2)[0], 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

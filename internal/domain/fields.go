@@ -25,7 +25,7 @@ type Field struct {
 	Extension bool      `json:"extension,omitempty"` // not in the 双公示 standard; a Gongshi addition
 	Personal  bool      `json:"personal,omitempty"`  // a natural person's identifier: masked publicly
 	// MaxLength is the most characters the field accepts, counted after
-	// normalisation (see CheckText); migration 00008 holds the same limits
+	// normalisation (see CheckText); migration 00010_text_lengths holds the same limits
 	// as CHECK constraints.
 	MaxLength int `json:"max_length"`
 	// Multiline fields are prose that may hold tabs and line breaks.

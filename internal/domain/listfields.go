@@ -8,7 +8,7 @@ import (
 // ListField is one stored text field of a list item. The national
 // standards set no lengths for the lists, so these are Gongshi's own:
 // identifiers and names short and single-line, prose (依据, 条件, 说明 …)
-// up to 4,000 characters with line breaks. Migration 00008 holds the same
+// up to 4,000 characters with line breaks. Migration 00010_text_lengths holds the same
 // limits as CHECK constraints.
 type ListField struct {
 	// Path is the field's JSON path in an item; "[]" stands for every
