@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/domain/identtest"
@@ -74,21 +73,15 @@ func TestPublicOutputsMaskEveryFreeTextField(t *testing.T) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(2026, 12))
 	var ids []identtest.Identifier
-	limits := map[string]int{}
+	fields := map[string]domain.Field{}
 	for _, f := range append(domain.PenaltyFields, domain.PermitFields...) {
-		limits[f.Code] = f.MaxLength
+		fields[f.Code] = f
 	}
 	// text is generated identifiers within the length limit of the field.
 	text := func(code string) string {
-		for range 1000 {
-			s, more := identtest.Text(rng, 2)
-			if max := limits[code]; max == 0 || utf8.RuneCountInString(s) <= max {
-				ids = append(ids, more...)
-				return s
-			}
-		}
-		t.Fatalf("no generated text fits %s (%d characters)", code, limits[code])
-		return ""
+		s, more := identtest.TextWithin(rng, 2, fields[code].MaxLength, code == "" || fields[code].Multiline)
+		ids = append(ids, more...)
+		return s
 	}
 	today := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 	penalty := testenv.PersonPenaltyRecord(1)
