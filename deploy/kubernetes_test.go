@@ -736,8 +736,8 @@ func TestConfigGrowth(t *testing.T) {
 		}
 		return check(c, g)
 	}
-	if p := grown("PORTAL_SNAPSHOT_URL"); len(p) > 0 {
-		t.Errorf("config reading PORTAL_SNAPSHOT_URL: %v", p)
+	if p := grown("DATABASE_READ_URL"); len(p) > 0 {
+		t.Errorf("config reading DATABASE_READ_URL: %v", p)
 	}
 	if p := grown("PORTAL_SEARCH_REPLICAS"); !slices.ContainsFunc(p, func(s string) bool { return strings.Contains(s, "PORTAL_SEARCH_REPLICAS") }) {
 		t.Errorf("config reading a variable the manifests lack: want a problem, got %v", p)

@@ -23,18 +23,14 @@ const root = ".."
 // thirdPartyVars are variables the deployment files may set that
 // internal/config does not read, because a library or the runtime does.
 var thirdPartyVars = map[string]string{
-	"GOMEMLIMIT":            "Go runtime: soft memory limit, from the container's memory limit",
-	"AWS_REGION":            "AWS SDK convention: region of the object store of PORTAL_SNAPSHOT_URL",
-	"AWS_ENDPOINT_URL":      "AWS SDK convention: endpoint of an S3-compatible store",
-	"AWS_ACCESS_KEY_ID":     "AWS SDK convention: object-store credentials",
-	"AWS_SECRET_ACCESS_KEY": "AWS SDK convention: object-store credentials",
+	"GOMEMLIMIT": "Go runtime: soft memory limit, from the container's memory limit",
 }
 
 // announcedVars are variables that internal/config does not read yet but
 // will: the deployment files offer them (optional, or commented out) so
 // that a configuration can name them today. Once internal/config reads
 // one, the rules for config variables apply to it as to any other.
-var announcedVars = []string{"DATABASE_READ_URL", "DATABASE_LISTEN_URL", "PORTAL_SNAPSHOT_URL"}
+var announcedVars = []string{"DATABASE_READ_URL", "DATABASE_LISTEN_URL"}
 
 // sources is what the deployment files are checked against.
 type sources struct {

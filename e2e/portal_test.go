@@ -26,9 +26,13 @@ import (
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/internal/testenv"
 	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) {
+	server.ReleaseMode()
+	testenv.Main(m)
+}
 
 // portal is a running server with demo data and a search index.
 type portal struct {
@@ -41,8 +45,6 @@ type portal struct {
 	company       string // a company with public records
 	companyCode   string
 }
-
-var shanghai = time.FixedZone("CST", 8*3600)
 
 func logger() *slog.Logger {
 	if os.Getenv("GONGSHI_TEST_LOG") != "" {
@@ -161,7 +163,7 @@ func startPortal(t *testing.T) *portal {
 	h := server.New(server.Deps{
 		Log: log, Ingest: s, Keys: s, Overview: s, Reads: p.pub, Pages: p.pub, Datasets: snaps, Search: svc,
 		Rules: domain.DefaultPublicityRules(), Now: now,
-		Limits: server.Limits{PerIP: ratelimit.PerMinute(1_000_000), PerKey: ratelimit.PerMinute(1_000_000)},
+		Limits: httpx.Limits{PerIP: ratelimit.PerMinute(1_000_000), PerKey: ratelimit.PerMinute(1_000_000)},
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -14,6 +14,7 @@ import (
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/internal/testenv"
 	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // discardWriter is the cheapest http.ResponseWriter: a cached GET is
@@ -49,7 +50,7 @@ func BenchmarkCachedGet(b *testing.B) {
 	h := server.New(server.Deps{
 		Log: errorsOnly, Ingest: s, Keys: s, Overview: s, Reads: s.Public(domain.DefaultMasking, now),
 		Rules: domain.DefaultPublicityRules(), Now: now, Cache: c, Limiter: ratelimit.New(c.Client()),
-		Limits: server.Limits{PerIP: ratelimit.PerMinute(100_000_000), PerKey: ratelimit.PerMinute(1000)},
+		Limits: httpx.Limits{PerIP: ratelimit.PerMinute(100_000_000), PerKey: ratelimit.PerMinute(1000)},
 	})
 	req, err := http.NewRequest(http.MethodGet, "/api/v1/penalties/"+strconv.FormatInt(rs[0].ID, 10), nil)
 	if err != nil {

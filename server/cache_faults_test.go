@@ -11,7 +11,7 @@ import (
 	"github.com/gongshi/gongshi/internal/ratelimit"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/internal/testenv"
-	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // Whatever Redis loses — a restart without persistence, a flush, a
@@ -65,7 +65,7 @@ func TestWithdrawalBeatsRedisFaults(t *testing.T) {
 				t.Fatal(err)
 			}
 			url, fault := f.start(t)
-			srv := cachedServer(t, s, url, server.Limits{PerIP: ratelimit.PerMinute(1_000_000)})
+			srv := cachedServer(t, s, url, httpx.Limits{PerIP: ratelimit.PerMinute(1_000_000)})
 			id := fmt.Sprint(rs[0].ID)
 			urls := []string{srv.URL + "/api/v1/penalties/" + id, srv.URL + "/penalties/" + id, srv.URL + "/api/v1/penalties"}
 			for _, u := range urls {

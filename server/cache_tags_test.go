@@ -10,7 +10,7 @@ import (
 	"github.com/gongshi/gongshi/internal/ratelimit"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/internal/testenv"
-	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // A write invalidates the cached responses that depend on the changed
@@ -32,7 +32,7 @@ func TestWriteInvalidatesOnlyWhatItChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := cachedServer(t, s, testenv.RedisURL(t), server.Limits{PerIP: ratelimit.PerMinute(1_000_000)})
+	srv := cachedServer(t, s, testenv.RedisURL(t), httpx.Limits{PerIP: ratelimit.PerMinute(1_000_000)})
 	idA, idB := fmt.Sprint(rs[0].ID), fmt.Sprint(rs[1].ID)
 	u := func(path string) string { return srv.URL + path }
 	unrelated := []string{u("/api/v1/penalties/" + idB), u("/penalties/" + idB), u("/subjects/" + b["CF_XDR_SHXYM"]),

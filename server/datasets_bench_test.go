@@ -27,6 +27,7 @@ import (
 	"github.com/gongshi/gongshi/internal/snapshot"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 func benchEnv(t *testing.T, name string) string {
@@ -126,9 +127,9 @@ func TestBenchServe(t *testing.T) {
 		Datasets: snapshot.New(s, pub, t.TempDir(), log),
 		Feeds:    s.CreditFeed(pub),
 		Rules:    domain.DefaultPublicityRules(), Now: now,
-		Ready: map[string]server.Checker{"postgres": s},
+		Ready: map[string]httpx.Checker{"postgres": s},
 		// The benchmark measures throughput, not the rate limits.
-		Limits: server.Limits{PerIP: ratelimit.PerMinute(1 << 30), PerKey: ratelimit.PerMinute(1 << 30)},
+		Limits: httpx.Limits{PerIP: ratelimit.PerMinute(1 << 30), PerKey: ratelimit.PerMinute(1 << 30)},
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

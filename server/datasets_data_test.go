@@ -17,6 +17,8 @@ import (
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/internal/testenv"
 	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/api"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // dsNow is "now" for the dataset and feed tests: 2026-11-25 in Suzhou.
@@ -40,13 +42,13 @@ type dsFixture struct {
 
 // newDSFixture builds the fixture; wrap, if given, stands between the
 // handlers and the dataset store (to inject failures).
-func newDSFixture(t *testing.T, wrap ...func(server.DatasetStore) server.DatasetStore) *dsFixture {
+func newDSFixture(t *testing.T, wrap ...func(api.DatasetStore) api.DatasetStore) *dsFixture {
 	s := testenv.Store(t)
 	now := func() time.Time { return dsNow }
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	pub := s.Public(domain.DefaultMasking, now)
 	snaps := snapshot.New(s, pub, t.TempDir(), log)
-	var datasets server.DatasetStore = snaps
+	var datasets api.DatasetStore = snaps
 	for _, w := range wrap {
 		datasets = w(datasets)
 	}
@@ -59,7 +61,7 @@ func newDSFixture(t *testing.T, wrap ...func(server.DatasetStore) server.Dataset
 		Feeds:    s.CreditFeed(pub),
 		Rules:    domain.DefaultPublicityRules(),
 		Now:      now,
-		Ready:    map[string]server.Checker{"postgres": s},
+		Ready:    map[string]httpx.Checker{"postgres": s},
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -9,13 +9,13 @@ import (
 	"testing"
 
 	"github.com/gongshi/gongshi/internal/store"
-	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/api"
 )
 
 // faultyDatasets wraps a DatasetStore: its exports fail after failAfter
 // rows, or wait in start until release is closed.
 type faultyDatasets struct {
-	server.DatasetStore
+	api.DatasetStore
 	failAfter int
 	started   chan struct{}
 	release   chan struct{}
@@ -40,7 +40,7 @@ func (f *faultyDatasets) ExportDataset(ctx context.Context, name string, start f
 // A download that fails after its body has started must not look
 // complete: the connection is cut, so the client sees an error.
 func TestDownloadFailingMidStreamIsCut(t *testing.T) {
-	f := newDSFixture(t, func(d server.DatasetStore) server.DatasetStore {
+	f := newDSFixture(t, func(d api.DatasetStore) api.DatasetStore {
 		return &faultyDatasets{DatasetStore: d, failAfter: 1500}
 	})
 	loadPenalties(t, f.s, 2000)
@@ -55,7 +55,7 @@ func TestDownloadFailingMidStreamIsCut(t *testing.T) {
 		}
 	}
 	// Before any byte is sent a failure is an ordinary error response.
-	f2 := newDSFixture(t, func(d server.DatasetStore) server.DatasetStore {
+	f2 := newDSFixture(t, func(d api.DatasetStore) api.DatasetStore {
 		return &faultyDatasets{DatasetStore: d, failAfter: 1}
 	})
 	f2.ingestPenalties(genPenalty(0), genPenalty(1))
@@ -67,7 +67,7 @@ func TestDownloadFailingMidStreamIsCut(t *testing.T) {
 
 func TestDownloadBusy(t *testing.T) {
 	fd := &faultyDatasets{started: make(chan struct{}), release: make(chan struct{})}
-	f := newDSFixture(t, func(d server.DatasetStore) server.DatasetStore { fd.DatasetStore = d; return fd })
+	f := newDSFixture(t, func(d api.DatasetStore) api.DatasetStore { fd.DatasetStore = d; return fd })
 	f.ingestPenalties(genPenalty(0))
 	var wg sync.WaitGroup
 	for range 2 {

@@ -17,9 +17,14 @@ import (
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/internal/testenv"
 	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/api"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
-func TestMain(m *testing.M) { testenv.Main(m) }
+func TestMain(m *testing.M) {
+	server.ReleaseMode()
+	testenv.Main(m)
+}
 
 var fixedNow = time.Date(2026, 11, 25, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
@@ -38,9 +43,10 @@ func newFixture(t *testing.T) *fixture {
 		Ingest:   s,
 		Keys:     s,
 		Overview: s,
+		Reads:    s.Public(domain.DefaultMasking, func() time.Time { return fixedNow }),
 		Rules:    domain.DefaultPublicityRules(),
 		Now:      func() time.Time { return fixedNow },
-		Ready:    map[string]server.Checker{"postgres": s},
+		Ready:    map[string]httpx.Checker{"postgres": s},
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -223,7 +229,7 @@ func TestIngestRejectsInvalidBatchAtomically(t *testing.T) {
 func TestIngestBadBodies(t *testing.T) {
 	f := newFixture(t)
 	dup := testenv.PenaltyRecord(5)
-	tooMany := make([]map[string]string, server.MaxBatch+1)
+	tooMany := make([]map[string]string, api.MaxBatch+1)
 	for i := range tooMany {
 		tooMany[i] = testenv.PenaltyRecord(i)
 	}

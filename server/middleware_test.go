@@ -18,25 +18,27 @@ import (
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/internal/testenv"
 	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/httpx"
+	"github.com/gongshi/gongshi/server/web"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // cachedServer serves the portal with a Redis response cache judged by
 // the change log, as portal serve wires it.
-func cachedServer(t *testing.T, s *store.Store, redisURL string, limits server.Limits) *httptest.Server {
+func cachedServer(t *testing.T, s *store.Store, redisURL string, limits httpx.Limits) *httptest.Server {
 	return cachedServerWith(t, s, s, redisURL, limits)
 }
 
 // cachedServerWith is cachedServer whose pages read the overview through ov.
-func cachedServerWith(t *testing.T, s *store.Store, ov server.OverviewReader, redisURL string, limits server.Limits) *httptest.Server {
+func cachedServerWith(t *testing.T, s *store.Store, ov web.OverviewReader, redisURL string, limits httpx.Limits) *httptest.Server {
 	c := testenv.Cache(t, s, redisURL)
 	now := func() time.Time { return fixedNow }
 	public := s.Public(domain.DefaultMasking, now)
 	h := server.New(server.Deps{
 		Log: quiet, Ingest: s, Keys: s, Overview: ov, Reads: public, Pages: public, Rules: domain.DefaultPublicityRules(),
 		Now: now, Cache: c, Limiter: ratelimit.New(c.Client()), Limits: limits,
-		Ready: map[string]server.Checker{"postgres": s}, Degrade: map[string]server.Checker{"redis": c},
+		Ready: map[string]httpx.Checker{"postgres": s}, Degrade: map[string]httpx.Checker{"redis": c},
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -66,7 +68,7 @@ func TestCacheNeverServesAWithdrawnRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := cachedServer(t, s, testenv.RedisURL(t), server.Limits{PerIP: ratelimit.PerMinute(1_000_000)})
+	srv := cachedServer(t, s, testenv.RedisURL(t), httpx.Limits{PerIP: ratelimit.PerMinute(1_000_000)})
 	name := rec["CF_XDR_MC"]
 
 	resp, body := get(t, srv.URL+"/")
@@ -148,7 +150,7 @@ func TestConcurrentMissesShareOneResponse(t *testing.T) {
 	s := testenv.Store(t)
 	ov := &slowOverview{Store: s}
 	redisURL := testenv.RedisURL(t)
-	srv := cachedServerWith(t, s, ov, redisURL, server.Limits{
+	srv := cachedServerWith(t, s, ov, redisURL, httpx.Limits{
 		PerIP: ratelimit.PerMinute(100_000), PerKey: ratelimit.PerMinute(1000),
 	})
 	burst := func() map[string]int {
@@ -205,7 +207,7 @@ func TestConcurrentMissesShareOneResponse(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	s := testenv.Store(t)
-	srv := cachedServer(t, s, testenv.RedisURL(t), server.Limits{
+	srv := cachedServer(t, s, testenv.RedisURL(t), httpx.Limits{
 		PerIP:  ratelimit.Limit{Rate: 5, Burst: 5, Period: time.Minute},
 		PerKey: ratelimit.PerMinute(1000),
 	})
@@ -227,7 +229,7 @@ func TestRateLimit(t *testing.T) {
 func TestRedisDownKeepsServing(t *testing.T) {
 	s := testenv.Store(t)
 	// Nothing listens on port 1: every Redis call fails.
-	srv := cachedServer(t, s, "redis://127.0.0.1:1/0", server.Limits{
+	srv := cachedServer(t, s, "redis://127.0.0.1:1/0", httpx.Limits{
 		PerIP: ratelimit.Limit{Rate: 3, Burst: 3, Period: time.Minute}, PerKey: ratelimit.PerMinute(1000),
 	})
 	for i := 0; i < 3; i++ {
@@ -299,7 +301,7 @@ func waitForHit(t *testing.T, url string) *http.Response {
 // answers its validators as the handler does.
 func TestCacheHitReplaysHeadersAndValidators(t *testing.T) {
 	s := testenv.Store(t)
-	srv := cachedServer(t, s, testenv.RedisURL(t), server.Limits{PerIP: ratelimit.PerMinute(1_000_000)})
+	srv := cachedServer(t, s, testenv.RedisURL(t), httpx.Limits{PerIP: ratelimit.PerMinute(1_000_000)})
 	miss, body := get(t, srv.URL+"/")
 	hit := waitForHit(t, srv.URL+"/")
 	for _, k := range []string{"Content-Type", "Cache-Control", "ETag", "Content-Language"} {
@@ -332,7 +334,7 @@ func TestCacheHitReplaysHeadersAndValidators(t *testing.T) {
 func TestRateLimitAcrossInstances(t *testing.T) {
 	s := testenv.Store(t)
 	url := testenv.RedisURL(t)
-	limits := server.Limits{PerIP: ratelimit.Limit{Rate: 5, Burst: 5, Period: time.Minute}, PerKey: ratelimit.PerMinute(1000)}
+	limits := httpx.Limits{PerIP: ratelimit.Limit{Rate: 5, Burst: 5, Period: time.Minute}, PerKey: ratelimit.PerMinute(1000)}
 	srvs := []*httptest.Server{cachedServer(t, s, url, limits), cachedServer(t, s, url, limits)}
 	for i := range 5 {
 		resp, _ := get(t, srvs[i%2].URL+"/")
@@ -351,7 +353,7 @@ func TestRateLimitAcrossInstances(t *testing.T) {
 // client cannot pick a fresh IP for each request to escape its limit.
 func TestRateLimitIgnoresForwardedForFromClients(t *testing.T) {
 	s := testenv.Store(t)
-	limits := server.Limits{PerIP: ratelimit.Limit{Rate: 3, Burst: 3, Period: time.Minute}, PerKey: ratelimit.PerMinute(1000)}
+	limits := httpx.Limits{PerIP: ratelimit.Limit{Rate: 3, Burst: 3, Period: time.Minute}, PerKey: ratelimit.PerMinute(1000)}
 	rdb := testenv.RedisURL(t)
 	send := func(h http.Handler, i int) int {
 		req := httptest.NewRequest(http.MethodGet, "/api/v1/no-such-endpoint", nil)

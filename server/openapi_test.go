@@ -26,11 +26,13 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/legacy"
 
+	"github.com/gongshi/gongshi/internal/dataset"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/snapshot"
 	"github.com/gongshi/gongshi/internal/testenv"
 	"github.com/gongshi/gongshi/openapi"
 	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 var (
@@ -184,11 +186,11 @@ func TestSpecDescribesEveryRoute(t *testing.T) {
 }
 
 // TestSpecErrorMatchesServer keeps the Error schema in step with the JSON of
-// server.Error and domain.FieldError.
+// httpx.Error and domain.FieldError.
 func TestSpecErrorMatchesServer(t *testing.T) {
 	doc, _ := loadSpec(t)
 	for name, typ := range map[string]reflect.Type{
-		"Error":      reflect.TypeFor[server.Error](),
+		"Error":      reflect.TypeFor[httpx.Error](),
 		"FieldError": reflect.TypeFor[domain.FieldError](),
 	} {
 		var fields []string
@@ -250,5 +252,44 @@ func TestSpecServed(t *testing.T) {
 	}
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/yaml") {
 		t.Errorf("Content-Type %q", ct)
+	}
+}
+
+// TestSpecDatasetNamesFollowRegistry keeps the dataset names of the spec
+// (the dataset_name parameter, and any other {name} of a dataset path)
+// equal to the dataset registry.
+func TestSpecDatasetNamesFollowRegistry(t *testing.T) {
+	doc, _ := loadSpec(t)
+	enum := func(p *openapi3.Parameter) []string {
+		var out []string
+		for _, v := range p.Schema.Value.Enum {
+			out = append(out, fmt.Sprint(v))
+		}
+		return out
+	}
+	want := dataset.Names()
+	if got := enum(doc.Components.Parameters["dataset_name"].Value); !slices.Equal(got, want) {
+		t.Errorf("components/parameters/dataset_name: enum %v, the registry has %v", got, want)
+	}
+	checked := 0
+	for path, item := range doc.Paths.Map() {
+		if !strings.HasPrefix(path, "/api/v1/datasets/{name}") {
+			continue
+		}
+		params := item.Parameters
+		for _, op := range item.Operations() {
+			params = append(params, op.Parameters...)
+		}
+		for _, p := range params {
+			if p.Value.In == "path" && p.Value.Name == "name" {
+				checked++
+				if got := enum(p.Value); !slices.Equal(got, want) {
+					t.Errorf("%s: dataset names %v, the registry has %v", path, got, want)
+				}
+			}
+		}
+	}
+	if checked < 6 {
+		t.Errorf("checked the dataset names of %d operations, want every dataset path's", checked)
 	}
 }

@@ -16,9 +16,11 @@ import (
 
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/ratelimit"
+	"github.com/gongshi/gongshi/internal/snapshot"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/internal/testenv"
 	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // pagesFixture is a portal on a small data set: three company penalties,
@@ -103,11 +105,12 @@ func newPagesFixture(t *testing.T) *pagesFixture {
 		}
 	}
 	pub := s.Public(domain.DefaultMasking, func() time.Time { return pagesNow })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := server.New(server.Deps{
-		Log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Overview: s, Reads: pub, Pages: pub, Rules: domain.DefaultPublicityRules(),
+		Log:      log,
+		Overview: s, Reads: pub, Pages: pub, Datasets: snapshot.New(s, pub, t.TempDir(), log), Rules: domain.DefaultPublicityRules(),
 		Now:    func() time.Time { return pagesNow },
-		Limits: server.Limits{PerIP: ratelimit.PerMinute(1_000_000), PerKey: ratelimit.PerMinute(1_000_000)},
+		Limits: httpx.Limits{PerIP: ratelimit.PerMinute(1_000_000), PerKey: ratelimit.PerMinute(1_000_000)},
 	})
 	f.srv = httptest.NewServer(h)
 	t.Cleanup(f.srv.Close)

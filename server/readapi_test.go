@@ -20,6 +20,7 @@ import (
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/internal/testenv"
 	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // readToday is "today" for the public read path of these tests.
@@ -47,8 +48,8 @@ func newReadFixture(t *testing.T) *readFixture {
 		Reads:    s.Public(domain.DefaultMasking, func() time.Time { return readToday }),
 		Rules:    domain.DefaultPublicityRules(),
 		Now:      func() time.Time { return readToday.Add(10 * time.Hour) },
-		Ready:    map[string]server.Checker{"postgres": s},
-		Limits:   server.Limits{PerIP: ratelimit.PerMinute(1_000_000), PerKey: ratelimit.PerMinute(1_000_000)},
+		Ready:    map[string]httpx.Checker{"postgres": s},
+		Limits:   httpx.Limits{PerIP: ratelimit.PerMinute(1_000_000), PerKey: ratelimit.PerMinute(1_000_000)},
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

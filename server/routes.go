@@ -15,6 +15,7 @@ type RouteInfo struct {
 
 // Routes lists the routes of a handler built by New, for tests and tools
 // that check them against the API contract; nil for any other handler.
+// The CORS preflights (OPTIONS) are left out: they are no operations.
 func Routes(h http.Handler) []RouteInfo {
 	e, ok := h.(*gin.Engine)
 	if !ok {
@@ -22,7 +23,9 @@ func Routes(h http.Handler) []RouteInfo {
 	}
 	var out []RouteInfo
 	for _, r := range e.Routes() {
-		out = append(out, RouteInfo{Method: r.Method, Path: r.Path})
+		if r.Method != http.MethodOptions {
+			out = append(out, RouteInfo{Method: r.Method, Path: r.Path})
+		}
 	}
 	return out
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/internal/testenv"
 	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // searchFixture is the HTTP server with real search behind it: PostgreSQL,
@@ -55,7 +56,7 @@ func newSearchFixture(t *testing.T) *searchFixture {
 		Search: svc,
 		Rules:  domain.DefaultPublicityRules(),
 		Now:    now,
-		Ready:  map[string]server.Checker{"postgres": s}, Degrade: map[string]server.Checker{"meilisearch": svc},
+		Ready:  map[string]httpx.Checker{"postgres": s}, Degrade: map[string]httpx.Checker{"meilisearch": svc},
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

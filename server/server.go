@@ -1,43 +1,44 @@
-// Package server is Gongshi's HTTP layer: the gin engine, its middleware,
-// the JSON API handlers and the page handlers. Handlers depend on small
-// interfaces, never on drivers.
+// Package server assembles Gongshi's HTTP handler: the gin engine, the
+// middleware every request passes, and the route groups of the JSON API
+// (server/api) and of the pages (server/web), each group with its
+// policies — CORS, rate limits, the response cache, authentication. The
+// handlers live in those packages and the shared middleware in
+// server/httpx; this package only wires them.
 package server
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/gongshi/gongshi/internal/domain"
-	"github.com/gongshi/gongshi/internal/ratelimit"
+	"github.com/gongshi/gongshi/internal/flowchart"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/server/api"
+	"github.com/gongshi/gongshi/server/httpx"
+	"github.com/gongshi/gongshi/server/web"
 )
 
-// Checker reports whether a dependency is healthy.
-type Checker interface {
-	Ping(ctx context.Context) error
-}
-
-// Deps is everything the HTTP layer needs.
+// Deps is everything the HTTP layer needs. A dependency left nil is
+// replaced by a stand-in (see complete), so that the handlers never test
+// for one.
 type Deps struct {
 	Log      *slog.Logger
-	Ingest   Ingester
-	Keys     Authenticator
-	Overview OverviewReader
-	Reads    ReadStore    // public read API (readapi.go)
-	Datasets DatasetStore // open-data catalog and downloads (datasets.go)
-	Feeds    FeedStore    // credit-center feeds (feeds.go)
-	Search   Searcher     // full-text search (search.go)
-	Pages    PageStore    // what the HTML pages need beyond Reads (pages.go); *store.Public
-	BaseURL  string       // public URL of the portal, for absolute links in Atom feeds; "": relative links
+	Ingest   api.Ingester
+	Keys     httpx.Authenticator
+	Overview web.OverviewReader
+	Reads    api.ReadStore    // public read API and pages; *store.Public
+	Datasets api.DatasetStore // open-data catalog, downloads and snapshots; *snapshot.Service
+	Feeds    api.FeedStore    // credit-center feeds; *store.CreditFeed
+	Search   api.Searcher     // full-text search; *search.Service
+	// Flowcharts draws the lists' flowcharts; nil: a renderer of its own.
+	Flowcharts *flowchart.Renderer
+	Pages      web.PageStore // what the pages need beyond Reads; *store.Public
+	BaseURL    string        // public URL of the portal, for absolute links in Atom feeds; "": relative links
 	// TrustedProxies are the IPs and CIDR ranges (reverse proxies, load
 	// balancers) whose X-Forwarded-For / X-Real-IP name the client. From
 	// anyone else those headers are ignored: a client could otherwise
@@ -46,42 +47,30 @@ type Deps struct {
 	Rules          domain.PublicityRules
 	Calendar       *domain.Calendar // working days for disclosure timeliness; nil: domain.DefaultCalendar()
 	Now            func() time.Time
-	Ready          map[string]Checker // dependencies /readyz requires (503 when one is down)
-	Degrade        map[string]Checker // dependencies /readyz reports but serves without (cache, search)
+	Ready          map[string]httpx.Checker // dependencies /readyz requires (503 when one is down)
+	Degrade        map[string]httpx.Checker // dependencies /readyz reports but serves without (cache, search)
 
-	Cache    ResponseCache // nil: no response cache
-	Limiter  RateLimiter   // nil: an in-process limiter
-	Limits   Limits        // zero: DefaultLimits
-	CacheTTL time.Duration // zero: 10 minutes
+	Cache    httpx.ResponseCache // nil: no response cache
+	Limiter  httpx.RateLimiter   // nil: an in-process limiter
+	Limits   httpx.Limits        // zero: httpx.DefaultLimits
+	CacheTTL time.Duration       // zero: 10 minutes
 	Registry *prometheus.Registry
 }
 
-// DefaultLimits are generous for people and strict enough for scrapers.
-var DefaultLimits = Limits{PerIP: ratelimit.PerMinute(600), PerKey: ratelimit.PerMinute(6000)}
-
-// New builds the HTTP handler.
+// New builds the HTTP handler. Every request passes the request id,
+// recovery, metrics, access log and default Cache-Control middleware;
+// then the policies of its route group:
+//
+//	/healthz /readyz /metrics          none
+//	/api/v1 (reads, datasets)          CORS, limit by IP, response cache
+//	/api/v1 (search, downloads)        CORS, limit by IP
+//	/api/v1/feeds                      CORS, limit by key, scope feed
+//	/api/v1/admin                      limit by key, scope ingest
+//	pages, assets, /openapi.yaml       limit by IP, response cache (by language)
+//	anything else (404, 405)           limit by IP
 func New(d Deps) http.Handler {
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	if d.Calendar == nil {
-		cal := domain.DefaultCalendar()
-		d.Calendar = &cal
-	}
-	if d.Limiter == nil {
-		d.Limiter = ratelimit.New(nil)
-	}
-	if d.Limits == (Limits{}) {
-		d.Limits = DefaultLimits
-	}
-	if d.CacheTTL == 0 {
-		d.CacheTTL = 10 * time.Minute
-	}
-	if d.Registry == nil {
-		d.Registry = prometheus.NewRegistry()
-	}
-	m := newMetrics(d.Registry)
-	gin.SetMode(gin.ReleaseMode)
+	d = complete(d)
+	m := httpx.NewMetrics(d.Registry)
 	r := gin.New()
 	// gin's default list, spelled canonically: gin looks each up on every
 	// request, and canonicalizing "X-Real-IP" allocates.
@@ -90,114 +79,44 @@ func New(d Deps) http.Handler {
 		d.Log.Error("bad trusted proxies; trusting none", "err", err)
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(requestID(), recovery(d.Log), m.middleware(), accessLog(d.Log), defaultCacheControl(), cors(),
-		rateLimit(d.Limiter, d.Limits))
-	if d.Cache != nil {
-		r.Use(responseCache(d.Cache, d.CacheTTL, d.Now, m.cacheHits))
-	}
+	r.Use(httpx.RequestID(), httpx.Recovery(d.Log), m.Middleware(), httpx.AccessLog(d.Log), httpx.DefaultCacheControl())
+
+	apis := api.New(api.Deps{Log: d.Log, Reads: d.Reads, Ingest: d.Ingest, Datasets: d.Datasets, Feeds: d.Feeds,
+		Search: d.Search, Flowcharts: d.Flowcharts, Rules: d.Rules, Calendar: *d.Calendar, Now: d.Now})
+	pages := web.New(web.Deps{Log: d.Log, Overview: d.Overview, Reads: d.Reads, Pages: d.Pages, Datasets: d.Datasets,
+		Search: d.Search, Flowcharts: d.Flowcharts, Now: d.Now, BaseURL: d.BaseURL, Calendar: *d.Calendar})
+	errs := apis.Errors() // the middleware's errors are JSON
+	byIP, byKey := httpx.LimitByIP(errs, d.Limiter, d.Limits), httpx.LimitByKey(errs, d.Limiter, d.Limits)
+	cache := httpx.NewCacher(d.Cache, d.CacheTTL, d.Now, m)
+
+	r.GET("/healthz", httpx.Healthz)
+	r.GET("/readyz", httpx.Readyz(d.Ready, d.Degrade))
+	r.GET("/metrics", m.Handler())
+
+	public := r.Group("/api/v1", httpx.CORS(), byIP)
+	apis.Register(api.Groups{
+		Cached:   httpx.CrossOrigin(public.Group("", cache.Middleware(nil))),
+		Uncached: httpx.CrossOrigin(public),
+		Feeds: httpx.CrossOrigin(r.Group("/api/v1/feeds", httpx.CORS(), byKey,
+			httpx.RequireScope(errs, api.FeedKeys(d.Keys), store.ScopeFeed))),
+		Admin: httpx.Group(r.Group("/api/v1/admin", byKey, httpx.RequireScope(errs, d.Keys, store.ScopeIngest))),
+	})
+
+	site := r.Group("", byIP, cache.Middleware(web.CacheVariant))
+	site.GET("/openapi.yaml", api.ServeSpec)
+	pages.Register(httpx.Group(site))
+
 	r.HandleMethodNotAllowed = true
-	r.NoRoute(func(c *gin.Context) {
-		writeError(c, d.Log, newError(http.StatusNotFound, "not_found", "no such page or endpoint"))
-	})
-	r.NoMethod(func(c *gin.Context) {
-		writeError(c, d.Log, newError(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed here"))
-	})
-
-	r.GET("/healthz", func(c *gin.Context) {
-		c.Header("Cache-Control", "no-store")
-		c.JSON(http.StatusOK, gin.H{"status": "ok"})
-	})
-	r.GET("/readyz", readyz(d.Ready, d.Degrade))
-	r.GET("/openapi.yaml", serveSpec)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
-
-	ih := ingestHandlers{store: d.Ingest, rules: d.Rules, now: d.Now}
-	admin := r.Group("/api/v1/admin", requireScope(d.Keys, store.ScopeIngest))
-	admin.POST("/penalties", handle(d.Log, ih.penalties))
-	admin.POST("/permits", handle(d.Log, ih.permits))
-	admin.POST("/penalties/:id/withdraw", handle(d.Log, ih.withdraw(store.EntityPenalty)))
-	admin.POST("/permits/:id/withdraw", handle(d.Log, ih.withdraw(store.EntityPermit)))
-	admin.PUT("/lists/:kind", handle(d.Log, ih.publishList))
-
-	api := r.Group("/api/v1")
-	registerReadAPI(api, d)
-	registerDatasets(api, d)
-	registerFeeds(api, d)
-	registerSearch(api, d)
-
-	registerPages(r, d)
-	return r
-}
-
-// readyz answers 503 when a required dependency is down; a dependency
-// the server can do without (Redis, Meilisearch) is reported as degraded.
-func readyz(required, optional map[string]Checker) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
-		defer cancel()
-		status, degraded, out := http.StatusOK, false, gin.H{}
-		for name, ch := range required {
-			if err := ch.Ping(ctx); err != nil {
-				out[name] = "down: " + err.Error()
-				status = http.StatusServiceUnavailable
-			} else {
-				out[name] = "ok"
-			}
-		}
-		for name, ch := range optional {
-			if err := ch.Ping(ctx); err != nil {
-				out[name] = "down (degraded): " + err.Error()
-				degraded = true
-			} else {
-				out[name] = "ok"
-			}
-		}
-		c.Header("Cache-Control", "no-store")
-		c.JSON(status, gin.H{"ready": status == http.StatusOK, "degraded": degraded, "checks": out})
-	}
-}
-
-// requestID gives every response an X-Request-ID: the client's, or a
-// new one. The access log reads it back from the response header.
-func requestID() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id := c.Request.Header.Get("X-Request-Id") // canonical spelling: no allocation
-		if id == "" || len(id) > 64 {
-			var b [8]byte
-			rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
-		}
-		c.Writer.Header()["X-Request-Id"] = []string{id}
-		c.Next()
-	}
-}
-
-// accessLog logs every request at level info; when that level is off, it
-// costs nothing (the client IP in particular is not resolved).
-func accessLog(log *slog.Logger) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		ctx := c.Request.Context()
-		if !log.Enabled(ctx, slog.LevelInfo) {
-			c.Next()
+	r.NoRoute(byIP, func(c *gin.Context) {
+		// Browsers get an HTML 404 for unknown pages; API clients keep JSON.
+		if !strings.HasPrefix(c.Request.URL.Path, "/api/") && strings.Contains(c.GetHeader("Accept"), "text/html") {
+			pages.NotFound(c)
 			return
 		}
-		start := time.Now()
-		c.Next()
-		log.LogAttrs(ctx, slog.LevelInfo, "http",
-			slog.String("method", c.Request.Method),
-			slog.String("path", c.Request.URL.Path),
-			slog.Int("status", c.Writer.Status()),
-			slog.Duration("took", time.Since(start)),
-			slog.String("request_id", c.Writer.Header().Get("X-Request-ID")),
-			slog.String("client", c.ClientIP()))
-	}
-}
-
-func recovery(log *slog.Logger) gin.HandlerFunc {
-	return gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, v any) {
-		log.ErrorContext(c.Request.Context(), "panic", "value", v, "path", c.Request.URL.Path)
-		c.Header("Cache-Control", "no-store")
-		c.AbortWithStatusJSON(http.StatusInternalServerError,
-			newError(http.StatusInternalServerError, "internal", "internal error; it has been logged"))
+		errs.Fail(c, httpx.NotFound("no such page or endpoint"))
 	})
+	r.NoMethod(byIP, func(c *gin.Context) {
+		errs.Fail(c, httpx.NewError(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed here"))
+	})
+	return r
 }

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -26,21 +27,32 @@ const (
 	readTimeout  = 100 * time.Millisecond
 	writeTimeout = time.Second
 	keyPrefix    = "gongshi:resp:v2:"
-	// pendingWrites bounds the entries waiting to be written to Redis;
-	// beyond it new entries are dropped (they are only an optimisation).
-	pendingWrites = 256
+	// writeQueue is how many entries may wait to be written; while the
+	// writer is that far behind, new entries are dropped (they are only
+	// an optimisation).
+	writeQueue = 512
+	// writeBatch is how many waiting entries one round trip writes.
+	writeBatch = 64
+	// probeEvery is how often the writer checks that Redis answers, so
+	// that Redis coming back is noticed.
+	probeEvery = 2 * time.Second
 )
 
 // Cache stores whole responses in Redis.
 type Cache struct {
-	rdb    redis.UniversalClient
-	log    *slog.Logger
-	tr     *Tracker
-	ok     atomic.Bool // Redis answered the last call
-	writes chan write
+	rdb redis.UniversalClient
+	log *slog.Logger
+	tr  *Tracker
+	ok  atomic.Bool // Redis answered the last call
+
+	writes    chan entry    // entries waiting for the writer
+	stop      chan struct{} // closed by Close
+	stopped   chan struct{} // closed when the writer has returned
+	closeOnce sync.Once
 }
 
-type write struct {
+// entry is a response waiting to be written.
+type entry struct {
 	key string
 	val []byte
 	ttl time.Duration
@@ -54,22 +66,33 @@ func Open(url string, tr *Tracker, log *slog.Logger) (*Cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	redis.SetLogger(slogLogger{log})
 	return New(rdb, tr, log), nil
 }
 
-// New wraps a Redis client.
+// SetLogger routes go-redis's own messages, process-wide, to log at level
+// debug: outages are reported once by Cache itself. The command calls it
+// once at start.
+func SetLogger(log *slog.Logger) { redis.SetLogger(slogLogger{log}) }
+
+// New wraps a Redis client and starts the writer of Set; Close stops it.
 func New(rdb redis.UniversalClient, tr *Tracker, log *slog.Logger) *Cache {
-	c := &Cache{rdb: rdb, log: log, tr: tr, writes: make(chan write, pendingWrites)}
-	c.probe(context.Background())
+	c := &Cache{rdb: rdb, log: log, tr: tr, writes: make(chan entry, writeQueue), stop: make(chan struct{}),
+		stopped: make(chan struct{})}
+	c.probe()
+	go c.writer()
 	return c
 }
 
 // Client returns the Redis client, for the rate limiter to share.
 func (c *Cache) Client() redis.UniversalClient { return c.rdb }
 
-// Close closes the Redis client; call it after Run has returned.
-func (c *Cache) Close() error { return c.rdb.Close() }
+// Close stops the writer, waits for it, and closes the Redis client.
+// Entries still waiting are dropped.
+func (c *Cache) Close() error {
+	c.closeOnce.Do(func() { close(c.stop) })
+	<-c.stopped
+	return c.rdb.Close()
+}
 
 // Ping reports whether Redis answers.
 func (c *Cache) Ping(ctx context.Context) error { return c.rdb.Ping(ctx).Err() }
@@ -115,39 +138,60 @@ func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool) {
 	return b, err == nil
 }
 
-// Set queues an entry for writing by Run; when the queue is full or Redis
-// is down, the entry is dropped.
+// Set stores an entry in the background, by the one writer; failures are
+// logged, not returned, and an entry that finds writeQueue entries
+// waiting (or Redis down) is dropped.
 func (c *Cache) Set(key string, val []byte, ttl time.Duration) {
 	if !c.ok.Load() {
 		return
 	}
 	select {
-	case c.writes <- write{key, val, ttl}:
+	case c.writes <- entry{key, val, ttl}:
 	default:
 	}
 }
 
-// Run writes queued entries and checks every interval whether Redis
-// answers, until ctx ends.
-func (c *Cache) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
+// writer writes the entries of Set until Close, those waiting together in
+// one round trip, and checks every probeEvery whether Redis answers.
+func (c *Cache) writer() {
+	defer close(c.stopped)
+	probe := time.NewTicker(probeEvery)
+	defer probe.Stop()
+	batch := make([]entry, 0, writeBatch)
 	for {
 		select {
-		case <-ctx.Done():
+		case <-c.stop:
 			return
-		case <-t.C:
-			c.probe(ctx)
-		case w := <-c.writes:
-			wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-			c.note(c.rdb.Set(wctx, w.key, w.val, w.ttl).Err())
-			cancel()
+		case <-probe.C:
+			c.probe()
+			continue
+		case e := <-c.writes:
+			batch = append(batch[:0], e)
 		}
+	fill:
+		for len(batch) < writeBatch {
+			select {
+			case e := <-c.writes:
+				batch = append(batch, e)
+			default:
+				break fill
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+		_, err := c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, e := range batch {
+				p.Set(ctx, e.key, e.val, e.ttl)
+			}
+			return nil
+		})
+		cancel()
+		c.note(err)
+		clear(batch) // let the bodies go
 	}
 }
 
-func (c *Cache) probe(ctx context.Context) {
-	ctx, cancel := context.WithTimeout(ctx, readTimeout)
+func (c *Cache) probe() {
+	ctx, cancel := context.WithTimeout(context.Background(), readTimeout)
 	defer cancel()
 	c.note(c.rdb.Ping(ctx).Err())
 }

@@ -41,3 +41,17 @@ func TagsOf(c store.ChangeTarget) []string {
 	}
 	return tags
 }
+
+// SubjectTags are what a party's profile depends on: the party (a record
+// added to it) and every record it shows (one changed or moved away).
+func SubjectTags(s store.Subject) []string {
+	tags := make([]string, 0, 1+len(s.Penalties)+len(s.Permits))
+	tags = append(tags, SubjectTag(s.CreditCode))
+	for _, p := range s.Penalties {
+		tags = append(tags, RecordTag(string(store.EntityPenalty), p.ID))
+	}
+	for _, p := range s.Permits {
+		tags = append(tags, RecordTag(string(store.EntityPermit), p.ID))
+	}
+	return tags
+}

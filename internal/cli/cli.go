@@ -16,9 +16,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gongshi/gongshi/internal/cache"
 	"github.com/gongshi/gongshi/internal/config"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/server"
 )
 
 type command struct {
@@ -43,19 +45,8 @@ type env struct {
 	stderr io.Writer
 }
 
-// shanghai is the time zone of every date Gongshi publishes.
-var shanghai = mustLoadLocation("Asia/Shanghai")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
-
-// now is the current time in Asia/Shanghai.
-func now() time.Time { return time.Now().In(shanghai) }
+// now is the current time in China Standard Time (domain.China).
+func now() time.Time { return time.Now().In(domain.China) }
 
 // Main runs the subcommand named by args[0] and returns the exit status.
 func Main(args []string, stdout, stderr io.Writer) int {
@@ -75,6 +66,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	server.ReleaseMode()
+	cache.SetLogger(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err = cmd.run(ctx, &env{cfg: cfg, log: log, stdout: stdout, stderr: stderr}, args[1:])
@@ -141,7 +134,7 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 }
 
 func openStore(ctx context.Context, e *env) (*store.Store, error) {
-	return store.Open(ctx, e.cfg.DatabaseURL, store.Options{StatementTimeout: e.cfg.StatementTimout})
+	return store.Open(ctx, e.cfg.DatabaseURL, store.Options{StatementTimeout: e.cfg.StatementTimeout})
 }
 
 // publicityRules reads PORTAL_PUBLICITY_RULES, or returns the defaults.

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/gongshi/gongshi/indexer"
@@ -62,24 +61,22 @@ func runIndex(ctx context.Context, e *env, args []string) error {
 	return ix.Run(ctx)
 }
 
-// startIndexer runs the indexer in the background of portal serve until
-// ctx ends; wg tracks it for a graceful shutdown.
-func startIndexer(ctx context.Context, e *env, _ *store.Store, wg *sync.WaitGroup) error {
+// startIndexer runs the indexer as a worker of portal serve until ctx
+// ends; its own pool and Meilisearch client close when it returns.
+func startIndexer(ctx context.Context, e *env, life *lifecycle) error {
 	s, err := openIndexerStore(ctx, e)
 	if err != nil {
 		return err
 	}
 	w := search.NewWriter(searchConfig(e))
 	ix := newIndexer(e, s, w)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	life.goWorker(func() {
 		defer s.Close()
 		defer w.Close()
 		if err := ix.Run(ctx); err != nil {
 			e.log.Error("indexer stopped", "err", err)
 		}
-	}()
+	})
 	return nil
 }
 

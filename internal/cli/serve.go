@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,13 +13,20 @@ import (
 	"github.com/gongshi/gongshi/internal/blob"
 	"github.com/gongshi/gongshi/internal/cache"
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/flowchart"
 	"github.com/gongshi/gongshi/internal/ratelimit"
 	"github.com/gongshi/gongshi/internal/snapshot"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
-func runServe(ctx context.Context, e *env, args []string) error {
+// runServe serves the portal until ctx ends, then shuts down in order:
+// the HTTP server finishes its requests, the background workers (the
+// indexer, the change listener, the cache refresher, the snapshots) stop
+// and are waited for, and only then are Redis, the flowchart renderer
+// and the PostgreSQL pool closed.
+func runServe(ctx context.Context, e *env, args []string) (err error) {
 	fs := newFlags("serve", e.stderr)
 	noIndexer := fs.Bool("no-indexer", false, "do not run the search indexer in this process")
 	if _, err := parseFlags(fs, args); err != nil {
@@ -30,11 +36,6 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := store.Migrate(ctx, e.cfg.DatabaseURL); err != nil {
 		return err
 	}
-	s, err := openStore(ctx, e)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
 	rules, err := publicityRules(e)
 	if err != nil {
 		return err
@@ -43,12 +44,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	life, wctx := startLifecycle(ctx)
+	defer func() { err = errors.Join(err, life.shutdown()) }()
 
-	var workers sync.WaitGroup
-	wctx, stopWorkers := context.WithCancel(ctx)
-	defer func() { stopWorkers(); workers.Wait() }()
+	s, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	life.onShutdown("postgres", func() error { s.Close(); return nil })
 	if !*noIndexer {
-		if err := startIndexer(wctx, e, s, &workers); err != nil {
+		if err := startIndexer(wctx, e, life); err != nil {
 			return err
 		}
 	}
@@ -64,11 +69,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("REDIS_URL: %w", err)
 	}
-	defer rc.Close()
-	workers.Add(3)
-	go func() { defer workers.Done(); tracker.Run(wctx) }()
-	go func() { defer workers.Done(); s.ListenChanges(wctx, func(context.Context) { tracker.Kick() }) }()
-	go func() { defer workers.Done(); rc.Run(wctx, 2*time.Second) }()
+	life.onShutdown("redis", rc.Close)
+	life.goWorker(func() { tracker.Run(wctx) })
+	life.goWorker(func() { s.ListenChanges(wctx, func(context.Context) { tracker.Kick() }) })
+	flowcharts := flowchart.NewRenderer()
+	life.onShutdown("flowcharts", flowcharts.Close)
 
 	searcher := newSearch(wctx, e, s)
 	public := s.Public(domain.DefaultMasking, now)
@@ -81,8 +86,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	snaps.VerifyEvery = e.cfg.SnapshotVerifyEvery
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(snaps)
-	workers.Add(1)
-	go func() { defer workers.Done(); snaps.Run(wctx, time.Hour) }()
+	life.goWorker(func() { snaps.Run(wctx, time.Hour) })
 	handler := server.New(server.Deps{
 		Log:            e.log,
 		Ingest:         s,
@@ -93,21 +97,28 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Pages:          public,
 		Datasets:       snaps,
 		Feeds:          s.CreditFeed(public),
+		Flowcharts:     flowcharts,
 		BaseURL:        e.cfg.BaseURL,
 		Rules:          rules,
 		Calendar:       &cal,
 		Now:            now,
-		Ready:          map[string]server.Checker{"postgres": s},
-		Degrade:        map[string]server.Checker{"redis": rc, "meilisearch": searcher, "snapshots": snaps},
+		Ready:          map[string]httpx.Checker{"postgres": s},
+		Degrade:        map[string]httpx.Checker{"redis": rc, "meilisearch": searcher, "snapshots": snaps},
 		Registry:       registry,
 		Cache:          rc,
 		Limiter:        ratelimit.New(rc.Client()),
 		TrustedProxies: e.cfg.TrustedProxies,
-		Limits: server.Limits{
+		Limits: httpx.Limits{
 			PerIP:  ratelimit.PerMinute(e.cfg.RateIP),
 			PerKey: ratelimit.PerMinute(e.cfg.RateKey),
 		},
 	})
+	return serveHTTP(ctx, e, handler)
+}
+
+// serveHTTP serves handler on the configured address until ctx ends, and
+// then lets the requests in flight finish (15 s at most).
+func serveHTTP(ctx context.Context, e *env, handler http.Handler) error {
 	srv := &http.Server{
 		Addr:              e.cfg.Addr,
 		Handler:           handler,

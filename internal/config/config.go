@@ -16,21 +16,21 @@ import (
 
 // Config is everything the portal reads from its environment.
 type Config struct {
-	DatabaseURL     string        // DATABASE_URL: PostgreSQL, the system of record
-	RedisURL        string        // REDIS_URL: cache and rate limits
-	MeiliURL        string        // MEILI_URL: Meilisearch
-	MeiliMasterKey  string        // MEILI_MASTER_KEY: the indexer's key (writes); the server derives a search-only key
-	Addr            string        // PORTAL_ADDR: listen address of serve
-	BaseURL         string        // PORTAL_BASE_URL: public URL, used in links and printed at start
-	PublicityRules  string        // PORTAL_PUBLICITY_RULES: JSON file overriding the default publicity periods
-	Calendar        string        // PORTAL_CALENDAR: JSON file overriding the working-day calendar
-	StatementTimout time.Duration // PORTAL_STATEMENT_TIMEOUT: PostgreSQL statement_timeout for requests
-	LogLevel        slog.Level    // PORTAL_LOG_LEVEL: debug, info, warn, error
-	RateIP          int           // PORTAL_RATE_IP: requests per minute per client IP
-	RateKey         int           // PORTAL_RATE_KEY: requests per minute per API key
-	SnapshotDir     string        // PORTAL_SNAPSHOT_DIR: where daily dataset snapshots are written
-	SnapshotKeep    int           // PORTAL_SNAPSHOT_KEEP_DAYS: days of snapshots kept; 0 keeps all
-	TrustedProxies  []string      // PORTAL_TRUSTED_PROXIES: IPs or CIDRs whose X-Forwarded-For is believed
+	DatabaseURL      string        // DATABASE_URL: PostgreSQL, the system of record
+	RedisURL         string        // REDIS_URL: cache and rate limits
+	MeiliURL         string        // MEILI_URL: Meilisearch
+	MeiliMasterKey   string        // MEILI_MASTER_KEY: the indexer's key (writes); the server derives a search-only key
+	Addr             string        // PORTAL_ADDR: listen address of serve
+	BaseURL          string        // PORTAL_BASE_URL: public URL, used in links and printed at start
+	PublicityRules   string        // PORTAL_PUBLICITY_RULES: JSON file overriding the default publicity periods
+	Calendar         string        // PORTAL_CALENDAR: JSON file overriding the working-day calendar
+	StatementTimeout time.Duration // PORTAL_STATEMENT_TIMEOUT: PostgreSQL statement_timeout for requests
+	LogLevel         slog.Level    // PORTAL_LOG_LEVEL: debug, info, warn, error
+	RateIP           int           // PORTAL_RATE_IP: requests per minute per client IP
+	RateKey          int           // PORTAL_RATE_KEY: requests per minute per API key
+	SnapshotDir      string        // PORTAL_SNAPSHOT_DIR: where daily dataset snapshots are written
+	SnapshotKeep     int           // PORTAL_SNAPSHOT_KEEP_DAYS: days of snapshots kept; 0 keeps all
+	TrustedProxies   []string      // PORTAL_TRUSTED_PROXIES: IPs or CIDRs whose X-Forwarded-For is believed
 
 	// The snapshot storage (snapshot.go).
 	SnapshotURL         string        // PORTAL_SNAPSHOT_URL: s3://bucket/prefix keeps snapshots there, not in SnapshotDir
@@ -76,7 +76,7 @@ func load(getenv func(string) string) (Config, error) {
 	if err != nil || timeout <= 0 {
 		errs = append(errs, fmt.Errorf("PORTAL_STATEMENT_TIMEOUT: want a positive duration such as 30s, got %q", getenv("PORTAL_STATEMENT_TIMEOUT")))
 	}
-	c.StatementTimout = timeout
+	c.StatementTimeout = timeout
 	for _, r := range []struct {
 		name string
 		def  string

@@ -9,7 +9,7 @@ import (
 )
 
 // china is China Standard Time, in which decisions are dated and published.
-var china = time.FixedZone("CST", 8*60*60)
+var china = domain.China
 
 // firstDay is the first decision date of the demo data.
 var firstDay = time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC)

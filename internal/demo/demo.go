@@ -206,16 +206,7 @@ func Load(ctx context.Context, s *store.Store, opt Options) (Summary, error) {
 }
 
 func validateList(in store.ListInput) error {
-	var errs domain.FieldErrors
-	switch in.Kind {
-	case domain.ListPowers:
-		errs = domain.ValidatePowerItems(in.Powers)
-	case domain.ListResponsibilities:
-		errs = domain.ValidateResponsibilityItems(in.Responsibilities)
-	case domain.ListPublicServices:
-		errs = domain.ValidateServiceItems(in.Services)
-	}
-	if len(errs) > 0 {
+	if errs := in.Validate(); len(errs) > 0 {
 		return errs
 	}
 	return nil

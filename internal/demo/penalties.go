@@ -160,10 +160,27 @@ func deciding(r *rand.Rand, d int) int {
 }
 
 // preAccident fills p with a case found by inspection (事前) and returns
-// the deciding bureau.
+// the deciding bureau. Its parts draw from g.r in a fixed order, so the
+// same seed gives the same data.
 func (g *penaltyGen) preAccident(p *domain.Penalty, day time.Time) int {
 	r := g.r
-	cur := !day.Before(amendment2021)
+	kind, party, b, c := g.inspectedCase(r, !day.Before(amendment2021))
+	p.Party = party.party
+	p.Stage = domain.StagePreAccident
+	p.ViolationType = c.v.wfxw
+	vars, district, subject := g.caseVars(r, kind, party, c)
+	var fine, gain int64
+	p.Categories, p.Content, fine, gain = sanction(r, kind, b, c, vars)
+	p.Fine = domain.Money(fine * 100)
+	p.Confiscated = domain.Money(gain * 100)
+	p.Facts = inspectionFacts(r, day, kind, c, subject, vars)
+	p.Basis = c.s.basis
+	return deciding(r, district)
+}
+
+// inspectedCase picks the party of an inspection case, the band of its
+// sanction and a violation that fits both.
+func (g *penaltyGen) inspectedCase(r *rand.Rand, cur bool) (domain.PartyKind, company, band, choice) {
 	var party company
 	kind := domain.PartyOrganization
 	switch n := r.IntN(100); {
@@ -185,10 +202,12 @@ func (g *penaltyGen) preAccident(p *domain.Penalty, day time.Time) int {
 		kind, party, b = domain.PartyOrganization, g.pickCompany(r), bandSmall
 		c, _ = g.cat.pick(r, cur, kind, party.tag, b)
 	}
-	p.Party = party.party
-	p.Stage = domain.StagePreAccident
-	p.ViolationType = c.v.wfxw
+	return kind, party, b, c
+}
 
+// caseVars are the words that fill a case's facts, with the district of
+// the deciding bureau and how the decision addresses the party.
+func (g *penaltyGen) caseVars(r *rand.Rand, kind domain.PartyKind, party company, c choice) (map[string]string, int, string) {
 	vars := map[string]string{
 		"n":    strconv.Itoa(2 + r.IntN(7)),
 		"big":  strconv.Itoa(100 + r.IntN(400)),
@@ -215,8 +234,12 @@ func (g *penaltyGen) preAccident(p *domain.Penalty, day time.Time) int {
 		vars["subject"] = "你单位员工" + vars["p1"] + "在"
 		vars["actor"] = "你单位在"
 	}
+	return vars, district, subject
+}
 
-	// The fine.
+// sanction decides a case's 处罚类别, its content, the fine and the
+// confiscated gain in yuan; vars gains the figures the facts cite.
+func sanction(r *rand.Rand, kind domain.PartyKind, b band, c choice, vars map[string]string) ([]string, string, int64, int64) {
 	s := c.s
 	var fine int64
 	switch {
@@ -264,11 +287,11 @@ func (g *penaltyGen) preAccident(p *domain.Penalty, day time.Time) int {
 		}
 		content = append(content, fineText)
 	}
-	p.Categories = cats
-	p.Fine = domain.Money(fine * 100)
-	p.Confiscated = domain.Money(gain * 100)
-	p.Content = strings.Join(content, "，")
+	return cats, strings.Join(content, "，"), fine, gain
+}
 
+// inspectionFacts writes the facts of an inspection case decided on day.
+func inspectionFacts(r *rand.Rand, day time.Time, kind domain.PartyKind, c choice, subject string, vars map[string]string) string {
 	inspected := day.AddDate(0, 0, -(15 + r.IntN(60)))
 	fact := fillFacts(r, c.v.facts[r.IntN(len(c.v.facts))], vars)
 	if kind == domain.PartyIndividualBusiness {
@@ -279,10 +302,8 @@ func (g *penaltyGen) preAccident(p *domain.Penalty, day time.Time) int {
 	if c.overdue {
 		sb.WriteString("；经责令限期改正，" + subject + "逾期未改正")
 	}
-	sb.WriteString("。上述行为违反了" + s.duty + "的规定。")
-	p.Facts = sb.String()
-	p.Basis = s.basis
-	return deciding(r, district)
+	sb.WriteString("。上述行为违反了" + c.s.duty + "的规定。")
+	return sb.String()
 }
 
 // inspectedParty names who was inspected: the party, its employer (a

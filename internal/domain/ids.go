@@ -268,13 +268,3 @@ func atoi(s string) int {
 	}
 	return n
 }
-
-// chinaZone is China Standard Time, UTC+8 all year (no daylight saving).
-var chinaZone = time.FixedZone("CST", 8*60*60)
-
-// ChinaDate returns the calendar date of instant t in China Standard Time
-// (UTC+8), as 00:00 UTC of that date — the form every domain date takes.
-func ChinaDate(t time.Time) time.Time {
-	y, m, d := t.In(chinaZone).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-}

@@ -11,8 +11,14 @@ const (
 	ListPublicServices   ListKind = "public-services"  // 公共服务事项清单
 )
 
-// ListKinds lists every ListKind.
-var ListKinds = []ListKind{ListPowers, ListResponsibilities, ListPublicServices}
+// ListKinds lists every ListKind, in the order of ListKindTable.
+var ListKinds = func() []ListKind {
+	out := make([]ListKind, len(ListKindTable))
+	for i, l := range ListKindTable {
+		out[i] = l.Kind
+	}
+	return out
+}()
 
 // PowerCategories are the 事项类型 of the power list.
 var PowerCategories = []string{

@@ -24,6 +24,36 @@ func (m Money) Wan() string {
 	return strings.TrimSuffix(s, ".")
 }
 
+// WanOrEmpty is Wan, or "" for no amount: how records and exports write
+// an amount that is zero.
+func (m Money) WanOrEmpty() string {
+	if m == 0 {
+		return ""
+	}
+	return m.Wan()
+}
+
+// WanFloat is m in 万元 as a float, for charts.
+func (m Money) WanFloat() float64 { return float64(m) / 1_000_000 }
+
+// WanFixed writes m in 万元 rounded to places decimals ("12.35"), for
+// statistics, which show amounts rounded.
+func (m Money) WanFixed(places int) string { return strconv.FormatFloat(m.WanFloat(), 'f', places, 64) }
+
+// YuanGrouped writes m in yuan with its thousands grouped: 20,000.00.
+func (m Money) YuanGrouped() string {
+	s := m.Yuan()
+	i, f, _ := strings.Cut(s, ".")
+	n, err := strconv.ParseInt(i, 10, 64)
+	if err != nil {
+		return s
+	}
+	if f == "" {
+		return GroupThousands(n)
+	}
+	return GroupThousands(n) + "." + f
+}
+
 // ParseYuan parses a decimal amount in yuan with at most two decimals.
 func ParseYuan(s string) (Money, error) {
 	v, err := parseScaled(s, 2)

@@ -120,7 +120,9 @@ func ParsePermit(fields map[string]string, opt ParseOptions) (Permit, FieldError
 // PenaltyRecord returns p as a record keyed by standard field codes, with a
 // canonical string for every field of PenaltyFields: dates YYYY-MM-DD,
 // amounts in 万元 via Money.Wan ("" for zero), categories joined by ";", and
-// "" for anything absent. It is the form used for hashing, feeds and exports.
+// "" for anything absent. It is the canonical form ParsePenalty reads back;
+// store.PenaltyValues writes the same values, in dictionary order, for
+// exports and feeds.
 func PenaltyRecord(p Penalty) map[string]string {
 	m := map[string]string{
 		"CF_WSH":     p.DecisionNo,
@@ -129,12 +131,12 @@ func PenaltyRecord(p Penalty) map[string]string {
 		"CF_YJ":      p.Basis,
 		"CF_CFLB":    strings.Join(p.Categories, ";"),
 		"CF_NR":      p.Content,
-		"CF_NR_FK":   wanOrEmpty(p.Fine),
-		"CF_NR_WFFF": wanOrEmpty(p.Confiscated),
+		"CF_NR_FK":   p.Fine.WanOrEmpty(),
+		"CF_NR_WFFF": p.Confiscated.WanOrEmpty(),
 		"CF_NR_ZKDX": p.LicenceAffected,
-		"CF_JDRQ":    formatDate(p.DecisionDate),
+		"CF_JDRQ":    FormatOptionalDate(p.DecisionDate),
 		"CF_YXQ":     "",
-		"CF_GSJZQ":   formatDate(p.PublicityUntil),
+		"CF_GSJZQ":   FormatOptionalDate(p.PublicityUntil),
 		"CF_CFJG":    p.Agency,
 		"CF_CFJGDM":  p.AgencyCode,
 		"CF_SJLY":    p.Source,
@@ -144,7 +146,7 @@ func PenaltyRecord(p Penalty) map[string]string {
 		"CF_GSLB":    string(p.Class),
 	}
 	if p.ValidUntil != nil {
-		m["CF_YXQ"] = formatDate(*p.ValidUntil)
+		m["CF_YXQ"] = FormatOptionalDate(*p.ValidUntil)
 	}
 	putParty(m, "CF", p.Party)
 	return m
@@ -160,9 +162,9 @@ func PermitRecord(p Permit) map[string]string {
 		"XK_XKZS":   p.CertName,
 		"XK_XKBH":   p.PermitNo,
 		"XK_NR":     p.Content,
-		"XK_JDRQ":   formatDate(p.DecisionDate),
-		"XK_YXQZ":   formatDate(p.ValidFrom),
-		"XK_YXQZI":  formatDate(p.ValidTo),
+		"XK_JDRQ":   FormatOptionalDate(p.DecisionDate),
+		"XK_YXQZ":   FormatOptionalDate(p.ValidFrom),
+		"XK_YXQZI":  FormatOptionalDate(p.ValidTo),
 		"XK_XKJG":   p.Agency,
 		"XK_XKJGDM": p.AgencyCode,
 		"XK_ZT":     string(p.State),
@@ -188,20 +190,6 @@ func putParty(m map[string]string, prefix string, p Party) {
 	m[prefix+"_FR_ZJHM"] = p.LegalRepIDNo
 	m[prefix+"_XDR_ZJLX"] = p.IDType
 	m[prefix+"_XDR_ZJHM"] = p.IDNo
-}
-
-func wanOrEmpty(m Money) string {
-	if m == 0 {
-		return ""
-	}
-	return m.Wan()
-}
-
-func formatDate(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.Format(DateLayout)
 }
 
 // ParseDate parses a date written as 2006-01-02, 2006/01/02, 2006.01.02,

@@ -10,7 +10,7 @@ import (
 )
 
 // testOpts fixes today at 2024-06-01 (China time).
-var testOpts = ParseOptions{Now: time.Date(2024, 6, 1, 10, 0, 0, 0, chinaZone)}
+var testOpts = ParseOptions{Now: time.Date(2024, 6, 1, 10, 0, 0, 0, China)}
 
 func penaltyFixture() map[string]string {
 	return map[string]string{

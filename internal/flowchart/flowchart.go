@@ -29,34 +29,61 @@ import (
 	"github.com/gongshi/gongshi/internal/domain"
 )
 
-// DefaultTitle is the title of a flowchart rendered by Render.
+// DefaultTitle is the title of a flowchart drawn by Renderer.Render.
 const DefaultTitle = "办理流程图"
 
 // FontFamily is the font list written into the SVG; the sizes are computed
 // for a CJK sans-serif font.
 const FontFamily = "Noto Sans CJK SC,Source Han Sans SC,PingFang SC,Microsoft YaHei,sans-serif"
 
+// Renderer draws flowcharts. It starts Graphviz on its first drawing and
+// keeps the pictures it drew (flows are few — hundreds of list items —
+// and immutable per version). It is safe for concurrent use; drawings are
+// serialized, Graphviz's WebAssembly module being one instance.
+type Renderer struct {
+	mu    sync.Mutex // guards gv and serializes its use
+	gv    *graphviz.Graphviz
+	cache *svgCache
+}
+
+// NewRenderer returns a Renderer; Close releases it.
+func NewRenderer() *Renderer { return &Renderer{cache: &svgCache{max: 1024, m: map[string][]byte{}}} }
+
+// Close releases Graphviz, if it was started.
+func (r *Renderer) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.gv == nil {
+		return nil
+	}
+	err := r.gv.Close()
+	r.gv = nil
+	return err
+}
+
 // Render draws f as SVG titled DefaultTitle. See RenderTitled.
-func Render(f domain.Flow) ([]byte, error) { return RenderTitled(DefaultTitle, f) }
+func (r *Renderer) Render(ctx context.Context, f domain.Flow) ([]byte, error) {
+	return r.RenderTitled(ctx, DefaultTitle, f)
+}
 
 // RenderTitled draws f as a standalone SVG document (starting at <svg>, so
 // it can also be inlined in HTML) whose <title> is title and whose <desc>
 // describes every node and edge in words. A flow that fails
-// domain.Flow.Validate is an error. Results are cached: the same flow and
-// title render once per process.
-func RenderTitled(title string, f domain.Flow) ([]byte, error) {
+// domain.Flow.Validate is an error. The same flow and title are drawn once
+// per Renderer; ctx bounds a drawing.
+func (r *Renderer) RenderTitled(ctx context.Context, title string, f domain.Flow) ([]byte, error) {
 	if err := f.Validate(); err != nil {
 		return nil, fmt.Errorf("flowchart: invalid flow: %w", err)
 	}
 	key := cacheKey(title, f)
-	if svg, ok := cache.get(key); ok {
+	if svg, ok := r.cache.get(key); ok {
 		return svg, nil
 	}
-	svg, err := render(title, f, key[:8])
+	svg, err := r.render(ctx, title, f, key[:8])
 	if err != nil {
 		return nil, err
 	}
-	cache.put(key, svg)
+	r.cache.put(key, svg)
 	return svg, nil
 }
 
@@ -72,24 +99,19 @@ func cacheKey(title string, f domain.Flow) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Graphviz's WebAssembly module is one global instance: renders are
-// serialized.
-var (
-	gvMu sync.Mutex
-	gv   *graphviz.Graphviz
-)
-
-func render(title string, f domain.Flow, id string) ([]byte, error) {
+func (r *Renderer) render(ctx context.Context, title string, f domain.Flow, id string) ([]byte, error) {
 	dot := toDOT(f, "fc"+id)
-	gvMu.Lock()
-	defer gvMu.Unlock()
-	ctx := context.Background()
-	if gv == nil {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("flowchart: %w", err)
+	}
+	if r.gv == nil {
 		g, err := graphviz.New(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("flowchart: start graphviz: %w", err)
 		}
-		gv = g
+		r.gv = g
 	}
 	graph, err := graphviz.ParseBytes(dot)
 	if err != nil {
@@ -97,7 +119,7 @@ func render(title string, f domain.Flow, id string) ([]byte, error) {
 	}
 	defer graph.Close()
 	var buf bytes.Buffer
-	if err := gv.Render(ctx, graph, graphviz.SVG, &buf); err != nil {
+	if err := r.gv.Render(ctx, graph, graphviz.SVG, &buf); err != nil {
 		return nil, fmt.Errorf("flowchart: render: %w", err)
 	}
 	return finish(buf.Bytes(), title, f, "fc"+id)
@@ -422,10 +444,7 @@ func Describe(f domain.Flow) string {
 	return b.String()
 }
 
-// cache keeps rendered pictures; flows are few (hundreds of list items)
-// and immutable per version.
-var cache = &svgCache{max: 1024, m: map[string][]byte{}}
-
+// svgCache keeps drawn pictures by title and flow.
 type svgCache struct {
 	mu  sync.Mutex
 	max int

@@ -2,7 +2,9 @@ package flowchart
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
+	"errors"
 	"io"
 	"regexp"
 	"slices"
@@ -75,10 +77,13 @@ func xSpan(coords string) (float64, float64) {
 	return lo, hi
 }
 
+// testRenderer draws the tests' flowcharts.
+var testRenderer = NewRenderer()
+
 func TestRenderEveryStandardFlow(t *testing.T) {
 	for _, cat := range append(slices.Clone(domain.PowerCategories), domain.ServiceCategory) {
 		f := domain.StandardFlow(cat)
-		svg, err := RenderTitled(cat+"流程图", f)
+		svg, err := testRenderer.RenderTitled(context.Background(), cat+"流程图", f)
 		if err != nil {
 			t.Fatalf("%s: %v", cat, err)
 		}
@@ -170,7 +175,7 @@ func TestRenderLongLabelsAndEscaping(t *testing.T) {
 			{From: "b", To: "d", Label: "不齐全或者不符合法定形式的，当场或者五日内告知"},
 		},
 	}
-	svg, err := RenderTitled(`标题 <"&">`, f)
+	svg, err := testRenderer.RenderTitled(context.Background(), `标题 <"&">`, f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,19 +194,19 @@ func TestRenderLongLabelsAndEscaping(t *testing.T) {
 	if !bytes.Contains(svg, []byte("含&#34;引号&#34;与&lt;尖括号&gt;&amp;符号")) {
 		t.Errorf("the note is not in a title, escaped")
 	}
-	again, _ := RenderTitled(`标题 <"&">`, f)
+	again, _ := testRenderer.RenderTitled(context.Background(), `标题 <"&">`, f)
 	if !bytes.Equal(again, svg) {
 		t.Error("rendering is not deterministic")
 	}
 }
 
 func TestRenderRejectsInvalidFlow(t *testing.T) {
-	if _, err := Render(domain.Flow{}); err == nil {
+	if _, err := testRenderer.Render(context.Background(), domain.Flow{}); err == nil {
 		t.Error("an empty flow rendered")
 	}
 	f := domain.StandardFlow("行政许可")
 	f.Edges = append(f.Edges, domain.FlowEdge{From: "apply", To: "nowhere"})
-	if _, err := Render(f); err == nil {
+	if _, err := testRenderer.Render(context.Background(), f); err == nil {
 		t.Error("a dangling edge rendered")
 	}
 }
@@ -228,5 +233,30 @@ func TestWrap(t *testing.T) {
 				t.Errorf("wrap(%q): line %q is %.1f em", tc.in, l, emWidth(l))
 			}
 		}
+	}
+}
+
+// A drawing is bounded by its context, and a closed Renderer starts
+// Graphviz again when asked for another drawing.
+func TestRendererContextAndClose(t *testing.T) {
+	r := NewRenderer()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	f := domain.StandardFlow("行政奖励")
+	if _, err := r.Render(ctx, f); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Render with a cancelled context: %v, want context.Canceled", err)
+	}
+	svg, err := r.Render(context.Background(), f)
+	if err != nil || !bytes.HasPrefix(svg, []byte("<svg")) {
+		t.Fatalf("Render: %v %.80s", err, svg)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.RenderTitled(context.Background(), "另一个标题", f); err != nil {
+		t.Fatalf("Render after Close: %v", err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

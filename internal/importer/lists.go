@@ -17,143 +17,147 @@ import (
 // List columns. A list item's code is its JSON field path (guide fields
 // under "guide."), so a CSV may use either the Chinese label or the JSON
 // name as header. Multi-valued cells (子项, 申请材料) are separated by ；, ;
-// or line breaks; 对应责任事项 reads "立案：…；调查：…".
+// or line breaks; 对应责任事项 reads "立案：…；调查：…". Each column says how
+// its cell sets its field of an item and how a decoded item's field is
+// normalised.
 var (
-	powerSchema = newSchema([]column{
-		{code: "code", label: "事项编码", aliases: []string{"编码"}, required: true},
-		{code: "name", label: "事项名称", aliases: []string{"名称"}, required: true},
-		{code: "category", label: "事项类型", aliases: []string{"类型"}, required: true},
-		{code: "sub_items", label: "子项", aliases: []string{"子项名称"}},
-		{code: "legal_basis", label: "设定依据", required: true},
-		{code: "unit", label: "实施主体", aliases: []string{"责任科室", "实施主体/责任科室"}, required: true},
-		{code: "level", label: "实施层级", aliases: []string{"行使层级"}},
-		{code: "duties", label: "对应责任事项", aliases: []string{"责任事项"}},
-		{code: "accountability", label: "追责情形及依据", aliases: []string{"追责情形"}},
-		{code: "remarks", label: "备注"},
-		{code: "guide.basis", label: "实施依据"},
-		{code: "guide.applicant", label: "申请主体", aliases: []string{"服务对象", "申请主体/服务对象"}},
-		{code: "guide.channels", label: "申请方式"},
-		{code: "guide.time_place", label: "受理时间与地点", aliases: []string{"受理时间和地点"}},
-		{code: "guide.conditions", label: "办理条件"},
-		{code: "guide.materials", label: "申请材料"},
-		{code: "guide.statutory_limit", label: "法定时限", aliases: []string{"法定办结时限"}},
-		{code: "guide.promised_limit", label: "承诺时限", aliases: []string{"承诺办结时限"}},
-		{code: "guide.fees", label: "收费情况及依据", aliases: []string{"收费情况", "收费标准及依据"}},
-		{code: "guide.consult_phone", label: "咨询电话"},
-		{code: "guide.complaint_phone", label: "监督投诉电话", aliases: []string{"投诉电话"}},
-		{code: "guide.online_url", label: "网上办理链接", aliases: []string{"网上办理地址"}},
-		{code: "guide.notes", label: "有关说明", aliases: []string{"其他说明"}},
-	})
-	responsibilitySchema = newSchema([]column{
-		{code: "code", label: "事项编码", aliases: []string{"编码"}, required: true},
-		{code: "part", label: "清单部分", aliases: []string{"部分", "类别"}, required: true},
-		{code: "duty", label: "部门职责", aliases: []string{"主要职责", "职责"}, required: true},
-		{code: "name", label: "事项名称", aliases: []string{"具体工作事项", "工作事项", "名称"}, required: true},
-		{code: "detail", label: "具体内容", aliases: []string{"内容", "工作内容"}},
-		{code: "accountability", label: "追责情形", aliases: []string{"追责情形及依据"}},
-		{code: "basis", label: "依据", aliases: []string{"设定依据", "法律依据"}},
-	})
-	serviceSchema = newSchema([]column{
-		{code: "code", label: "事项编码", aliases: []string{"编码"}, required: true},
-		{code: "name", label: "事项名称", aliases: []string{"名称"}, required: true},
-		{code: "target", label: "服务对象"},
-		{code: "basis", label: "依据", aliases: []string{"设定依据", "实施依据"}},
-		{code: "unit", label: "实施主体", required: true},
-		{code: "conditions", label: "办理条件", aliases: []string{"条件"}},
-		{code: "materials", label: "申请材料", aliases: []string{"材料"}},
-		{code: "process", label: "办理流程", aliases: []string{"流程"}},
-		{code: "time_limit", label: "办理时限", aliases: []string{"时限", "承诺时限"}},
-		{code: "fees", label: "收费情况及依据", aliases: []string{"收费", "收费情况"}},
-		{code: "consult_phone", label: "咨询电话"},
-		{code: "complaint_phone", label: "监督投诉电话", aliases: []string{"投诉电话"}},
-	})
+	powerColumns = []listColumn[domain.PowerItem]{
+		codeCol(column{code: "code", label: "事项编码", aliases: []string{"编码"}, required: true}, func(it *domain.PowerItem) *string { return &it.Code }),
+		textCol(column{code: "name", label: "事项名称", aliases: []string{"名称"}, required: true}, func(it *domain.PowerItem) *string { return &it.Name }),
+		textCol(column{code: "category", label: "事项类型", aliases: []string{"类型"}, required: true}, func(it *domain.PowerItem) *string { return &it.Category }),
+		listCol(column{code: "sub_items", label: "子项", aliases: []string{"子项名称"}}, func(it *domain.PowerItem) *[]string { return &it.SubItems }),
+		textCol(column{code: "legal_basis", label: "设定依据", required: true}, func(it *domain.PowerItem) *string { return &it.LegalBasis }),
+		textCol(column{code: "unit", label: "实施主体", aliases: []string{"责任科室", "实施主体/责任科室"}, required: true}, func(it *domain.PowerItem) *string { return &it.Unit }),
+		textCol(column{code: "level", label: "实施层级", aliases: []string{"行使层级"}}, func(it *domain.PowerItem) *string { return &it.Level }),
+		{column{code: "duties", label: "对应责任事项", aliases: []string{"责任事项"}}, setDuties, cleanDuties},
+		textCol(column{code: "accountability", label: "追责情形及依据", aliases: []string{"追责情形"}}, func(it *domain.PowerItem) *string { return &it.Accountability }),
+		textCol(column{code: "remarks", label: "备注"}, func(it *domain.PowerItem) *string { return &it.Remarks }),
+		textCol(column{code: "guide.basis", label: "实施依据"}, func(it *domain.PowerItem) *string { return &it.Guide.Basis }),
+		textCol(column{code: "guide.applicant", label: "申请主体", aliases: []string{"服务对象", "申请主体/服务对象"}}, func(it *domain.PowerItem) *string { return &it.Guide.Applicant }),
+		textCol(column{code: "guide.channels", label: "申请方式"}, func(it *domain.PowerItem) *string { return &it.Guide.Channels }),
+		textCol(column{code: "guide.time_place", label: "受理时间与地点", aliases: []string{"受理时间和地点"}}, func(it *domain.PowerItem) *string { return &it.Guide.TimePlace }),
+		textCol(column{code: "guide.conditions", label: "办理条件"}, func(it *domain.PowerItem) *string { return &it.Guide.Conditions }),
+		listCol(column{code: "guide.materials", label: "申请材料"}, func(it *domain.PowerItem) *[]string { return &it.Guide.Materials }),
+		textCol(column{code: "guide.statutory_limit", label: "法定时限", aliases: []string{"法定办结时限"}}, func(it *domain.PowerItem) *string { return &it.Guide.StatutoryLimit }),
+		textCol(column{code: "guide.promised_limit", label: "承诺时限", aliases: []string{"承诺办结时限"}}, func(it *domain.PowerItem) *string { return &it.Guide.PromisedLimit }),
+		textCol(column{code: "guide.fees", label: "收费情况及依据", aliases: []string{"收费情况", "收费标准及依据"}}, func(it *domain.PowerItem) *string { return &it.Guide.Fees }),
+		textCol(column{code: "guide.consult_phone", label: "咨询电话"}, func(it *domain.PowerItem) *string { return &it.Guide.ConsultPhone }),
+		textCol(column{code: "guide.complaint_phone", label: "监督投诉电话", aliases: []string{"投诉电话"}}, func(it *domain.PowerItem) *string { return &it.Guide.ComplaintPhone }),
+		textCol(column{code: "guide.online_url", label: "网上办理链接", aliases: []string{"网上办理地址"}}, func(it *domain.PowerItem) *string { return &it.Guide.OnlineURL }),
+		textCol(column{code: "guide.notes", label: "有关说明", aliases: []string{"其他说明"}}, func(it *domain.PowerItem) *string { return &it.Guide.Notes }),
+	}
+	responsibilityColumns = []listColumn[domain.ResponsibilityItem]{
+		codeCol(column{code: "code", label: "事项编码", aliases: []string{"编码"}, required: true}, func(it *domain.ResponsibilityItem) *string { return &it.Code }),
+		textCol(column{code: "part", label: "清单部分", aliases: []string{"部分", "类别"}, required: true}, func(it *domain.ResponsibilityItem) *string { return &it.Part }),
+		textCol(column{code: "duty", label: "部门职责", aliases: []string{"主要职责", "职责"}, required: true}, func(it *domain.ResponsibilityItem) *string { return &it.Duty }),
+		textCol(column{code: "name", label: "事项名称", aliases: []string{"具体工作事项", "工作事项", "名称"}, required: true}, func(it *domain.ResponsibilityItem) *string { return &it.Name }),
+		textCol(column{code: "detail", label: "具体内容", aliases: []string{"内容", "工作内容"}}, func(it *domain.ResponsibilityItem) *string { return &it.Detail }),
+		textCol(column{code: "accountability", label: "追责情形", aliases: []string{"追责情形及依据"}}, func(it *domain.ResponsibilityItem) *string { return &it.Accountability }),
+		textCol(column{code: "basis", label: "依据", aliases: []string{"设定依据", "法律依据"}}, func(it *domain.ResponsibilityItem) *string { return &it.Basis }),
+	}
+	serviceColumns = []listColumn[domain.ServiceItem]{
+		codeCol(column{code: "code", label: "事项编码", aliases: []string{"编码"}, required: true}, func(it *domain.ServiceItem) *string { return &it.Code }),
+		textCol(column{code: "name", label: "事项名称", aliases: []string{"名称"}, required: true}, func(it *domain.ServiceItem) *string { return &it.Name }),
+		textCol(column{code: "target", label: "服务对象"}, func(it *domain.ServiceItem) *string { return &it.Target }),
+		textCol(column{code: "basis", label: "依据", aliases: []string{"设定依据", "实施依据"}}, func(it *domain.ServiceItem) *string { return &it.Basis }),
+		textCol(column{code: "unit", label: "实施主体", required: true}, func(it *domain.ServiceItem) *string { return &it.Unit }),
+		textCol(column{code: "conditions", label: "办理条件", aliases: []string{"条件"}}, func(it *domain.ServiceItem) *string { return &it.Conditions }),
+		listCol(column{code: "materials", label: "申请材料", aliases: []string{"材料"}}, func(it *domain.ServiceItem) *[]string { return &it.Materials }),
+		textCol(column{code: "process", label: "办理流程", aliases: []string{"流程"}}, func(it *domain.ServiceItem) *string { return &it.Process }),
+		textCol(column{code: "time_limit", label: "办理时限", aliases: []string{"时限", "承诺时限"}}, func(it *domain.ServiceItem) *string { return &it.TimeLimit }),
+		textCol(column{code: "fees", label: "收费情况及依据", aliases: []string{"收费", "收费情况"}}, func(it *domain.ServiceItem) *string { return &it.Fees }),
+		textCol(column{code: "consult_phone", label: "咨询电话"}, func(it *domain.ServiceItem) *string { return &it.ConsultPhone }),
+		textCol(column{code: "complaint_phone", label: "监督投诉电话", aliases: []string{"投诉电话"}}, func(it *domain.ServiceItem) *string { return &it.ComplaintPhone }),
+	}
+
+	powerSchema          = schemaOf(powerColumns)
+	responsibilitySchema = schemaOf(responsibilityColumns)
+	serviceSchema        = schemaOf(serviceColumns)
 )
+
+// listColumn is a column of a list file with what it does to an item.
+type listColumn[T any] struct {
+	column
+	set   func(it *T, v string) string // sets the field from a cell's text; returns a problem or ""
+	clean func(it *T)                  // normalises the field of a decoded item
+}
+
+// codeCol is a column holding a code, normalised as one.
+func codeCol[T any](c column, field func(*T) *string) listColumn[T] {
+	return listColumn[T]{c, func(it *T, v string) string { *field(it) = domain.NormalizeCode(v); return "" },
+		func(it *T) { *field(it) = domain.NormalizeCode(*field(it)) }}
+}
+
+// textCol is a column holding text, normalised.
+func textCol[T any](c column, field func(*T) *string) listColumn[T] {
+	return listColumn[T]{c, func(it *T, v string) string { *field(it) = domain.NormalizeText(v); return "" },
+		func(it *T) { *field(it) = domain.NormalizeText(*field(it)) }}
+}
+
+// listCol is a multi-valued column.
+func listCol[T any](c column, field func(*T) *[]string) listColumn[T] {
+	return listColumn[T]{c, func(it *T, v string) string { *field(it) = splitList(v); return "" },
+		func(it *T) { *field(it) = normList(*field(it)) }}
+}
+
+func setDuties(it *domain.PowerItem, v string) string {
+	var msg string
+	it.Duties, msg = parseDuties(v)
+	return msg
+}
+
+func cleanDuties(it *domain.PowerItem) {
+	for i := range it.Duties {
+		it.Duties[i].Stage = dutyStage(it.Duties[i].Stage)
+		it.Duties[i].Content = domain.NormalizeText(it.Duties[i].Content)
+	}
+	if len(it.Duties) == 0 {
+		it.Duties = nil
+	}
+}
+
+func schemaOf[T any](cols []listColumn[T]) schema {
+	out := make([]column, len(cols))
+	for i, c := range cols {
+		out[i] = c.column
+	}
+	return newSchema(out)
+}
 
 // listKind holds what differs between the three lists.
 type listKind[T any] struct {
 	kind     domain.ListKind
+	columns  []listColumn[T]
 	schema   schema
-	set      func(it *T, code, value string) string // sets one column from text; returns a problem or ""
-	clean    func(it *T)                            // normalises a decoded item
-	flow     func(it *T) *domain.Flow               // nil for items without a flowchart
+	flow     func(it *T) *domain.Flow // nil for items without a flowchart
 	category func(it T) string
 	validate func([]T) domain.FieldErrors
 	code     func(T) string
 	input    func(in *store.ListInput, items []T)
 }
 
+// set sets the column code of an item from a cell's text, returning a
+// problem or "".
+func (k listKind[T]) set(it *T, code, v string) string {
+	for _, c := range k.columns {
+		if c.code == code {
+			return c.set(it, v)
+		}
+	}
+	return ""
+}
+
+// clean normalises every field of a decoded item.
+func (k listKind[T]) clean(it *T) {
+	for _, c := range k.columns {
+		c.clean(it)
+	}
+}
+
 var powerKind = listKind[domain.PowerItem]{
-	kind:   domain.ListPowers,
-	schema: powerSchema,
-	set: func(it *domain.PowerItem, code, v string) string {
-		g := &it.Guide
-		switch code {
-		case "code":
-			it.Code = domain.NormalizeCode(v)
-		case "name":
-			it.Name = domain.NormalizeText(v)
-		case "category":
-			it.Category = domain.NormalizeText(v)
-		case "sub_items":
-			it.SubItems = splitList(v)
-		case "legal_basis":
-			it.LegalBasis = domain.NormalizeText(v)
-		case "unit":
-			it.Unit = domain.NormalizeText(v)
-		case "level":
-			it.Level = domain.NormalizeText(v)
-		case "duties":
-			var msg string
-			it.Duties, msg = parseDuties(v)
-			return msg
-		case "accountability":
-			it.Accountability = domain.NormalizeText(v)
-		case "remarks":
-			it.Remarks = domain.NormalizeText(v)
-		case "guide.basis":
-			g.Basis = domain.NormalizeText(v)
-		case "guide.applicant":
-			g.Applicant = domain.NormalizeText(v)
-		case "guide.channels":
-			g.Channels = domain.NormalizeText(v)
-		case "guide.time_place":
-			g.TimePlace = domain.NormalizeText(v)
-		case "guide.conditions":
-			g.Conditions = domain.NormalizeText(v)
-		case "guide.materials":
-			g.Materials = splitList(v)
-		case "guide.statutory_limit":
-			g.StatutoryLimit = domain.NormalizeText(v)
-		case "guide.promised_limit":
-			g.PromisedLimit = domain.NormalizeText(v)
-		case "guide.fees":
-			g.Fees = domain.NormalizeText(v)
-		case "guide.consult_phone":
-			g.ConsultPhone = domain.NormalizeText(v)
-		case "guide.complaint_phone":
-			g.ComplaintPhone = domain.NormalizeText(v)
-		case "guide.online_url":
-			g.OnlineURL = domain.NormalizeText(v)
-		case "guide.notes":
-			g.Notes = domain.NormalizeText(v)
-		}
-		return ""
-	},
-	clean: func(it *domain.PowerItem) {
-		it.Code = domain.NormalizeCode(it.Code)
-		normTexts(&it.Name, &it.Category, &it.LegalBasis, &it.Unit, &it.Level, &it.Accountability, &it.Remarks)
-		g := &it.Guide
-		normTexts(&g.Basis, &g.Applicant, &g.Channels, &g.TimePlace, &g.Conditions, &g.StatutoryLimit,
-			&g.PromisedLimit, &g.Fees, &g.ConsultPhone, &g.ComplaintPhone, &g.OnlineURL, &g.Notes)
-		it.SubItems, g.Materials = normList(it.SubItems), normList(g.Materials)
-		for i := range it.Duties {
-			it.Duties[i].Stage = dutyStage(it.Duties[i].Stage)
-			it.Duties[i].Content = domain.NormalizeText(it.Duties[i].Content)
-		}
-		if len(it.Duties) == 0 {
-			it.Duties = nil
-		}
-	},
+	kind:     domain.ListPowers,
+	columns:  powerColumns,
+	schema:   powerSchema,
 	flow:     func(it *domain.PowerItem) *domain.Flow { return &it.Flow },
 	category: func(it domain.PowerItem) string { return it.Category },
 	validate: domain.ValidatePowerItems,
@@ -162,31 +166,9 @@ var powerKind = listKind[domain.PowerItem]{
 }
 
 var responsibilityKind = listKind[domain.ResponsibilityItem]{
-	kind:   domain.ListResponsibilities,
-	schema: responsibilitySchema,
-	set: func(it *domain.ResponsibilityItem, code, v string) string {
-		switch code {
-		case "code":
-			it.Code = domain.NormalizeCode(v)
-		case "part":
-			it.Part = domain.NormalizeText(v)
-		case "duty":
-			it.Duty = domain.NormalizeText(v)
-		case "name":
-			it.Name = domain.NormalizeText(v)
-		case "detail":
-			it.Detail = domain.NormalizeText(v)
-		case "accountability":
-			it.Accountability = domain.NormalizeText(v)
-		case "basis":
-			it.Basis = domain.NormalizeText(v)
-		}
-		return ""
-	},
-	clean: func(it *domain.ResponsibilityItem) {
-		it.Code = domain.NormalizeCode(it.Code)
-		normTexts(&it.Part, &it.Duty, &it.Name, &it.Detail, &it.Accountability, &it.Basis)
-	},
+	kind:     domain.ListResponsibilities,
+	columns:  responsibilityColumns,
+	schema:   responsibilitySchema,
 	flow:     func(*domain.ResponsibilityItem) *domain.Flow { return nil },
 	category: func(domain.ResponsibilityItem) string { return "" },
 	validate: domain.ValidateResponsibilityItems,
@@ -195,43 +177,9 @@ var responsibilityKind = listKind[domain.ResponsibilityItem]{
 }
 
 var serviceKind = listKind[domain.ServiceItem]{
-	kind:   domain.ListPublicServices,
-	schema: serviceSchema,
-	set: func(it *domain.ServiceItem, code, v string) string {
-		switch code {
-		case "code":
-			it.Code = domain.NormalizeCode(v)
-		case "name":
-			it.Name = domain.NormalizeText(v)
-		case "target":
-			it.Target = domain.NormalizeText(v)
-		case "basis":
-			it.Basis = domain.NormalizeText(v)
-		case "unit":
-			it.Unit = domain.NormalizeText(v)
-		case "conditions":
-			it.Conditions = domain.NormalizeText(v)
-		case "materials":
-			it.Materials = splitList(v)
-		case "process":
-			it.Process = domain.NormalizeText(v)
-		case "time_limit":
-			it.TimeLimit = domain.NormalizeText(v)
-		case "fees":
-			it.Fees = domain.NormalizeText(v)
-		case "consult_phone":
-			it.ConsultPhone = domain.NormalizeText(v)
-		case "complaint_phone":
-			it.ComplaintPhone = domain.NormalizeText(v)
-		}
-		return ""
-	},
-	clean: func(it *domain.ServiceItem) {
-		it.Code = domain.NormalizeCode(it.Code)
-		normTexts(&it.Name, &it.Target, &it.Basis, &it.Unit, &it.Conditions, &it.Process, &it.TimeLimit,
-			&it.Fees, &it.ConsultPhone, &it.ComplaintPhone)
-		it.Materials = normList(it.Materials)
-	},
+	kind:     domain.ListPublicServices,
+	columns:  serviceColumns,
+	schema:   serviceSchema,
 	flow:     func(it *domain.ServiceItem) *domain.Flow { return &it.Flow },
 	category: func(domain.ServiceItem) string { return "" },
 	validate: domain.ValidateServiceItems,
@@ -284,57 +232,9 @@ func importList[T any](ctx context.Context, opt Options, format Format, maps []m
 		return rep, err
 	}
 
-	emptyFlow := make([]bool, len(lr.items))
-	for i := range lr.items {
-		f := k.flow(&lr.items[i])
-		if f == nil || len(f.Nodes) > 0 || len(f.Edges) > 0 {
-			continue
-		}
-		if opt.DefaultFlow != nil {
-			*f = opt.DefaultFlow(k.kind, k.category(lr.items[i]))
-		}
-		emptyFlow[i] = len(f.Nodes) == 0 && len(f.Edges) == 0
-	}
-
-	// Duplicate codes are reported here, naming every row involved; the
-	// domain's own duplicate report names item positions, so it is dropped.
-	byCode := map[string][]int{}
-	for i, it := range lr.items {
-		if c := k.code(it); c != "" {
-			byCode[c] = append(byCode[c], i)
-		}
-	}
-	for code, idx := range byCode {
-		if len(idx) < 2 {
-			continue
-		}
-		for _, i := range idx {
-			var others []string
-			for _, j := range idx {
-				if j != i {
-					others = append(others, fmt.Sprint(lr.rows[j].line))
-				}
-			}
-			lr.problems[i] = append(lr.problems[i], lr.bind.problem(lr.rows[i], "code", domain.CodeConflict,
-				fmt.Sprintf("duplicate code %s: also in row %s", code, strings.Join(others, ", "))))
-		}
-	}
-	noFlowReported := make([]bool, len(lr.items))
-	for _, fe := range k.validate(lr.items) {
-		i := fe.Index
-		if i < 0 || i >= len(lr.items) || fe.Field == "code" && fe.Code == domain.CodeConflict {
-			continue
-		}
-		if emptyFlow[i] && strings.HasPrefix(fe.Field, "flow") {
-			if !noFlowReported[i] {
-				noFlowReported[i] = true
-				lr.problems[i] = append(lr.problems[i], lr.bind.problem(lr.rows[i], "flow", domain.CodeRequired,
-					"no flowchart (办理流程): CSV and XLSX rows carry none, and no default flow was given"))
-			}
-			continue
-		}
-		lr.problems[i] = append(lr.problems[i], lr.bind.problem(lr.rows[i], fe.Field, fe.Code, fe.Message))
-	}
+	emptyFlow := defaultFlows(lr, k, opt.DefaultFlow)
+	lr.duplicateCodes(k)
+	lr.validate(k, emptyFlow)
 	for _, ps := range lr.problems {
 		if len(ps) > 0 {
 			rep.Rejected++
@@ -360,6 +260,71 @@ func importList[T any](ctx context.Context, opt Options, format Format, maps []m
 	rep.Unchanged = res.Items - res.Added - res.Changed
 	rep.Version, rep.VersionCreated = res.Number, res.Created
 	return rep, nil
+}
+
+// defaultFlows gives the items without a flowchart the default one of
+// their category, and reports which still have none.
+func defaultFlows[T any](lr listRows[T], k listKind[T], def func(domain.ListKind, string) domain.Flow) []bool {
+	emptyFlow := make([]bool, len(lr.items))
+	for i := range lr.items {
+		f := k.flow(&lr.items[i])
+		if f == nil || len(f.Nodes) > 0 || len(f.Edges) > 0 {
+			continue
+		}
+		if def != nil {
+			*f = def(k.kind, k.category(lr.items[i]))
+		}
+		emptyFlow[i] = len(f.Nodes) == 0 && len(f.Edges) == 0
+	}
+	return emptyFlow
+}
+
+// duplicateCodes reports every row of a code used more than once, naming
+// the other rows.
+func (lr listRows[T]) duplicateCodes(k listKind[T]) {
+	byCode := map[string][]int{}
+	for i, it := range lr.items {
+		if c := k.code(it); c != "" {
+			byCode[c] = append(byCode[c], i)
+		}
+	}
+	for code, idx := range byCode {
+		if len(idx) < 2 {
+			continue
+		}
+		for _, i := range idx {
+			var others []string
+			for _, j := range idx {
+				if j != i {
+					others = append(others, fmt.Sprint(lr.rows[j].line))
+				}
+			}
+			lr.problems[i] = append(lr.problems[i], lr.bind.problem(lr.rows[i], "code", domain.CodeConflict,
+				fmt.Sprintf("duplicate code %s: also in row %s", code, strings.Join(others, ", "))))
+		}
+	}
+}
+
+// validate reports the domain's problems of every item at its row. The
+// domain's duplicate codes are left out (duplicateCodes names the rows),
+// and an item without any flowchart gets one problem, not one per rule.
+func (lr listRows[T]) validate(k listKind[T], emptyFlow []bool) {
+	noFlowReported := make([]bool, len(lr.items))
+	for _, fe := range k.validate(lr.items) {
+		i := fe.Index
+		if i < 0 || i >= len(lr.items) || fe.Field == "code" && fe.Code == domain.CodeConflict {
+			continue
+		}
+		if emptyFlow[i] && strings.HasPrefix(fe.Field, "flow") {
+			if !noFlowReported[i] {
+				noFlowReported[i] = true
+				lr.problems[i] = append(lr.problems[i], lr.bind.problem(lr.rows[i], "flow", domain.CodeRequired,
+					"no flowchart (办理流程): CSV and XLSX rows carry none, and no default flow was given"))
+			}
+			continue
+		}
+		lr.problems[i] = append(lr.problems[i], lr.bind.problem(lr.rows[i], fe.Field, fe.Code, fe.Message))
+	}
 }
 
 // readListTable reads list items from CSV or XLSX rows; it returns the
@@ -485,12 +450,6 @@ func normList(vs []string) []string {
 		}
 	}
 	return out
-}
-
-func normTexts(ps ...*string) {
-	for _, p := range ps {
-		*p = domain.NormalizeText(*p)
-	}
 }
 
 // parseDuties parses 对应责任事项 written as "立案：…；调查：…".

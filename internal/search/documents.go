@@ -182,12 +182,12 @@ func fieldsOf(doc any) []string {
 // retrieve is the attributesToRetrieve of a search of type t.
 func retrieve(t Type) []string { return publicFields[t] }
 
-func date(t time.Time) string { return t.Format(domain.DateLayout) }
+func date(t time.Time) string { return domain.FormatDate(t) }
 
 func dayNumber(t time.Time) int { return t.Year()*10000 + int(t.Month())*100 + t.Day() }
 
 // cst is China Standard Time, the zone of every instant Gongshi shows.
-var cst = time.FixedZone("CST", 8*3600)
+var cst = domain.China
 
 // PenaltyDocument builds the document of a public penalty.
 func PenaltyDocument(p domain.PublishedPenalty, version int64) PenaltyDoc {
@@ -293,12 +293,8 @@ func ListDocuments(l store.CurrentList) (powers []PowerDoc, services []ServiceDo
 	return powers, services
 }
 
-// listNames are the Chinese names of the lists, for subtitles.
-var listNames = map[string]string{
-	string(domain.ListPowers):           "权力清单",
-	string(domain.ListResponsibilities): "责任清单",
-	string(domain.ListPublicServices):   "公共服务事项",
-}
+// listName is the Chinese name of a list, for subtitles.
+func listName(kind string) string { return domain.ListKind(kind).Info().Label }
 
 // describe returns a hit's title, subtitle and URL from its fields.
 func describe(t Type, f func(string) string) (id, title, subtitle, link string) {
@@ -318,9 +314,9 @@ func describe(t Type, f func(string) string) (id, title, subtitle, link string) 
 	case TypePermit:
 		return id, f("party_name"), join(f("document_name"), f("decision_no"), f("decision_date")), "/permits/" + id
 	case TypePower:
-		return id, f("name"), join(listNames[f("list")], f("category"), f("code")), "/lists/powers/" + url.PathEscape(f("code"))
+		return id, f("name"), join(listName(f("list")), f("category"), f("code")), "/lists/powers/" + url.PathEscape(f("code"))
 	default:
 		list := f("list")
-		return id, f("name"), join(listNames[list], f("part"), f("code")), "/lists/" + list + "/" + url.PathEscape(f("code"))
+		return id, f("name"), join(listName(list), f("part"), f("code")), "/lists/" + list + "/" + url.PathEscape(f("code"))
 	}
 }

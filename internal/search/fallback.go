@@ -120,11 +120,7 @@ func (s *Service) searchType(ctx context.Context, t Type, q Query, terms []strin
 func (s *Service) searchList(ctx context.Context, t Type, q Query, terms []string, kind exactKind, value string,
 	offset, limit int) (typePage, error) {
 	var docs []any
-	kinds := []domain.ListKind{domain.ListResponsibilities, domain.ListPublicServices}
-	if t == TypePower {
-		kinds = []domain.ListKind{domain.ListPowers}
-	}
-	for _, k := range kinds {
+	for _, k := range domain.ListKindsOfSearchType(string(t)) {
 		l, err := s.lists.CurrentListItems(ctx, k)
 		if err != nil {
 			return typePage{}, err

@@ -242,7 +242,34 @@ func paramErr(param, format string, a ...any) *ParamError {
 // applies to none of the requested types is a *ParamError naming the
 // parameter.
 func ParseQuery(values url.Values) (Query, error) {
+	if err := checkParamNames(values); err != nil {
+		return Query{}, err
+	}
 	q := Query{Type: "all", Page: 1, PerPage: DefaultPerPage}
+	if err := q.parseText(values); err != nil {
+		return Query{}, err
+	}
+	if err := q.parsePaging(values); err != nil {
+		return Query{}, err
+	}
+	if err := q.parseSort(values); err != nil {
+		return Query{}, err
+	}
+	if err := q.parseFilters(values); err != nil {
+		return Query{}, err
+	}
+	limit := MaxTotalHits
+	if len(q.Types) > 1 {
+		limit = MaxAllHits
+	}
+	if q.Page*q.PerPage > limit {
+		return Query{}, paramErr("page", "page × per_page may be at most %d; narrow the search instead", limit)
+	}
+	return q, nil
+}
+
+// checkParamNames rejects the first unknown parameter, in name order.
+func checkParamNames(values url.Values) error {
 	known := map[string]bool{"q": true, "type": true, "sort": true, "page": true, "per_page": true}
 	for _, f := range filterParams {
 		known[f.name] = true
@@ -254,86 +281,97 @@ func ParseQuery(values url.Values) (Query, error) {
 	slices.Sort(names)
 	for _, k := range names {
 		if !known[k] {
-			return Query{}, paramErr(k, "unknown parameter; known: q, type, sort, page, per_page, %s", strings.Join(FilterNames, ", "))
+			return paramErr(k, "unknown parameter; known: q, type, sort, page, per_page, %s", strings.Join(FilterNames, ", "))
 		}
 	}
-	// An empty value counts as absent.
-	single := func(k string) (string, bool, error) {
-		vs := nonEmpty(values[k])
-		if len(vs) == 0 {
-			return "", false, nil
-		}
-		if len(vs) > 1 {
-			return "", false, paramErr(k, "give it once")
-		}
-		return vs[0], true, nil
+	return nil
+}
+
+// single is the value of a single-valued parameter; an empty value counts
+// as absent.
+func single(values url.Values, k string) (string, bool, error) {
+	vs := nonEmpty(values[k])
+	if len(vs) == 0 {
+		return "", false, nil
 	}
-	v, ok, err := single("q")
+	if len(vs) > 1 {
+		return "", false, paramErr(k, "give it once")
+	}
+	return vs[0], true, nil
+}
+
+// parseText reads q and type.
+func (q *Query) parseText(values url.Values) error {
+	v, ok, err := single(values, "q")
 	if err != nil {
-		return Query{}, err
+		return err
 	}
 	if ok {
 		q.Text = strings.Join(strings.Fields(domain.NormalizeText(v)), " ")
 		if utf8.RuneCountInString(q.Text) > MaxQueryRunes {
-			return Query{}, paramErr("q", "at most %d characters", MaxQueryRunes)
+			return paramErr("q", "at most %d characters", MaxQueryRunes)
 		}
 		if strings.IndexFunc(q.Text, unicode.IsControl) >= 0 {
-			return Query{}, paramErr("q", "must not contain control characters")
+			return paramErr("q", "must not contain control characters")
 		}
 	}
-	if v, ok, err = single("type"); err != nil {
-		return Query{}, err
+	if v, ok, err = single(values, "type"); err != nil {
+		return err
 	} else if ok && v != "" {
 		if v != "all" && !slices.Contains(Types, Type(v)) {
-			return Query{}, paramErr("type", "must be one of penalty, permit, power, service, all")
+			return paramErr("type", "must be one of penalty, permit, power, service, all")
 		}
 		q.Type = v
 	}
+	return nil
+}
+
+// parsePaging reads page and per_page.
+func (q *Query) parsePaging(values url.Values) error {
 	for _, p := range []struct {
 		name     string
 		dst      *int
 		min, max int
 	}{{"page", &q.Page, 1, MaxTotalHits}, {"per_page", &q.PerPage, 1, MaxPerPage}} {
-		v, ok, err := single(p.name)
+		v, ok, err := single(values, p.name)
 		if err != nil {
-			return Query{}, err
+			return err
 		}
 		if !ok {
 			continue
 		}
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || n < p.min || n > p.max {
-			return Query{}, paramErr(p.name, "must be an integer from %d to %d", p.min, p.max)
+			return paramErr(p.name, "must be an integer from %d to %d", p.min, p.max)
 		}
 		*p.dst = n
 	}
-	if v, ok, err = single("sort"); err != nil {
-		return Query{}, err
-	} else if ok && v != "relevance" {
-		if a, ok := sortAliases[v]; ok {
-			v = a
-		}
-		if _, known := SortOptions[v]; !known {
-			return Query{}, paramErr("sort", "must be relevance, decision_date:desc, decision_date:asc, fine_amount:desc "+
-				"or fine_amount:asc (or -decision_date, decision_date, -fine, fine)")
-		}
-		q.Sort = v
-	}
+	return nil
+}
 
-	types := slices.Clone(Types)
-	if q.Type != "all" {
-		types = []Type{Type(q.Type)}
+// parseSort reads sort.
+func (q *Query) parseSort(values url.Values) error {
+	v, ok, err := single(values, "sort")
+	if err != nil || !ok || v == "relevance" {
+		return err
 	}
-	restrict := func(param string, applies []Type) error {
-		kept := slices.DeleteFunc(slices.Clone(types), func(t Type) bool { return !slices.Contains(applies, t) })
-		if len(kept) == 0 {
-			if q.Type != "all" {
-				return paramErr(param, "does not apply to type=%s", q.Type)
-			}
-			return paramErr(param, "applies to no type the other parameters allow")
-		}
-		types = kept
-		return nil
+	if a, ok := sortAliases[v]; ok {
+		v = a
+	}
+	if _, known := SortOptions[v]; !known {
+		return paramErr("sort", "must be relevance, decision_date:desc, decision_date:asc, fine_amount:desc "+
+			"or fine_amount:asc (or -decision_date, decision_date, -fine, fine)")
+	}
+	q.Sort = v
+	return nil
+}
+
+// parseFilters reads the filters, and sets Types to the requested types
+// that every filter and the sort apply to.
+func (q *Query) parseFilters(values url.Values) error {
+	q.Types = slices.Clone(Types)
+	if q.Type != "all" {
+		q.Types = []Type{Type(q.Type)}
 	}
 	for _, f := range filterParams {
 		vs := nonEmpty(values[f.name])
@@ -341,45 +379,57 @@ func ParseQuery(values url.Values) (Query, error) {
 			continue
 		}
 		if len(vs) > maxValues {
-			return Query{}, paramErr(f.name, "at most %d values", maxValues)
+			return paramErr(f.name, "at most %d values", maxValues)
 		}
 		for _, v := range vs {
-			if f.name == "year" {
-				n, err := strconv.Atoi(strings.TrimSpace(v))
-				if err != nil || n < 1949 || n > 2200 {
-					return Query{}, paramErr("year", "must be a year such as 2025")
-				}
-				if !slices.Contains(q.Filters.Year, n) {
-					q.Filters.Year = append(q.Filters.Year, n)
-				}
-				continue
-			}
-			checked, err := f.check(v)
-			if err != nil {
-				return Query{}, paramErr(f.name, "%v", err)
-			}
-			if dst := f.field(&q.Filters); !slices.Contains(*dst, checked) {
-				*dst = append(*dst, checked)
+			if err := q.addFilterValue(f, v); err != nil {
+				return err
 			}
 		}
-		if err := restrict(f.name, f.types); err != nil {
-			return Query{}, err
+		if err := q.restrict(f.name, f.types); err != nil {
+			return err
 		}
 	}
 	if q.Sort != "" {
-		if err := restrict("sort", SortOptions[q.Sort]); err != nil {
-			return Query{}, err
+		return q.restrict("sort", SortOptions[q.Sort])
+	}
+	return nil
+}
+
+// addFilterValue adds one value of filter f, once.
+func (q *Query) addFilterValue(f filterParam, v string) error {
+	if f.name == "year" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1949 || n > 2200 {
+			return paramErr("year", "must be a year such as 2025")
 		}
+		if !slices.Contains(q.Filters.Year, n) {
+			q.Filters.Year = append(q.Filters.Year, n)
+		}
+		return nil
 	}
-	q.Types = types
-	limit := MaxTotalHits
-	if len(types) > 1 {
-		limit = MaxAllHits
+	checked, err := f.check(v)
+	if err != nil {
+		return paramErr(f.name, "%v", err)
 	}
-	if q.Page*q.PerPage > limit {
-		return Query{}, paramErr("page", "page × per_page may be at most %d; narrow the search instead", limit)
+	if dst := f.field(&q.Filters); !slices.Contains(*dst, checked) {
+		*dst = append(*dst, checked)
 	}
-	return q, nil
+	return nil
+}
+
+// restrict keeps the searched types that param applies to; none left is
+// an error naming param.
+func (q *Query) restrict(param string, applies []Type) error {
+	kept := slices.DeleteFunc(slices.Clone(q.Types), func(t Type) bool { return !slices.Contains(applies, t) })
+	if len(kept) == 0 {
+		if q.Type != "all" {
+			return paramErr(param, "does not apply to type=%s", q.Type)
+		}
+		return paramErr(param, "applies to no type the other parameters allow")
+	}
+	q.Types = kept
+	return nil
 }
 
 func nonEmpty(vs []string) []string {

@@ -48,7 +48,7 @@ type Service struct {
 	// Meilisearch failed one.
 	Cooldown time.Duration
 
-	ctx        context.Context // bounds the background key acquisition
+	refresh    chan struct{} // asks the key keeper for a new key
 	mu         sync.RWMutex
 	client     *searchClient // holds the search-only key; nil until obtained
 	keyErr     error
@@ -62,7 +62,7 @@ type Service struct {
 // searches never use the master key. Until the key is obtained, searches
 // are answered from PostgreSQL.
 func NewService(ctx context.Context, cfg Config, records Records, lists Lists, today func() time.Time, log *slog.Logger) *Service {
-	s := &Service{log: log, cfg: cfg, records: records, lists: lists, today: today, ctx: ctx,
+	s := &Service{log: log, cfg: cfg, records: records, lists: lists, today: today, refresh: make(chan struct{}, 1),
 		Timeout: 2 * time.Second, Cooldown: 3 * time.Second, keyErr: errors.New("search key not obtained yet")}
 	if cfg.MasterKey == "" {
 		s.client = newSearchClient(cfg.URL, "", 5*time.Second)
@@ -71,7 +71,7 @@ func NewService(ctx context.Context, cfg Config, records Records, lists Lists, t
 	}
 	ready := make(chan struct{})
 	s.refreshing = true
-	go s.obtainKey(ctx, ready)
+	go s.keepKey(ctx, ready)
 	// Give a reachable Meilisearch a moment, so the first searches are not
 	// degraded needlessly.
 	select {
@@ -80,6 +80,20 @@ func NewService(ctx context.Context, cfg Config, records Records, lists Lists, t
 	case <-ctx.Done():
 	}
 	return s
+}
+
+// keepKey obtains the search key, and again whenever a search found it
+// refused, until ctx ends.
+func (s *Service) keepKey(ctx context.Context, ready chan<- struct{}) {
+	s.obtainKey(ctx, ready)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.refresh:
+			s.obtainKey(ctx, make(chan struct{}))
+		}
+	}
 }
 
 func (s *Service) obtainKey(ctx context.Context, ready chan<- struct{}) {
@@ -115,7 +129,10 @@ func (s *Service) refreshKey() {
 	}
 	s.refreshing = true
 	s.client, s.keyErr = nil, errors.New("search key refused; obtaining a new one")
-	go s.obtainKey(s.ctx, make(chan struct{}))
+	select {
+	case s.refresh <- struct{}{}:
+	default:
+	}
 }
 
 // isAuthError reports whether Meilisearch refused the key.

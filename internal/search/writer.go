@@ -68,20 +68,6 @@ func NewWriter(cfg Config) *Writer {
 // Close releases idle connections.
 func (w *Writer) Close() { w.ms.Close() }
 
-// Ping reports whether Meilisearch is available.
-func (w *Writer) Ping(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	h, err := w.ms.Health(ctx)
-	if err != nil {
-		return fmt.Errorf("meilisearch health: %w", err)
-	}
-	if h.Status != "available" {
-		return fmt.Errorf("meilisearch health: %s", h.Status)
-	}
-	return nil
-}
-
 func isNotFound(err error) bool {
 	status, code := statusOf(err)
 	return status == http.StatusNotFound || code == "index_not_found"

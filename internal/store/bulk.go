@@ -229,51 +229,8 @@ func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols
 	if err != nil {
 		return 0, err
 	}
-	workers := max(1, runtime.GOMAXPROCS(0)-1)
-	jobs := make(chan bulkJob[T], workers)
-	ordered := make(chan bulkJob[T], workers+1)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() { // the producer: the only caller of next
-		defer close(jobs)
-		defer close(ordered)
-		for {
-			job := bulkJob[T]{recs: make([]T, 0, bulkChunkRows), chunk: make(chan encodedChunk, 1)}
-			for len(job.recs) < bulkChunkRows {
-				r, ok := next()
-				if !ok {
-					break
-				}
-				job.recs = append(job.recs, r)
-			}
-			if len(job.recs) == 0 {
-				return
-			}
-			select {
-			case ordered <- job:
-			case <-stop:
-				return
-			}
-			select {
-			case jobs <- job:
-			case <-stop:
-				return
-			}
-			if len(job.recs) < bulkChunkRows {
-				return
-			}
-		}
-	})
-	for range workers {
-		wg.Go(func() {
-			enc := newCopyEncoder(oids)
-			for job := range jobs {
-				job.chunk <- encodeChunk(enc, job.recs, convert)
-			}
-		})
-	}
-	defer wg.Wait()
-	defer close(stop)
+	ordered, stop := encodePipeline(oids, next, convert)
+	defer stop()
 
 	var loaded int
 	var logged changeRows
@@ -340,41 +297,109 @@ func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols
 			return nil
 		}
 		if skipRowChecks {
-			// The foreign-key check the row triggers skipped: every row's
-			// agency id was written from this map, so checking the map's
-			// agencies (locked above) checks every row.
-			ids := make([]int64, 0, len(btx.agencies))
-			for _, id := range btx.agencies {
-				ids = append(ids, id)
-			}
-			var found int
-			err := tx.QueryRow(ctx, `SELECT count(*) FROM agencies WHERE id = ANY($1)`, ids).Scan(&found)
-			if err != nil {
-				return fmt.Errorf("check agencies: %w", err)
-			}
-			if found != len(ids) {
-				return fmt.Errorf("%w: %d of the loaded rows' agencies do not exist", ErrConflict, len(ids)-found)
+			if err := btx.checkAgencies(ctx); err != nil {
+				return err
 			}
 		}
 		if err := logged.append(ctx, tx, entity); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `
-			INSERT INTO audit_log (key_id, actor, action, entity, entity_id, remote_addr, detail)
-			VALUES ($1, $2, $3, $4, NULL, $5, $6)`,
-			a.keyID(), a.Name, string(entity)+".bulk_load", string(entity), a.RemoteAddr, map[string]any{
-				"rows": loaded, "withdrawn": logged.withdrawn, "first_id": logged.ids[0], "last_id": logged.ids[len(logged.ids)-1],
-				"agencies": len(btx.agencies), "demo": opt.Demo,
-			})
-		if err != nil {
-			return fmt.Errorf("audit: %w", err)
-		}
-		return nil
+		return auditBulkLoad(ctx, tx, a, entity, loaded, &logged, len(btx.agencies), opt)
 	})
 	if err != nil {
 		return 0, err
 	}
 	return loaded, nil
+}
+
+// encodePipeline starts reading records with next and encoding them in
+// chunks: one producer, the only caller of next, and parallel encoders.
+// The chunks come out of ordered in the order next gave the records, at
+// most a few in memory; stop ends the pipeline and waits for it.
+func encodePipeline[T any](oids []uint32, next func() (T, bool), convert func([]any, *T) bulkRow) (<-chan bulkJob[T], func()) {
+	workers := max(1, runtime.GOMAXPROCS(0)-1)
+	jobs := make(chan bulkJob[T], workers)
+	out := make(chan bulkJob[T], workers+1)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() { // the producer: the only caller of next
+		defer close(jobs)
+		defer close(out)
+		for {
+			job := bulkJob[T]{recs: make([]T, 0, bulkChunkRows), chunk: make(chan encodedChunk, 1)}
+			for len(job.recs) < bulkChunkRows {
+				r, ok := next()
+				if !ok {
+					break
+				}
+				job.recs = append(job.recs, r)
+			}
+			if len(job.recs) == 0 {
+				return
+			}
+			select {
+			case out <- job:
+			case <-stop:
+				return
+			}
+			select {
+			case jobs <- job:
+			case <-stop:
+				return
+			}
+			if len(job.recs) < bulkChunkRows {
+				return
+			}
+		}
+	})
+	for range workers {
+		wg.Go(func() {
+			enc := newCopyEncoder(oids)
+			for job := range jobs {
+				job.chunk <- encodeChunk(enc, job.recs, convert)
+			}
+		})
+	}
+	return out, func() {
+		close(stop)
+		wg.Wait()
+	}
+}
+
+// checkAgencies checks that the agencies of the loaded rows exist, for a
+// load whose rows skipped the foreign-key check: every row's agency id was
+// written from this map, so checking the map's agencies (locked when
+// they were read) checks every row.
+func (b *bulkTx) checkAgencies(ctx context.Context) error {
+	ids := make([]int64, 0, len(b.agencies))
+	for _, id := range b.agencies {
+		ids = append(ids, id)
+	}
+	var found int
+	err := b.tx.QueryRow(ctx, `SELECT count(*) FROM agencies WHERE id = ANY($1)`, ids).Scan(&found)
+	if err != nil {
+		return fmt.Errorf("check agencies: %w", err)
+	}
+	if found != len(ids) {
+		return fmt.Errorf("%w: %d of the loaded rows' agencies do not exist", ErrConflict, len(ids)-found)
+	}
+	return nil
+}
+
+// auditBulkLoad records a bulk load in the audit log.
+func auditBulkLoad(ctx context.Context, tx pgx.Tx, a Actor, entity Entity, loaded int, logged *changeRows, agencies int,
+	opt WriteOptions) error {
+	_, err := tx.Exec(ctx, `
+		INSERT INTO audit_log (key_id, actor, action, entity, entity_id, remote_addr, detail)
+		VALUES ($1, $2, $3, $4, NULL, $5, $6)`,
+		a.keyID(), a.Name, string(entity)+".bulk_load", string(entity), a.RemoteAddr, map[string]any{
+			"rows": loaded, "withdrawn": logged.withdrawn, "first_id": logged.ids[0], "last_id": logged.ids[len(logged.ids)-1],
+			"agencies": agencies, "demo": opt.Demo,
+		})
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
 }
 
 // idSource gives a bulk load's rows their ids from the table's sequence,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,52 +11,62 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/gongshi/gongshi/internal/dataset"
 	"github.com/gongshi/gongshi/internal/domain"
 )
 
-// Dataset is one open-data dataset: a name, the change-log entity whose
-// entries version it, and its data dictionary. Export rows hold one value
-// per field, in the dictionary's order.
-type Dataset struct {
-	Name   string
-	Entity Entity
-	Fields []domain.Field
-}
+// Dataset is an open-data dataset of the registry (package dataset).
+// Export rows hold one value per field, in the dictionary's order.
+type Dataset = dataset.Dataset
 
 // The datasets, by name.
 const (
-	DatasetPenalties = "penalties" // 行政处罚: public penalties within their publicity period
-	DatasetPermits   = "permits"   // 行政许可: public permits
-	DatasetPowers    = "powers"    // 权力清单: the items of the current power list
+	DatasetPenalties = dataset.Penalties
+	DatasetPermits   = dataset.Permits
+	DatasetPowers    = dataset.Powers
 )
 
-// Datasets lists every dataset.
-var Datasets = []Dataset{
-	{DatasetPenalties, EntityPenalty, domain.PenaltyFields},
-	{DatasetPermits, EntityPermit, domain.PermitFields},
-	{DatasetPowers, EntityListVersion, PowerListFields},
-}
+// Datasets lists every dataset: the registry, dataset.All.
+var Datasets = dataset.All
 
 // DatasetByName returns the dataset called name.
-func DatasetByName(name string) (Dataset, bool) {
-	for _, d := range Datasets {
-		if d.Name == name {
-			return d, true
-		}
-	}
-	return Dataset{}, false
+func DatasetByName(name string) (Dataset, bool) { return dataset.ByName(name) }
+
+// datasetSQL reads the rows of every dataset of the registry, by name:
+// all of its public rows, as downloads and snapshots write them, and a
+// sample of the newest for the data pages.
+var datasetSQL = map[string]struct {
+	export func(pub *Public, ctx context.Context, q queryer, today time.Time, row func([]string) error) error
+	sample func(pub *Public, ctx context.Context, n int) ([][]string, error)
+}{
+	DatasetPenalties: {
+		export: func(pub *Public, ctx context.Context, q queryer, today time.Time, row func([]string) error) error {
+			return pub.exportPenalties(ctx, q, today, row)
+		},
+		sample: (*Public).samplePenalties,
+	},
+	DatasetPermits: {
+		export: func(pub *Public, ctx context.Context, q queryer, _ time.Time, row func([]string) error) error {
+			return pub.exportPermits(ctx, q, row)
+		},
+		sample: (*Public).samplePermits,
+	},
+	DatasetPowers: {
+		export: func(_ *Public, ctx context.Context, q queryer, _ time.Time, row func([]string) error) error {
+			return exportPowers(ctx, q, row)
+		},
+		sample: (*Public).samplePowers,
+	},
 }
 
-// SchemaVersion identifies the dataset's columns: it changes whenever a
-// field is added, removed, renamed, reordered or retyped, so a consumer
-// can tell two snapshots with different layouts apart.
-func (d Dataset) SchemaVersion() string {
-	b, err := json.Marshal(d.Fields)
-	if err != nil {
-		panic(err) // fields always marshal
+// Every dataset of the registry must have its SQL: a missing one is a
+// programming error caught when the package loads.
+func init() {
+	for _, d := range dataset.All {
+		if s := datasetSQL[d.Name]; s.export == nil || s.sample == nil {
+			panic("store: no SQL for dataset " + d.Name)
+		}
 	}
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:6])
 }
 
 // DatasetState says which version of a dataset's public content is
@@ -102,15 +111,15 @@ func (pub *Public) DatasetState(ctx context.Context, name string) (DatasetState,
 func (pub *Public) datasetState(ctx context.Context, q queryer, d Dataset, today time.Time) (DatasetState, error) {
 	st := DatasetState{Dataset: d.Name, Day: civilDate(today)}
 	var at *time.Time
-	switch d.Entity {
+	switch Entity(d.Entity) {
 	case EntityPenalty, EntityPermit:
 		// Penalties also leave the public dataset, without a change-log
 		// entry, on the day after their publicity period ends: the newest
 		// such end date is part of the version.
 		var expired *time.Time
 		expiredSQL := `NULL::date`
-		args := []any{string(d.Entity)}
-		if d.Entity == EntityPenalty {
+		args := []any{d.Entity}
+		if Entity(d.Entity) == EntityPenalty {
 			expiredSQL = `(SELECT max(publicity_until) FROM penalties WHERE status = 'published' AND publicity_until < $2::date)`
 			args = append(args, today)
 		}
@@ -129,7 +138,7 @@ func (pub *Public) datasetState(ctx context.Context, q queryer, d Dataset, today
 			exp = expired.Format(domain.DateLayout)
 			// The record left at 00:00 China time the day after.
 			y, m, dd := expired.Date()
-			left := time.Date(y, m, dd+1, 0, 0, 0, 0, chinaZone)
+			left := time.Date(y, m, dd+1, 0, 0, 0, 0, domain.China)
 			if left.After(st.Modified) {
 				st.Modified = left
 			}
@@ -152,8 +161,6 @@ func (pub *Public) datasetState(ctx context.Context, q queryer, d Dataset, today
 	st.Version += "/" + d.SchemaVersion()
 	return st, nil
 }
-
-var chinaZone = time.FixedZone("CST", 8*3600)
 
 // maskingKey identifies the masking rules, which shape the content.
 func (pub *Public) maskingKey() string {
@@ -190,15 +197,7 @@ func (pub *Public) ExportDataset(ctx context.Context, name string, start func(Da
 	if err := start(st); err != nil {
 		return err
 	}
-	switch d.Name {
-	case DatasetPenalties:
-		err = pub.exportPenalties(ctx, tx, today, row)
-	case DatasetPermits:
-		err = pub.exportPermits(ctx, tx, row)
-	case DatasetPowers:
-		err = exportPowers(ctx, tx, row)
-	}
-	if err != nil {
+	if err := datasetSQL[d.Name].export(pub, ctx, tx, today, row); err != nil {
 		return fmt.Errorf("store.ExportDataset(%q): %w", name, err)
 	}
 	return nil
@@ -293,28 +292,8 @@ func PermitValues(p *domain.Permit, vals []string) []string {
 	return vals
 }
 
-func wan(m domain.Money) string {
-	if m == 0 {
-		return ""
-	}
-	return m.Wan()
-}
-
-// date formats t as domain.DateLayout ("" for the zero time), by hand for
-// the four-digit years every record has: it runs for every date of every
-// exported row, and time.Format costs several times more.
-func date(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	y, m, d := t.Date()
-	if y < 1000 || y > 9999 {
-		return t.Format(domain.DateLayout)
-	}
-	b := [10]byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
-		byte('0' + m/10), byte('0' + m%10), '-', byte('0' + d/10), byte('0' + d%10)}
-	return string(b[:])
-}
+// date formats t as domain.DateLayout, "" for the zero time.
+func date(t time.Time) string { return domain.FormatOptionalDate(t) }
 
 func partyGetters(prefix string) map[string]func(*domain.Party) string {
 	return map[string]func(*domain.Party) string{
@@ -360,8 +339,8 @@ var penaltyGetters = bindGetters(domain.PenaltyFields, map[string]func(*domain.P
 	"CF_YJ":      func(p *domain.Penalty) string { return p.Basis },
 	"CF_CFLB":    func(p *domain.Penalty) string { return strings.Join(p.Categories, ";") },
 	"CF_NR":      func(p *domain.Penalty) string { return p.Content },
-	"CF_NR_FK":   func(p *domain.Penalty) string { return wan(p.Fine) },
-	"CF_NR_WFFF": func(p *domain.Penalty) string { return wan(p.Confiscated) },
+	"CF_NR_FK":   func(p *domain.Penalty) string { return p.Fine.WanOrEmpty() },
+	"CF_NR_WFFF": func(p *domain.Penalty) string { return p.Confiscated.WanOrEmpty() },
 	"CF_NR_ZKDX": func(p *domain.Penalty) string { return p.LicenceAffected },
 	"CF_JDRQ":    func(p *domain.Penalty) string { return date(p.DecisionDate) },
 	"CF_YXQ": func(p *domain.Penalty) string {

@@ -51,35 +51,64 @@ func hashItem(v any) []byte {
 	return h[:]
 }
 
-func (in ListInput) entries() []listEntry {
+// listItems are, for each list, how an input's items are stored and
+// validated.
+var listItems = map[domain.ListKind]struct {
+	entries  func(ListInput) []listEntry
+	validate func(ListInput) domain.FieldErrors
+}{
+	domain.ListPowers: {
+		func(in ListInput) []listEntry {
+			return entriesOf(in.Powers, func(it domain.PowerItem) (string, string) { return it.Code, it.Name })
+		},
+		func(in ListInput) domain.FieldErrors { return domain.ValidatePowerItems(in.Powers) },
+	},
+	domain.ListResponsibilities: {
+		func(in ListInput) []listEntry {
+			return entriesOf(in.Responsibilities, func(it domain.ResponsibilityItem) (string, string) { return it.Code, it.Name })
+		},
+		func(in ListInput) domain.FieldErrors { return domain.ValidateResponsibilityItems(in.Responsibilities) },
+	},
+	domain.ListPublicServices: {
+		func(in ListInput) []listEntry {
+			return entriesOf(in.Services, func(it domain.ServiceItem) (string, string) { return it.Code, it.Name })
+		},
+		func(in ListInput) domain.FieldErrors { return domain.ValidateServiceItems(in.Services) },
+	},
+}
+
+func entriesOf[T any](items []T, name func(T) (code, name string)) []listEntry {
 	var out []listEntry
-	switch in.Kind {
-	case domain.ListPowers:
-		for _, it := range in.Powers {
-			out = append(out, listEntry{it.Code, it.Name, hashItem(it), it})
-		}
-	case domain.ListResponsibilities:
-		for _, it := range in.Responsibilities {
-			out = append(out, listEntry{it.Code, it.Name, hashItem(it), it})
-		}
-	case domain.ListPublicServices:
-		for _, it := range in.Services {
-			out = append(out, listEntry{it.Code, it.Name, hashItem(it), it})
-		}
+	for _, it := range items {
+		code, n := name(it)
+		out = append(out, listEntry{code, n, hashItem(it), it})
 	}
 	return out
 }
 
-func itemTable(k domain.ListKind) string {
-	switch k {
-	case domain.ListPowers:
-		return "power_items"
-	case domain.ListResponsibilities:
-		return "responsibility_items"
-	case domain.ListPublicServices:
-		return "service_items"
+func (in ListInput) entries() []listEntry {
+	if l, ok := listItems[in.Kind]; ok {
+		return l.entries(in)
 	}
-	panic("itemTable: " + string(k))
+	return nil
+}
+
+// Validate reports every problem of the input's items, as the domain's
+// validation of its list does; an unknown kind is a problem of its own.
+func (in ListInput) Validate() domain.FieldErrors {
+	l, ok := listItems[in.Kind]
+	if !ok {
+		return domain.FieldErrors{{Field: "kind", Code: domain.CodeEnum, Message: "unknown list; want " + domain.ListKindNames()}}
+	}
+	return l.validate(in)
+}
+
+// itemTable is the table of a list's items: power_items and so on.
+func itemTable(k domain.ListKind) string {
+	if k.Info().Item == "" {
+		panic("itemTable: " + string(k))
+	}
+	return k.Info().Item + "_items"
 }
 
 // PublishList publishes a whole list as the next numbered version with its

@@ -68,14 +68,6 @@ func columnList(s string) []string {
 	return out
 }
 
-func placeholders(n int) string {
-	ps := make([]string, n)
-	for i := range ps {
-		ps[i] = fmt.Sprintf("$%d", i+1)
-	}
-	return strings.Join(ps, ", ")
-}
-
 func upsertSQL(table, ownCols string) string {
 	cols := columnList(partyColumns + ", " + ownCols + ", demo, record_hash")
 	return fmt.Sprintf(`

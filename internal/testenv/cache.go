@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gongshi/gongshi/internal/cache"
 	"github.com/gongshi/gongshi/internal/store"
@@ -32,7 +31,6 @@ func Cache(tb testing.TB, s *store.Store, redisURL string) *cache.Cache {
 	var wg sync.WaitGroup
 	wg.Go(func() { tr.Run(ctx) })
 	wg.Go(func() { s.ListenChanges(ctx, func(context.Context) { tr.Kick() }) })
-	wg.Go(func() { c.Run(ctx, 200*time.Millisecond) })
 	tb.Cleanup(func() {
 		cancel()
 		wg.Wait()

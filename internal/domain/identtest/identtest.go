@@ -215,8 +215,10 @@ func Text(r *rand.Rand, max int) (string, []Identifier) {
 // TextWithin is Text for a field: no longer than limit characters (0: no
 // limit) and, unless multiline, on one line (tabs and line breaks become
 // spaces, which separate digits as well).
+// It panics when no such text can be made (a limit shorter than any
+// spelling).
 func TextWithin(r *rand.Rand, max, limit int, multiline bool) (string, []Identifier) {
-	for {
+	for range 100_000 {
 		s, ids := text(r, max)
 		if !multiline {
 			s = oneLine.Replace(s)
@@ -225,6 +227,7 @@ func TextWithin(r *rand.Rand, max, limit int, multiline bool) (string, []Identif
 			return s, ids
 		}
 	}
+	panic(fmt.Sprintf("identtest: no text of identifiers fits in %d characters", limit))
 }
 
 var oneLine = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ")

@@ -1,0 +1,106 @@
+package api
+
+import (
+	"fmt"
+	"io"
+
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/jsonbody"
+	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/server/httpx"
+)
+
+type publishRequest struct {
+	EffectiveDate string          `json:"effective_date"`
+	Note          string          `json:"note"`
+	Items         json.RawMessage `json:"items"`
+}
+
+func decodeItems[T any](raw json.RawMessage) ([]T, error) {
+	var items []T
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&items); err != nil {
+		return nil, httpx.BadRequest("items", "not an array of list items: "+err.Error())
+	}
+	return items, nil
+}
+
+// listDecoders decode the items of each list into the input that
+// publishes it, and validate them.
+var listDecoders = map[domain.ListKind]func(raw json.RawMessage, in *store.ListInput) (domain.FieldErrors, error){
+	domain.ListPowers: decodeList(domain.ValidatePowerItems,
+		func(in *store.ListInput) *[]domain.PowerItem { return &in.Powers }),
+	domain.ListResponsibilities: decodeList(domain.ValidateResponsibilityItems,
+		func(in *store.ListInput) *[]domain.ResponsibilityItem { return &in.Responsibilities }),
+	domain.ListPublicServices: decodeList(domain.ValidateServiceItems,
+		func(in *store.ListInput) *[]domain.ServiceItem { return &in.Services }),
+}
+
+func decodeList[T any](validate func([]T) domain.FieldErrors, items func(*store.ListInput) *[]T) func(json.RawMessage, *store.ListInput) (domain.FieldErrors, error) {
+	return func(raw json.RawMessage, in *store.ListInput) (domain.FieldErrors, error) {
+		dst := items(in)
+		var err error
+		if *dst, err = decodeItems[T](raw); err != nil {
+			return nil, err
+		}
+		return validate(*dst), nil
+	}
+}
+
+// publishList handles PUT /api/v1/admin/lists/{kind}: the body is the
+// whole list, published as the next version.
+func (h ingestHandlers) publishList(c *gin.Context) error {
+	kind := domain.ListKind(c.Param("kind"))
+	var req publishRequest
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	if err != nil {
+		return httpx.NewError(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body exceeds %d bytes", maxBody))
+	}
+	if err := jsonbody.Decode(body, &req, jsonbody.Options{AllowNUL: true}); err != nil { // NUL: the list validators name the field
+		return bodyError(err)
+	}
+	if errs := domain.ValidateVersionNote(req.Note); len(errs) > 0 {
+		return httpx.ValidationFailed(errs)
+	}
+	in := store.ListInput{Kind: kind, Note: req.Note}
+	if req.EffectiveDate != "" {
+		d, err := time.Parse(domain.DateLayout, req.EffectiveDate)
+		if err != nil {
+			return httpx.BadRequest("effective_date", "want a date YYYY-MM-DD")
+		}
+		in.EffectiveDate = d
+	}
+	if len(req.Items) == 0 {
+		return httpx.BadRequest("items", "required: the whole list")
+	}
+	decode, ok := listDecoders[kind]
+	if !ok {
+		return httpx.NotFound("unknown list; want " + domain.ListKindNames())
+	}
+	errs, err := decode(req.Items, &in)
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		return httpx.ValidationFailed(errs)
+	}
+	res, err := h.store.PublishList(c.Request.Context(), httpx.Actor(c), in, store.WriteOptions{})
+	if err != nil {
+		return err
+	}
+	c.Header("Cache-Control", "no-store")
+	status := http.StatusOK
+	if res.Created {
+		status = http.StatusCreated
+	}
+	c.JSON(status, res)
+	return nil
+}

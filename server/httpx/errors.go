@@ -1,0 +1,157 @@
+// Package httpx is what the JSON API (server/api) and the pages
+// (server/web) share: the error type with the one adapter that turns a
+// handler's error into a response, query-parameter parsing, conditional
+// requests, and the middleware — request ids, access logs, metrics, CORS,
+// rate limits, the response cache and API-key authentication. Which
+// middleware applies to which routes is decided by the route groups the
+// assembly (package server) builds, never by looking at a request's path.
+package httpx
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/store"
+)
+
+// Error is the one JSON error shape every endpoint returns:
+//
+//	{"code":"validation_failed","message":"…","errors":[{"index":0,"field":"CF_WSH","code":"required","message":"…"}]}
+type Error struct {
+	Status  int                 `json:"-"`
+	Code    string              `json:"code"`
+	Message string              `json:"message"`
+	Errors  []domain.FieldError `json:"errors,omitempty"`
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// NewError builds an Error for a status.
+func NewError(status int, code, message string) *Error {
+	return &Error{Status: status, Code: code, Message: message}
+}
+
+// NotFound is a 404 saying message.
+func NotFound(message string) *Error { return NewError(http.StatusNotFound, "not_found", message) }
+
+// BadRequest is a 400 naming the field (a parameter, or "body") and what
+// is wrong with it.
+func BadRequest(field, message string) *Error {
+	e := NewError(http.StatusBadRequest, "bad_request", field+": "+message)
+	e.Errors = []domain.FieldError{{Field: field, Code: domain.CodeFormat, Message: message}}
+	return e
+}
+
+// ValidationFailed is the 422 of input with invalid fields, listing every
+// problem.
+func ValidationFailed(errs domain.FieldErrors) *Error {
+	e := NewError(http.StatusUnprocessableEntity, "validation_failed", "the input has invalid fields; nothing was written")
+	e.Errors = errs
+	return e
+}
+
+// Unavailable is the 503 of a feature whose dependency is not configured.
+func Unavailable(what string) *Error {
+	return NewError(http.StatusServiceUnavailable, "unavailable", what+" is not configured")
+}
+
+// errorTable maps the store's sentinel errors to what a client is shown.
+var errorTable = []struct {
+	sentinel error
+	status   int
+	code     string
+	message  func(error) string
+}{
+	{store.ErrSnapshotPending, http.StatusServiceUnavailable, "unavailable", func(error) string {
+		return "this snapshot is being re-issued without records that are no longer public, or repaired; retry shortly"
+	}},
+	{store.ErrSnapshotWithdrawn, http.StatusGone, "gone", func(error) string {
+		return "this snapshot was withdrawn: it held records that are no longer public"
+	}},
+	{store.ErrNotFound, http.StatusNotFound, "not_found", func(error) string { return "no such record" }},
+	{store.ErrConflict, http.StatusConflict, "conflict", func(err error) string { return err.Error() }},
+	{store.ErrForbidden, http.StatusForbidden, "forbidden", func(error) string { return "not allowed" }},
+}
+
+// ErrorOf is the Error a client is shown for err: an *Error in err's chain
+// as it is (explicit is then true), a store sentinel by errorTable, and
+// anything else a 500 that hides its cause.
+func ErrorOf(err error) (e *Error, explicit bool) {
+	if errors.As(err, &e) {
+		return e, true
+	}
+	for _, row := range errorTable {
+		if errors.Is(err, row.sentinel) {
+			return NewError(row.status, row.code, row.message(err)), false
+		}
+	}
+	return internalError(), false
+}
+
+func internalError() *Error {
+	return NewError(http.StatusInternalServerError, "internal", "internal error; it has been logged")
+}
+
+// HandlerFunc is a handler that returns its error instead of writing it.
+type HandlerFunc func(*gin.Context) error
+
+// Renderer writes the response of an error in one format: JSON for the
+// API, an HTML page for the portal's pages. err is the handler's error and
+// e what ErrorOf made of it. It must abort the request.
+type Renderer func(c *gin.Context, e *Error, err error)
+
+// Adapter is the one place where errors become responses: the status
+// comes from ErrorOf, 5xx are logged as errors and 4xx as information,
+// and an error response is never stored (Cache-Control: no-store). Its
+// Renderer decides only the format.
+type Adapter struct {
+	log    *slog.Logger
+	render Renderer
+}
+
+// NewAdapter returns an Adapter logging to log and rendering with render.
+func NewAdapter(log *slog.Logger, render Renderer) Adapter { return Adapter{log: log, render: render} }
+
+// Handle adapts a HandlerFunc to gin: its error, if any, is rendered.
+func (a Adapter) Handle(h HandlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			a.Fail(c, err)
+		}
+	}
+}
+
+// Fail answers the request with err and aborts it.
+func (a Adapter) Fail(c *gin.Context, err error) {
+	e, _ := ErrorOf(err)
+	attrs := []any{"status", e.Status, "path", c.Request.URL.Path, "err", err}
+	if e.Status >= 500 {
+		a.log.ErrorContext(c.Request.Context(), "request failed", attrs...)
+	} else {
+		a.log.InfoContext(c.Request.Context(), "request rejected", attrs...)
+	}
+	c.Header("Cache-Control", "no-store")
+	if e.Status == http.StatusServiceUnavailable {
+		c.Header("Retry-After", strconv.Itoa(retryAfterSeconds(err)))
+	}
+	a.render(c, e, err)
+}
+
+// retryAfterSeconds is when a client should try again after a 503: the
+// hint an error in err's chain gives (RetryAfter), else 10 s.
+func retryAfterSeconds(err error) int {
+	var hint interface{ RetryAfter() time.Duration }
+	if errors.As(err, &hint) && hint.RetryAfter() > 0 {
+		return max(int((hint.RetryAfter()+time.Second-1)/time.Second), 1)
+	}
+	return 10
+}
+
+// JSON renders an error as the JSON Error shape.
+func JSON(c *gin.Context, e *Error, _ error) { c.AbortWithStatusJSON(e.Status, e) }

@@ -1,0 +1,161 @@
+package web_test
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/gongshi/gongshi/internal/search"
+	"github.com/gongshi/gongshi/server/httpx"
+)
+
+func TestSearchPage(t *testing.T) {
+	f := newPagesFixture(t)
+	f.search.result = &search.Result{Query: "化工", Type: "penalty", Total: 45, Page: 2, PerPage: 20,
+		Facets: map[string]map[string]int64{
+			"type":     {"penalty": 45},
+			"category": {"罚款": 40, "警告": 12},
+			"year":     {"2025": 30, "2026": 15},
+		},
+		Hits: []search.Hit{{Type: search.TypePenalty, ID: "7", Title: "苏州化工有限公司", Subtitle: "苏应急罚〔2026〕7号",
+			URL: "/penalties/7", Fields: map[string]json.RawMessage{"demo": json.RawMessage("true")},
+			Highlights: map[string]string{"subject_name": "苏州<mark>化工</mark>有限公司", "facts": "没有标记的事实"}}},
+	}
+	resp, body := f.get("/search?q=化工&type=penalty&category=罚款&page=2")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-cache" {
+		t.Fatalf("%d %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
+	}
+	if len(f.search.queries) != 1 {
+		t.Fatalf("searched %d times", len(f.search.queries))
+	}
+	q := f.search.queries[0]
+	if q.Text != "化工" || q.Type != "penalty" || q.Page != 2 || !slices.Equal(q.Filters.Category, []string{"罚款"}) {
+		t.Errorf("the page searched %+v", q)
+	}
+	for _, want := range []string{
+		"苏州<mark>化工</mark>有限公司",                                                                // the highlight, unescaped
+		`href="/search?category=%E7%BD%9A%E6%AC%BE&amp;q=%E5%8C%96%E5%B7%A5&amp;type=penalty"`, // page 1 drops page=
+		`page=3`, // the next page
+		`href="/search?q=%E5%8C%96%E5%B7%A5&amp;type=penalty"`,                // removing the only filter
+		`href="/search?category=%E7%BD%9A%E6%AC%BE&amp;q=%E5%8C%96%E5%B7%A5"`, // the tab of every type keeps the filter
+		"/search/feed.atom?",
+		"/api/v1/search?",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "没有标记的事实") {
+		t.Error("a field without a match is shown as a snippet")
+	}
+}
+
+func TestSearchPageRejectsBadParameters(t *testing.T) {
+	f := newPagesFixture(t)
+	for _, query := range []string{"type=everything", "q=a&q=b", "type=power&category=罚款", "page=0"} {
+		resp, body := f.get("/search?" + query)
+		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Cache-Control") != "no-store" ||
+			!strings.Contains(body, "<main") {
+			t.Errorf("%s: %d %q", query, resp.StatusCode, resp.Header.Get("Cache-Control"))
+		}
+	}
+	if len(f.search.queries) != 0 {
+		t.Errorf("%d searches ran for invalid parameters", len(f.search.queries))
+	}
+}
+
+func TestListPages(t *testing.T) {
+	f := newPagesFixture(t)
+	for path, wants := range map[string][]string{
+		"/lists/powers":                        {"对生产经营单位未履行安全生产职责的处罚", "危险化学品经营许可（含变更）", "/lists/powers/320500CF0001"},
+		"/lists/powers?category=行政许可":          {"危险化学品经营许可（含变更）"},
+		"/lists/powers?q=危险化学品":                {"危险化学品经营许可"},
+		"/lists/powers?version=1":              {"危险化学品经营许可", "?version=1"},
+		"/lists/powers/320500CF0001":           {"对生产经营单位未履行安全生产职责的处罚", "办理流程图</title>", "/api/v1/powers/320500CF0001"},
+		"/lists/responsibilities":              {"组织编制安全生产规划", "与市场监管部门的分工"},
+		"/lists/responsibilities/ZR002":        {"与市场监管部门的分工", "/api/v1/lists/responsibilities"},
+		"/lists/public-services/GG001":         {"安全生产举报受理", "/lists/public-services/GG001/flowchart.svg"},
+		"/lists/powers/versions":               {"/lists/powers/compare"},
+		"/lists/powers/compare?from=1&to=2":    {"危险化学品经营许可（含变更）"},
+		"/lists/public-services?version=2":     {"应急科普宣传"},
+		"/lists/powers/320500CF0001?version=1": {"?version=1"},
+	} {
+		resp, body := f.get(path)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "public, max-age=60" {
+			t.Errorf("%s: %d %q", path, resp.StatusCode, resp.Header.Get("Cache-Control"))
+			continue
+		}
+		for _, want := range wants {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s lacks %s", path, want)
+			}
+		}
+	}
+	_, body := f.get("/lists/powers?category=行政许可")
+	if strings.Contains(body, "对生产经营单位未履行安全生产职责的处罚") {
+		t.Error("the category filter shows another category's item")
+	}
+	resp, body := f.get("/lists/powers/320500CF0001/flowchart.svg")
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(body, "<?xml") ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), "320500CF0001-flowchart.svg") {
+		t.Errorf("flowchart download: %d %q", resp.StatusCode, resp.Header.Get("Content-Disposition"))
+	}
+	if resp, _ := f.get("/lists/public-services/GG002/flowchart.svg"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a service without a flowchart: %d", resp.StatusCode)
+	}
+	if resp, _ := f.get("/lists/responsibilities/ZR001/flowchart.svg"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("responsibilities have no flowchart route: %d", resp.StatusCode)
+	}
+}
+
+// Errors become HTML pages: the status of the error, its message when a
+// handler wrote it for the reader, nothing of a 5xx's cause, never stored
+// by caches; 5xx are logged as errors.
+func TestErrorPages(t *testing.T) {
+	f := newPagesFixture(t)
+	for path, want := range map[string]struct {
+		status  int
+		message string
+	}{
+		"/lists/powers/NOPE99":         {404, "该版本中没有编码为 NOPE99 的事项。"},
+		"/lists/powers?version=9":      {404, "权力清单没有第 9 版。"},
+		"/lists/powers?version=x":      {400, "版本号应为正整数。"},
+		"/lists/powers/compare?from=7": {400, ""},
+		"/penalties/12":                {404, ""},
+		"/no/such/page":                {404, "no such page"},
+		"/lists/powers/NOPE99?lang=en": {404, "This version has no item with code NOPE99."},
+	} {
+		resp, body := f.get(path)
+		if resp.StatusCode != want.status || resp.Header.Get("Cache-Control") != "no-store" ||
+			!strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
+			t.Errorf("%s: %d %q %q", path, resp.StatusCode, resp.Header.Get("Cache-Control"), resp.Header.Get("Content-Type"))
+		}
+		if want.message != "" && !strings.Contains(body, want.message) {
+			t.Errorf("%s: the page does not say %q", path, want.message)
+		}
+	}
+	if n := len(f.logged("ERROR")); n != 0 {
+		t.Errorf("%d errors logged for client errors", n)
+	}
+
+	f.reads.err = errors.New("pool exhausted: the secret cause")
+	resp, body := f.get("/lists/powers")
+	if resp.StatusCode != http.StatusInternalServerError || strings.Contains(body, "secret cause") ||
+		resp.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("a failing store: %d %q, cause shown %v", resp.StatusCode, resp.Header.Get("Cache-Control"),
+			strings.Contains(body, "secret cause"))
+	}
+	logged := f.logged("ERROR")
+	if len(logged) != 1 || !strings.Contains(logged[0]["err"].(string), "secret cause") || logged[0]["path"] != "/lists/powers" {
+		t.Errorf("logged errors %v, want the cause once", logged)
+	}
+
+	f.search.err = httpx.Unavailable("search")
+	resp, body = f.get("/search?q=化工")
+	if resp.StatusCode != http.StatusServiceUnavailable || strings.Contains(body, "not configured") {
+		t.Errorf("search unavailable: %d, message shown %v", resp.StatusCode, strings.Contains(body, "not configured"))
+	}
+}

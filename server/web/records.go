@@ -1,0 +1,362 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gongshi/gongshi/internal/cache"
+	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/i18n"
+	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/server/httpx"
+)
+
+// Record pages at permanent URLs (/penalties/{id}, /permits/{id}) and the
+// profile of a party by its 统一社会信用代码 (/subjects/{code}).
+
+// fieldRow is one field of a record as shown: its standard code, label
+// and value ("" when not given).
+type fieldRow struct {
+	Code     string
+	Label    string
+	Value    string
+	Extra    string // e.g. the fine in yuan beside the 万元 figure
+	Personal bool   // masked on publication
+	Long     bool   // free text: shown as a paragraph
+}
+
+// fieldRows pairs the dictionary with the record's values.
+func fieldRows(pr i18n.Printer, fields []domain.Field, vals []string) []fieldRow {
+	rows := make([]fieldRow, len(fields))
+	for i, f := range fields {
+		v := vals[i]
+		if f.Type == domain.TypeEnum || f.Type == domain.TypeEnums {
+			parts := strings.Split(v, ";")
+			for j := range parts {
+				parts[j] = pr.Enum(parts[j])
+			}
+			v = strings.Join(parts, "；")
+			if pr.Lang() == i18n.Chinese {
+				v = strings.ReplaceAll(v, "；", "、")
+			}
+		}
+		rows[i] = fieldRow{Code: f.Code, Label: pr.Field(f.Code), Value: v, Personal: f.Personal,
+			Long: len([]rune(v)) > 60}
+	}
+	return rows
+}
+
+type recordPage struct {
+	pageData
+	Kind        string // penalty, permit
+	ID          int64
+	Heading     string
+	Party       string
+	CreditCode  string // when it identifies one party: links to the profile
+	DecisionNo  string
+	Agency      string
+	AgencyCode  string
+	District    string
+	Decided     time.Time
+	Until       time.Time // publicity period end (penalties)
+	ValidTo     time.Time // permits
+	State       string
+	Basis       string
+	Categories  []string
+	Fine        string
+	Published   time.Time
+	Updated     time.Time
+	RecordDemo  bool
+	Fields      []fieldRow
+	HasPersonal bool
+	APIURL      string
+	Remaining   int // days of publicity left
+}
+
+func (h *Handlers) recordID(c *gin.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, httpx.NotFound(printer(c).T("record.bad_id"))
+	}
+	return id, nil
+}
+
+func (h *Handlers) notPublic(c *gin.Context, err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return httpx.NotFound(printer(c).T("record.not_public"))
+	}
+	return err
+}
+
+func (h *Handlers) penalty(c *gin.Context) error {
+	id, err := h.recordID(c)
+	if err != nil {
+		return err
+	}
+	httpx.CacheTags(c, cache.RecordTag(string(store.EntityPenalty), id))
+	p, err := h.reads.Penalty(c.Request.Context(), id)
+	if err != nil {
+		return h.notPublic(c, err)
+	}
+	pr := printer(c)
+	d := &recordPage{pageData: h.page(c, p.Name+" · "+p.DecisionNo, "search"), Kind: "penalty", ID: p.ID,
+		Heading: pr.T("record.penalty_heading"), Party: p.Name, DecisionNo: p.DecisionNo, Agency: p.Agency,
+		AgencyCode: p.AgencyCode, District: p.District, Decided: p.DecisionDate, Until: p.PublicityUntil,
+		Basis: p.Basis, Categories: p.Categories, Published: p.PublishedAt, Updated: p.UpdatedAt, RecordDemo: p.Demo,
+		APIURL: "/api/v1/penalties/" + strconv.FormatInt(p.ID, 10)}
+	if p.Fine > 0 {
+		d.Fine = p.Fine.YuanGrouped()
+	}
+	if p.CreditCode != "" && !domain.IsUSCCPlaceholder(p.CreditCode) {
+		d.CreditCode = p.CreditCode
+	}
+	d.Fields = fieldRows(pr, domain.PenaltyFields, store.PenaltyValues(&p.Penalty, nil))
+	for i := range d.Fields {
+		if d.Fields[i].Code == "CF_NR_FK" && p.Fine > 0 {
+			d.Fields[i].Extra = pr.T("record.yuan", p.Fine.YuanGrouped())
+		}
+		if d.Fields[i].Code == "CF_NR_WFFF" && p.Confiscated > 0 {
+			d.Fields[i].Extra = pr.T("record.yuan", p.Confiscated.YuanGrouped())
+		}
+		d.HasPersonal = d.HasPersonal || (d.Fields[i].Personal && d.Fields[i].Value != "")
+	}
+	today := domain.ChinaDate(h.now())
+	d.Remaining = int(p.PublicityUntil.Sub(today).Hours() / 24)
+	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {pr.T("nav.search"), "/search?type=penalty"}, {p.DecisionNo, ""}}
+	d.JSONLD = penaltyJSONLD(p)
+	return h.render(c, "penalty", d)
+}
+
+func (h *Handlers) permit(c *gin.Context) error {
+	id, err := h.recordID(c)
+	if err != nil {
+		return err
+	}
+	httpx.CacheTags(c, cache.RecordTag(string(store.EntityPermit), id))
+	p, err := h.reads.Permit(c.Request.Context(), id)
+	if err != nil {
+		return h.notPublic(c, err)
+	}
+	pr := printer(c)
+	d := &recordPage{pageData: h.page(c, p.Name+" · "+p.DecisionNo, "search"), Kind: "permit", ID: p.ID,
+		Heading: pr.T("record.permit_heading"), Party: p.Name, DecisionNo: p.DecisionNo, Agency: p.Agency,
+		AgencyCode: p.AgencyCode, District: p.District, Decided: p.DecisionDate, ValidTo: p.ValidTo,
+		State: string(p.State), Published: p.PublishedAt, Updated: p.UpdatedAt, RecordDemo: p.Demo,
+		APIURL: "/api/v1/permits/" + strconv.FormatInt(p.ID, 10)}
+	if p.CreditCode != "" && !domain.IsUSCCPlaceholder(p.CreditCode) {
+		d.CreditCode = p.CreditCode
+	}
+	d.Fields = fieldRows(pr, domain.PermitFields, store.PermitValues(&p.Permit, nil))
+	for _, f := range d.Fields {
+		d.HasPersonal = d.HasPersonal || (f.Personal && f.Value != "")
+	}
+	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {pr.T("nav.search"), "/search?type=permit"}, {p.DecisionNo, ""}}
+	d.JSONLD = permitJSONLD(p)
+	return h.render(c, "permit", d)
+}
+
+// agencyLD is the issuing agency as schema.org data.
+func agencyLD(name, code string) map[string]any {
+	return map[string]any{"@type": "GovernmentOrganization", "name": name, "identifier": code}
+}
+
+func partyLD(p domain.Party) map[string]any {
+	t := "Organization"
+	if p.Kind == domain.PartyNaturalPerson {
+		t = "Person"
+	}
+	out := map[string]any{"@type": t, "name": p.Name}
+	if p.CreditCode != "" && !domain.IsUSCCPlaceholder(p.CreditCode) {
+		out["identifier"] = map[string]any{"@type": "PropertyValue", "propertyID": "统一社会信用代码", "value": p.CreditCode}
+		out["url"] = "/subjects/" + p.CreditCode
+	}
+	return out
+}
+
+// penaltyJSONLD describes a penalty decision with schema.org terms: a
+// government decision document about a party, by an agency.
+func penaltyJSONLD(p domain.PublishedPenalty) map[string]any {
+	out := map[string]any{
+		"@context":       "https://schema.org",
+		"@type":          "CreativeWork",
+		"additionalType": "行政处罚决定",
+		"@id":            "/penalties/" + strconv.FormatInt(p.ID, 10),
+		"url":            "/penalties/" + strconv.FormatInt(p.ID, 10),
+		"name":           "行政处罚决定书 " + p.DecisionNo,
+		"identifier":     p.DecisionNo,
+		"about":          partyLD(p.Party),
+		"creator":        agencyLD(p.Agency, p.AgencyCode),
+		"publisher":      agencyLD(p.Agency, p.AgencyCode),
+		"dateCreated":    domain.FormatDate(p.DecisionDate),
+		"datePublished":  domain.FormatInstant(p.PublishedAt),
+		"dateModified":   domain.FormatInstant(p.UpdatedAt),
+		"expires":        domain.FormatDate(p.PublicityUntil),
+		"description":    p.ViolationType + "。" + p.Content,
+		"keywords":       strings.Join(p.Categories, ","),
+		"citation":       p.Basis,
+		"inLanguage":     "zh-CN",
+		"sameAs":         "/api/v1/penalties/" + strconv.FormatInt(p.ID, 10),
+	}
+	if p.District != "" {
+		out["spatialCoverage"] = map[string]any{"@type": "AdministrativeArea", "name": p.District}
+	}
+	return out
+}
+
+// permitJSONLD describes a permit as a schema.org GovernmentPermit.
+func permitJSONLD(p domain.PublishedPermit) map[string]any {
+	name := p.CertName
+	if name == "" {
+		name = p.DocName
+	}
+	out := map[string]any{
+		"@context":       "https://schema.org",
+		"@type":          "GovernmentPermit",
+		"@id":            "/permits/" + strconv.FormatInt(p.ID, 10),
+		"url":            "/permits/" + strconv.FormatInt(p.ID, 10),
+		"name":           name,
+		"identifier":     p.DecisionNo,
+		"issuedBy":       agencyLD(p.Agency, p.AgencyCode),
+		"validFrom":      domain.FormatDate(p.ValidFrom),
+		"validUntil":     domain.FormatDate(p.ValidTo),
+		"validIn":        map[string]any{"@type": "AdministrativeArea", "name": "苏州市"},
+		"permitAudience": map[string]any{"@type": "Audience", "audienceType": p.Name},
+		"description":    p.Content,
+		"sameAs":         "/api/v1/permits/" + strconv.FormatInt(p.ID, 10),
+	}
+	if p.PermitNo != "" {
+		out["identifier"] = []string{p.DecisionNo, p.PermitNo}
+	}
+	return out
+}
+
+// ---------------------------------------------------------------- subjects
+
+type timelineEntry struct {
+	Date       time.Time
+	Kind       string // penalty, permit
+	KindLabel  string
+	URL        string
+	DecisionNo string
+	Agency     string
+	Title      string
+	Detail     string
+	Name       string // the party's name on this record
+	Demo       bool
+}
+
+type subjectPage struct {
+	pageData
+	S         store.Subject
+	Name      string
+	Timeline  []timelineEntry
+	Years     []timelineYear
+	FineTotal string
+	Truncated bool
+	FeedURL   string
+	APIURL    string
+}
+
+type timelineYear struct {
+	Year    int
+	Entries []timelineEntry
+}
+
+// creditCodeParam reads and checks the :code path parameter.
+func creditCodeParam(c *gin.Context) (string, error) {
+	code := domain.NormalizeCode(c.Param("code"))
+	if domain.IsUSCCPlaceholder(code) {
+		return "", httpx.NotFound(printer(c).T("subject.placeholder"))
+	}
+	if err := domain.ValidateUSCC(code); err != nil {
+		return "", httpx.NewError(http.StatusBadRequest, "bad_request", printer(c).T("subject.bad_code", code))
+	}
+	return code, nil
+}
+
+// loadSubject reads the subject of the :code path parameter, with the
+// name it is shown by: its newest name, or its code.
+func (h *Handlers) loadSubject(c *gin.Context) (store.Subject, string, error) {
+	code, err := creditCodeParam(c)
+	if err != nil {
+		return store.Subject{}, "", err
+	}
+	s, err := h.reads.Subject(c.Request.Context(), code)
+	if errors.Is(err, store.ErrNotFound) {
+		return s, "", httpx.NotFound(printer(c).T("subject.none", code))
+	}
+	if err == nil {
+		httpx.CacheTags(c, cache.SubjectTags(s)...)
+	}
+	name := s.CreditCode
+	if len(s.Names) > 0 {
+		name = s.Names[0].Name
+	}
+	return s, name, err
+}
+
+// subjectTimeline merges a subject's penalties and permits, newest first.
+func subjectTimeline(pr i18n.Printer, s store.Subject) []timelineEntry {
+	var out []timelineEntry
+	for _, p := range s.Penalties {
+		cats := make([]string, len(p.Categories))
+		for i, c := range p.Categories {
+			cats[i] = pr.Enum(c)
+		}
+		detail := strings.Join(cats, "、")
+		if p.Fine > 0 {
+			detail += " · " + pr.T("record.yuan", p.Fine.YuanGrouped())
+		}
+		out = append(out, timelineEntry{Date: p.DecisionDate, Kind: "penalty", KindLabel: pr.T("search.type.penalty"),
+			URL: "/penalties/" + strconv.FormatInt(p.ID, 10), DecisionNo: p.DecisionNo, Agency: p.Agency,
+			Title: p.ViolationType, Detail: detail, Name: p.Name, Demo: p.Demo})
+	}
+	for _, p := range s.Permits {
+		title := p.CertName
+		if title == "" {
+			title = p.DocName
+		}
+		out = append(out, timelineEntry{Date: p.DecisionDate, Kind: "permit", KindLabel: pr.T("search.type.permit"),
+			URL: "/permits/" + strconv.FormatInt(p.ID, 10), DecisionNo: p.DecisionNo, Agency: p.Agency,
+			Title: title, Detail: p.Content + " · " + pr.Enum(string(p.State)), Name: p.Name, Demo: p.Demo})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Date.Equal(out[j].Date) {
+			return out[i].Date.After(out[j].Date)
+		}
+		return out[i].Kind < out[j].Kind
+	})
+	return out
+}
+
+func (h *Handlers) subject(c *gin.Context) error {
+	s, name, err := h.loadSubject(c)
+	if err != nil {
+		return err
+	}
+	pr := printer(c)
+	d := &subjectPage{pageData: h.page(c, name, "search"), S: s, Name: name, FineTotal: s.FineTotal.YuanGrouped(),
+		Truncated: int64(len(s.Penalties)) < s.PenaltyCount || int64(len(s.Permits)) < s.PermitCount,
+		FeedURL:   "/subjects/" + s.CreditCode + "/feed.atom", APIURL: "/api/v1/subjects/" + s.CreditCode}
+	d.Feed = d.FeedURL
+	d.Timeline = subjectTimeline(pr, s)
+	for _, e := range d.Timeline {
+		y := e.Date.Year()
+		if n := len(d.Years); n == 0 || d.Years[n-1].Year != y {
+			d.Years = append(d.Years, timelineYear{Year: y})
+		}
+		d.Years[len(d.Years)-1].Entries = append(d.Years[len(d.Years)-1].Entries, e)
+	}
+	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {pr.T("nav.search"), "/search"}, {name, ""}}
+	d.JSONLD = map[string]any{
+		"@context": "https://schema.org", "@type": "Organization", "@id": "/subjects/" + s.CreditCode, "name": name,
+		"identifier": map[string]any{"@type": "PropertyValue", "propertyID": "统一社会信用代码", "value": s.CreditCode},
+	}
+	return h.render(c, "subject", d)
+}

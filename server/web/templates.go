@@ -1,0 +1,208 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/i18n"
+	"github.com/gongshi/gongshi/public"
+	"github.com/gongshi/gongshi/server/httpx"
+)
+
+// pageNames are the page templates; each is public/templates/<name>.html,
+// parsed with layout.html and partials.html.
+var pageNames = []string{"home", "search", "penalty", "permit", "subject", "powers", "power", "responsibilities",
+	"responsibility", "services", "service", "versions", "compare", "datasets", "dataset", "stats", "api",
+	"subscribe", "about", "error"}
+
+// pageTemplates holds one template set per language, so {{t "key"}} needs
+// no language argument.
+var pageTemplates = func() map[i18n.Lang]map[string]*template.Template {
+	out := map[i18n.Lang]map[string]*template.Template{}
+	for _, l := range i18n.Langs {
+		out[l] = map[string]*template.Template{}
+		for _, name := range pageNames {
+			t := template.New(name).Funcs(templateFuncs(i18n.For(l)))
+			out[l][name] = template.Must(t.ParseFS(public.Templates, "templates/layout.html",
+				"templates/partials.html", "templates/"+name+".html"))
+		}
+	}
+	return out
+}()
+
+// pageData is what every page's layout needs.
+type pageData struct {
+	Title     string
+	Lang      i18n.Lang
+	Demo      bool
+	Nav       string // the active navigation entry
+	AltLang   string // this page in the other language
+	Canonical string // path and query of this page
+	Feed      string // an Atom feed of this page, if any
+	Crumbs    []crumb
+	JSONLD    any // schema.org data, written as application/ld+json
+	NoIndex   bool
+}
+
+type crumb struct{ Label, URL string }
+
+func (p *pageData) base() *pageData { return p }
+
+type pager interface{ base() *pageData }
+
+// page starts the data of a page for the request.
+func (h *Handlers) page(c *gin.Context, title, nav string) pageData {
+	l := langOf(c)
+	q := c.Request.URL.Query()
+	other := i18n.English
+	if l == i18n.English {
+		other = i18n.Chinese
+	}
+	q.Set("lang", string(other))
+	alt := c.Request.URL.Path + "?" + q.Encode()
+	return pageData{Title: title, Lang: l, Demo: h.demo.get(c.Request.Context(), h.pages, h.log), Nav: nav, AltLang: alt,
+		Canonical: c.Request.URL.RequestURI()}
+}
+
+// langOf is the language of the request, negotiated once.
+func langOf(c *gin.Context) i18n.Lang {
+	if v, ok := c.Get("lang"); ok {
+		return v.(i18n.Lang)
+	}
+	l, explicit := i18n.Negotiate(c.Query("lang"), c.GetHeader("Accept-Language"))
+	c.Set("lang", l)
+	c.Set("lang_explicit", explicit)
+	return l
+}
+
+func printer(c *gin.Context) i18n.Printer { return i18n.For(langOf(c)) }
+
+// withLang adds the language parameter to a URL for English pages, so
+// links keep the language and every English page has its own URL.
+func withLang(l i18n.Lang, u string) string {
+	if l != i18n.English {
+		return u
+	}
+	base, frag, _ := strings.Cut(u, "#")
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	if strings.Contains(base, "lang=") {
+		return u
+	}
+	out := base + sep + "lang=en"
+	if frag != "" {
+		out += "#" + frag
+	}
+	return out
+}
+
+// render executes page name into a buffer and writes it only when
+// complete, with an ETag and caching headers; If-None-Match answers 304.
+func (h *Handlers) render(c *gin.Context, name string, data pager) error {
+	return h.renderStatus(c, http.StatusOK, name, data, "public, max-age=60")
+}
+
+func (h *Handlers) renderStatus(c *gin.Context, status int, name string, data pager, cacheControl string) error {
+	p := data.base()
+	if p.Lang == "" {
+		p.Lang = langOf(c)
+	}
+	var buf bytes.Buffer
+	if err := pageTemplates[p.Lang][name].ExecuteTemplate(&buf, "layout", data); err != nil {
+		return err
+	}
+	writePage(c, status, "text/html; charset=utf-8", buf.Bytes(), cacheControl)
+	return nil
+}
+
+// writePage sends a rendered page or document with its validators.
+func writePage(c *gin.Context, status int, contentType string, body []byte, cacheControl string) {
+	explicit, _ := c.Get("lang_explicit")
+	if e, ok := explicit.(bool); ok && !e {
+		// The language came from Accept-Language: shared caches must
+		// keep the languages apart, and only the default one is stored
+		// under the bare URL.
+		c.Header("Vary", "Accept-Language")
+		if langOf(c) != i18n.Chinese && strings.HasPrefix(cacheControl, "public") {
+			cacheControl = strings.Replace(cacheControl, "public", "private", 1)
+		}
+	}
+	c.Header("Cache-Control", cacheControl)
+	c.Header("Content-Language", string(langOf(c)))
+	if status == http.StatusOK {
+		sum := sha256.Sum256(body)
+		tag := `"` + hex.EncodeToString(sum[:16]) + `"`
+		c.Header("ETag", tag)
+		if httpx.NotModified(c.Request, tag, time.Time{}) {
+			c.Status(http.StatusNotModified)
+			return
+		}
+	}
+	c.Data(status, contentType, body)
+}
+
+func templateFuncs(pr i18n.Printer) template.FuncMap {
+	l := pr.Lang()
+	return template.FuncMap{
+		"t":      pr.T,
+		"field":  pr.Field,
+		"enum":   pr.Enum,
+		"lang":   func() string { return string(l) },
+		"u":      func(parts ...any) string { return withLang(l, concat(parts...)) },
+		"static": staticURL,
+		"date":   domain.FormatOptionalDate,
+		"dateptr": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return domain.FormatDate(*t)
+		},
+		"datetime": func(t time.Time) string { return t.In(domain.China).Format("2006-01-02 15:04") },
+		"yuan":     domain.Money.YuanGrouped,
+		"wan":      domain.Money.Wan,
+		"num":      domain.GroupThousands,
+		"add":      func(a, b int) int { return a + b },
+		"sub":      func(a, b int) int { return a - b },
+		"join":     strings.Join,
+		"mark":     func(s string) template.HTML { return template.HTML(s) }, // search highlights: escaped text with <mark>
+		"svg":      func(s string) template.HTML { return template.HTML(s) }, // charts and flowcharts built on the server
+		"pct": func(part, whole int64) string {
+			if whole == 0 {
+				return "—"
+			}
+			return strconv.FormatFloat(100*float64(part)/float64(whole), 'f', 1, 64) + "%"
+		},
+		"pathEscape": url.PathEscape,
+	}
+}
+
+func concat(parts ...any) string {
+	var b strings.Builder
+	for _, p := range parts {
+		switch v := p.(type) {
+		case string:
+			b.WriteString(v)
+		case int:
+			b.WriteString(strconv.Itoa(v))
+		case int64:
+			b.WriteString(strconv.FormatInt(v, 10))
+		case domain.ListKind:
+			b.WriteString(string(v))
+		default:
+			panic("web: u() takes strings and integers")
+		}
+	}
+	return b.String()
+}
