@@ -3,6 +3,7 @@ module github.com/gongshi/gongshi
 go 1.26.8
 
 require (
+	github.com/6tail/lunar-go v1.4.7
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/compose-spec/compose-go/v2 v2.16.2

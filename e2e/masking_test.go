@@ -91,7 +91,7 @@ func TestNoIdentifierInAnyPublicChannel(t *testing.T) {
 	permitIDs := c.ingest("/api/v1/admin/permits", permits)
 	withdrawn := penaltyIDs[len(penaltyIDs)-1]
 	c.post(fmt.Sprintf("/api/v1/admin/penalties/%d/withdraw", withdrawn),
-		map[string]string{"reason": "corrected", "note": c.text(rng)}, c.ingestKey)
+		map[string]string{"reason": "corrected", "note": c.text(rng, "", 0)}, c.ingestKey)
 	public := len(penaltyIDs) - 1
 	waitFor(t, "the search documents", func() bool {
 		return len(meiliDocuments(t, m, search.IndexPenalties)) == public &&
@@ -200,12 +200,27 @@ func (c *channels) key(ctx context.Context, s *store.Store, scope string) string
 	return secret
 }
 
-// text returns Chinese text with generated identifiers, and notes them.
-func (c *channels) text(rng *rand.Rand) string {
-	s, ids := identtest.Text(rng, 2)
+// text returns Chinese text with generated identifiers that fits the
+// field with the given code ("": a multi-line note of up to 1,000
+// characters), less reserve characters, and notes them.
+func (c *channels) text(rng *rand.Rand, code string, reserve int) string {
+	f, ok := recordFields[code]
+	if !ok {
+		f = domain.Field{MaxLength: 1000, Multiline: true}
+	}
+	s, ids := identtest.TextWithin(rng, 2, f.MaxLength-reserve, f.Multiline)
 	c.ids = append(c.ids, ids...)
 	return s
 }
+
+// recordFields are the fields of penalties and permits, by code.
+var recordFields = func() map[string]domain.Field {
+	m := map[string]domain.Field{}
+	for _, f := range append(domain.PenaltyFields, domain.PermitFields...) {
+		m[f.Code] = f
+	}
+	return m
+}()
 
 // records returns raw penalties of an organisation, a 个体工商户, a
 // natural person and another organisation (withdrawn later), and raw
@@ -220,12 +235,12 @@ func (c *channels) records(rng *rand.Rand, today time.Time) (penalties, permits 
 		r["CF_JDRQ"] = today.AddDate(0, 0, -3-n).Format(domain.DateLayout)
 		for _, code := range []string{"CF_WSH", "CF_XDR_GSZC", "CF_XDR_SWDJ", "CF_XDR_SYDW", "CF_XDR_SHZZ", "CF_FRDB", "CF_WFXW",
 			"CF_SY", "CF_YJ", "CF_NR", "CF_NR_ZKDX", "CF_SJLY", "BZ"} {
-			r[code] = c.text(rng)
+			r[code] = c.text(rng, code, 0)
 		}
 		if n == 0 { // an agency takes its name from its first record
-			r["CF_CFJG"] = c.text(rng)
+			r["CF_CFJG"] = c.text(rng, "CF_CFJG", 0)
 		}
-		r["CF_XDR_MC"] = fmt.Sprintf("苏州市第%d有限公司", n+1) + c.text(rng)
+		r["CF_XDR_MC"] = fmt.Sprintf("苏州市第%d有限公司", n+1) + c.text(rng, "CF_XDR_MC", 12)
 		r["CF_XDR_LB"] = string(kind)
 		switch kind {
 		case domain.PartyIndividualBusiness:
@@ -251,12 +266,12 @@ func (c *channels) records(rng *rand.Rand, today time.Time) (penalties, permits 
 		r["XK_YXQZ"] = r["XK_JDRQ"]
 		for _, code := range []string{"XK_XKWS", "XK_WSH", "XK_XDR_GSZC", "XK_XDR_SWDJ", "XK_XDR_SYDW", "XK_XDR_SHZZ", "XK_FRDB",
 			"XK_XKZS", "XK_XKBH", "XK_NR", "XK_LYDW", "BZ"} {
-			r[code] = c.text(rng)
+			r[code] = c.text(rng, code, 0)
 		}
 		if n == 0 {
-			r["XK_XKJG"] = c.text(rng)
+			r["XK_XKJG"] = c.text(rng, "XK_XKJG", 0)
 		}
-		r["XK_XDR_MC"] = fmt.Sprintf("苏州市第%d有限公司", n+11) + c.text(rng)
+		r["XK_XDR_MC"] = fmt.Sprintf("苏州市第%d有限公司", n+11) + c.text(rng, "XK_XDR_MC", 12)
 		r["XK_XKJGDM"], r["XK_LYDWDM"] = testenv.OtherCode, testenv.OtherCode
 		c.creditCodes = append(c.creditCodes, r["XK_XDR_SHXYM"])
 		permits = append(permits, r)

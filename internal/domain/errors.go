@@ -14,6 +14,7 @@ const (
 	CodeRange    = "range"    // a number or date outside its allowed range
 	CodeUnknown  = "unknown"  // a field that does not exist
 	CodeConflict = "conflict" // inconsistent with another field or record
+	CodeTooLong  = "too_long" // longer than the field's maximum length
 )
 
 // FieldError is one problem with one field of one input record. Index is the

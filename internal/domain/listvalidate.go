@@ -12,12 +12,26 @@ var itemCodePattern = regexp.MustCompile(`^[0-9A-Z][0-9A-Z-]*$`)
 
 // listChecker collects the problems of one list, item by item.
 type listChecker struct {
-	errs  FieldErrors
-	codes map[string]int
-	index int
+	errs    FieldErrors
+	codes   map[string]int
+	index   int
+	refused map[string]bool // root fields of the current item whose text failed CheckText
 }
 
+// item starts checking item i: its text fields first (checkTexts), so that
+// no later check reads or quotes a value that failed them.
+func item[T any](c *listChecker, i int, fields []listField[T], it *T) {
+	c.index = i
+	errs, refused := checkTexts(fields, it)
+	c.errs = append(c.errs, errs.WithIndex(i)...)
+	c.refused = refused
+}
+
+// add records a problem, unless the field's text was refused.
 func (c *listChecker) add(field, code, format string, args ...any) {
+	if c.refused[rootField(field)] {
+		return
+	}
 	c.errs = append(c.errs, FieldError{Index: c.index, Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
 }
 
@@ -28,6 +42,9 @@ func (c *listChecker) required(field, value string) {
 }
 
 func (c *listChecker) code(code string, strict bool) {
+	if c.refused["code"] {
+		return
+	}
 	switch {
 	case strings.TrimSpace(code) == "":
 		c.add("code", CodeRequired, "code is required")
@@ -43,7 +60,7 @@ func (c *listChecker) code(code string, strict bool) {
 }
 
 func (c *listChecker) flow(f Flow, required bool) {
-	if len(f.Nodes) == 0 && len(f.Edges) == 0 && !required {
+	if c.refused["flow"] || len(f.Nodes) == 0 && len(f.Edges) == 0 && !required {
 		return
 	}
 	var fe FieldErrors
@@ -73,7 +90,7 @@ func newListChecker(n int) *listChecker {
 func ValidatePowerItems(items []PowerItem) FieldErrors {
 	c := newListChecker(len(items))
 	for i, it := range items {
-		c.index = i
+		item(c, i, powerFields, &it)
 		c.code(it.Code, true)
 		c.required("name", it.Name)
 		c.oneOf("category", it.Category, PowerCategories)
@@ -94,7 +111,7 @@ func ValidatePowerItems(items []PowerItem) FieldErrors {
 func ValidateResponsibilityItems(items []ResponsibilityItem) FieldErrors {
 	c := newListChecker(len(items))
 	for i, it := range items {
-		c.index = i
+		item(c, i, responsibilityFields, &it)
 		c.code(it.Code, false)
 		c.oneOf("part", it.Part, ResponsibilityParts)
 		c.required("duty", it.Duty)
@@ -108,7 +125,7 @@ func ValidateResponsibilityItems(items []ResponsibilityItem) FieldErrors {
 func ValidateServiceItems(items []ServiceItem) FieldErrors {
 	c := newListChecker(len(items))
 	for i, it := range items {
-		c.index = i
+		item(c, i, serviceFields, &it)
 		c.code(it.Code, false)
 		c.required("name", it.Name)
 		c.required("unit", it.Unit)

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ParseOptions are the context of ParsePenalty and ParsePermit.
@@ -25,10 +26,14 @@ const categorySeparators = ";；、,，"
 
 // ParsePenalty turns a raw record keyed by standard field codes (see
 // PenaltyFields) into a validated Penalty. Values are normalised first
-// (NormalizeCode for codes, dates and amounts, NormalizeText for the rest).
-// It returns every problem found, each FieldError naming the standard code
-// of the field at fault, with Index and Row left 0; the Penalty is only
-// meaningful when no error is returned. A missing CF_GSLB is derived with
+// (NormalizeCode for codes, dates and amounts, NormalizeText for the rest)
+// and must then pass CheckText with the field's rule — valid UTF-8, no
+// control characters (tab and line breaks only in multi-line fields), at
+// most MaxLength characters — before any other check; a field that fails
+// it gets that one error and no other. It returns every problem found,
+// each FieldError naming the standard code of the field at fault, with
+// Index and Row left 0; the Penalty is only meaningful when no error is
+// returned. A missing CF_GSLB is derived with
 // opt.Rules.Classify and a missing CF_GSJZQ with opt.Rules.Until.
 // ParsePenalty(PenaltyRecord(p)) returns p for every valid p.
 func ParsePenalty(fields map[string]string, opt ParseOptions) (Penalty, FieldErrors) {
@@ -236,8 +241,11 @@ type recordParser struct {
 	values map[string]string // normalised, by standard code
 	errs   FieldErrors
 	bad    map[string]bool // fields with an error, to skip dependent checks
-	today  time.Time
-	rules  PublicityRules
+	// refused are fields whose text failed CheckText: they read as empty
+	// and get no further error.
+	refused map[string]bool
+	today   time.Time
+	rules   PublicityRules
 }
 
 func newRecordParser(dict []Field, raw map[string]string, opt ParseOptions) *recordParser {
@@ -249,29 +257,53 @@ func newRecordParser(dict []Field, raw map[string]string, opt ParseOptions) *rec
 	if rules.Periods == nil {
 		rules = DefaultPublicityRules()
 	}
-	rp := &recordParser{dict: dict, values: map[string]string{}, bad: map[string]bool{}, today: ChinaDate(now), rules: rules}
+	rp := &recordParser{dict: dict, values: map[string]string{}, bad: map[string]bool{}, refused: map[string]bool{},
+		today: ChinaDate(now), rules: rules}
 	var unknown []string
+	var refused FieldErrors
 	for k, v := range raw {
 		f, ok := FieldByCode(dict, k)
 		if !ok {
 			unknown = append(unknown, k)
 			continue
 		}
-		switch f.Type {
-		case TypeCode, TypeDate, TypeMoney:
-			rp.values[k] = NormalizeCode(v)
-		default:
-			rp.values[k] = NormalizeText(v)
+		if utf8.ValidString(v) { // else left as is: normalising would replace the bad bytes
+			switch f.Type {
+			case TypeCode, TypeDate, TypeMoney:
+				v = NormalizeCode(v)
+			default:
+				v = NormalizeText(v)
+			}
 		}
+		if code, msg := CheckText(v, f.Rule()); code != "" {
+			refused = append(refused, FieldError{Field: k, Code: code, Message: msg})
+			continue
+		}
+		rp.values[k] = v
 	}
 	slices.Sort(unknown)
 	for _, k := range unknown {
-		rp.add(k, CodeUnknown, "unknown field")
+		rp.add(Short(k), CodeUnknown, "unknown field")
+	}
+	slices.SortFunc(refused, func(a, b FieldError) int { return rp.position(a.Field) - rp.position(b.Field) })
+	for _, e := range refused {
+		rp.add(e.Field, e.Code, "%s", e.Message)
+		rp.refused[e.Field] = true
 	}
 	return rp
 }
 
+// position is the index of a field in the dictionary, so that problems
+// come in the dictionary's order.
+func (rp *recordParser) position(code string) int {
+	return slices.IndexFunc(rp.dict, func(f Field) bool { return f.Code == code })
+}
+
+// add records a problem with field, unless the field's text was refused.
 func (rp *recordParser) add(field, code, format string, args ...any) {
+	if rp.refused[field] {
+		return
+	}
 	rp.bad[field] = true
 	rp.errs = append(rp.errs, FieldError{Field: field, Code: code, Message: fmt.Sprintf(format, args...)})
 }
@@ -308,7 +340,7 @@ func (rp *recordParser) enum(code string) string {
 	}
 	allowed := rp.field(code).Allowed
 	if !slices.Contains(allowed, v) {
-		rp.add(code, CodeEnum, "%q is not one of %s", v, strings.Join(allowed, ", "))
+		rp.add(code, CodeEnum, "%q is not one of %s", Short(v), strings.Join(allowed, ", "))
 		return ""
 	}
 	return v
@@ -327,7 +359,7 @@ func (rp *recordParser) enums(code string) []string {
 		switch {
 		case v == "" || slices.Contains(out, v):
 		case !slices.Contains(f.Allowed, v):
-			rp.add(code, CodeEnum, "%q is not one of %s", v, strings.Join(f.Allowed, ", "))
+			rp.add(code, CodeEnum, "%q is not one of %s", Short(v), strings.Join(f.Allowed, ", "))
 		default:
 			out = append(out, v)
 		}
@@ -350,7 +382,7 @@ func (rp *recordParser) money(code string) Money {
 	}
 	m, err := ParseWan(v)
 	if err != nil {
-		rp.add(code, CodeFormat, "%q is not an amount in 万元 (a decimal number with at most 6 decimals)", v)
+		rp.add(code, CodeFormat, "%q is not an amount in 万元 (a decimal number with at most 6 decimals)", Short(v))
 		return 0
 	}
 	return m

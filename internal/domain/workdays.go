@@ -2,16 +2,29 @@ package domain
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/6tail/lunar-go/HolidayUtil"
 )
 
 // Calendar tells working days from days off: Monday to Friday are working
 // days and weekends are off, except for the listed holidays (days off,
-// 放假) and make-up working days (调休上班, usually a weekend day). The zero
-// Calendar has weekends only.
+// 放假) and make-up working days (调休上班, usually a weekend day).
+//
+// A calendar covers the years whose official holidays it knows. Only
+// there is a count of working days right: elsewhere IsWorkday,
+// AddWorkdays and WorkdaysBetween see weekends only. Figures that are
+// published — disclosure timeliness — use Workdays or Deadline, which
+// return an error wrapping ErrNoCalendar for a date in a year not covered,
+// or check Covers themselves. The zero Calendar covers no year.
 //
 // Every method works on calendar dates: a time.Time argument stands for its
 // date in its own location (t.Date()), and dates returned are at 00:00 UTC.
@@ -19,25 +32,50 @@ import (
 type Calendar struct {
 	holidays map[string]bool // DateLayout keys
 	workdays map[string]bool
+	years    map[int]bool // years whose holidays are all known
 }
+
+// ErrNoCalendar is wrapped by the errors of Calendar methods asked about a
+// year the calendar has no holiday data for.
+var ErrNoCalendar = errors.New("no holiday data")
+
+// NoCalendarError names the year a calendar does not cover.
+type NoCalendarError struct{ Year int }
+
+func (e *NoCalendarError) Error() string {
+	return fmt.Sprintf("calendar: no holiday data for %d (add the year's holidays and make-up working days with PORTAL_CALENDAR)", e.Year)
+}
+
+func (e *NoCalendarError) Unwrap() error { return ErrNoCalendar }
 
 // calendarFile is the JSON form of a Calendar.
 type calendarFile struct {
+	Years    []int    `json:"years,omitempty"`
 	Holidays []string `json:"holidays"`
 	Workdays []string `json:"workdays"`
 }
 
-// NewCalendar returns a calendar with the given holidays and make-up working
-// days. A date in both lists is an error.
-func NewCalendar(holidays, workdays []time.Time) (Calendar, error) {
-	c := Calendar{holidays: map[string]bool{}, workdays: map[string]bool{}}
+// NewCalendar returns a calendar covering years, with the given holidays
+// and make-up working days. A date in both lists, or in a year not covered,
+// is an error.
+func NewCalendar(years []int, holidays, workdays []time.Time) (Calendar, error) {
+	c := Calendar{holidays: map[string]bool{}, workdays: map[string]bool{}, years: map[int]bool{}}
+	for _, y := range years {
+		c.years[y] = true
+	}
 	for _, d := range holidays {
+		if !c.years[d.Year()] {
+			return Calendar{}, &NoCalendarError{Year: d.Year()}
+		}
 		c.holidays[dateKey(d)] = true
 	}
 	for _, d := range workdays {
 		k := dateKey(d)
-		if c.holidays[k] {
+		switch {
+		case c.holidays[k]:
 			return Calendar{}, fmt.Errorf("calendar: %s is both a holiday and a working day", k)
+		case !c.years[d.Year()]:
+			return Calendar{}, &NoCalendarError{Year: d.Year()}
 		}
 		c.workdays[k] = true
 	}
@@ -45,69 +83,54 @@ func NewCalendar(holidays, workdays []time.Time) (Calendar, error) {
 }
 
 // DefaultCalendar returns the mainland China public holidays and make-up
-// working days of 2024, 2025 and 2026, from the State Council notices
-// (国办发明电〔2023〕7号, 〔2024〕12号 and the notice of 2025-11-04). Every
-// year the new notice must be checked and added — until then that year has
-// weekends only — through a JSON file read by LoadCalendar.
+// working days from the State Council's yearly notices, as the
+// github.com/6tail/lunar-go holiday tables hold them (from 2002; each
+// year's data is released days after its notice, usually in November of
+// the year before). It covers exactly the years those tables hold the
+// holidays of. Each call returns a calendar of its own.
 func DefaultCalendar() Calendar {
-	c := Calendar{holidays: map[string]bool{}, workdays: map[string]bool{}}
-	for _, h := range defaultHolidays {
-		from, _ := time.Parse(DateLayout, h.from)
-		to, _ := time.Parse(DateLayout, h.to)
-		for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
-			c.holidays[dateKey(d)] = true
+	base := officialCalendar()
+	return Calendar{holidays: maps.Clone(base.holidays), workdays: maps.Clone(base.workdays), years: maps.Clone(base.years)}
+}
+
+// officialCalendar reads the lunar-go tables once.
+var officialCalendar = sync.OnceValue(func() Calendar {
+	c := Calendar{holidays: map[string]bool{}, workdays: map[string]bool{}, years: map[int]bool{}}
+	var days []*HolidayUtil.Holiday
+	for y := 2001; y <= 2100; y++ {
+		for e := HolidayUtil.GetHolidaysByYear(y).Front(); e != nil; e = e.Next() {
+			h := e.Value.(*HolidayUtil.Holiday)
+			days = append(days, h)
+			if !h.IsWork() && strings.HasPrefix(h.GetTarget(), strconv.Itoa(y)) {
+				c.years[y] = true // a holiday of the year itself, not a make-up day for the next 元旦
+			}
 		}
 	}
-	for _, k := range defaultWorkdays {
-		c.workdays[k] = true
+	for _, h := range days {
+		day := h.GetDay()
+		if y, _ := strconv.Atoi(day[:4]); !c.years[y] {
+			continue // 2001-12-29, worked for 2002's 元旦, in a year otherwise unknown
+		}
+		if h.IsWork() {
+			c.workdays[day] = true
+		} else {
+			c.holidays[day] = true
+		}
 	}
 	return c
-}
-
-// defaultHolidays are the days-off ranges (inclusive) of the State Council
-// notices, weekends within them included.
-var defaultHolidays = []struct{ from, to string }{
-	// 2024
-	{"2024-01-01", "2024-01-01"}, // 元旦
-	{"2024-02-10", "2024-02-17"}, // 春节
-	{"2024-04-04", "2024-04-06"}, // 清明节
-	{"2024-05-01", "2024-05-05"}, // 劳动节
-	{"2024-06-10", "2024-06-10"}, // 端午节
-	{"2024-09-15", "2024-09-17"}, // 中秋节
-	{"2024-10-01", "2024-10-07"}, // 国庆节
-	// 2025
-	{"2025-01-01", "2025-01-01"}, // 元旦
-	{"2025-01-28", "2025-02-04"}, // 春节
-	{"2025-04-04", "2025-04-06"}, // 清明节
-	{"2025-05-01", "2025-05-05"}, // 劳动节
-	{"2025-05-31", "2025-06-02"}, // 端午节
-	{"2025-10-01", "2025-10-08"}, // 国庆节、中秋节
-	// 2026
-	{"2026-01-01", "2026-01-03"}, // 元旦
-	{"2026-02-15", "2026-02-23"}, // 春节
-	{"2026-04-04", "2026-04-06"}, // 清明节
-	{"2026-05-01", "2026-05-05"}, // 劳动节
-	{"2026-06-19", "2026-06-21"}, // 端午节
-	{"2026-09-25", "2026-09-27"}, // 中秋节
-	{"2026-10-01", "2026-10-07"}, // 国庆节
-}
-
-// defaultWorkdays are the make-up working days (调休上班) of the same notices.
-var defaultWorkdays = []string{
-	"2024-02-04", "2024-02-18", "2024-04-07", "2024-04-28", "2024-05-11", "2024-09-14", "2024-09-29", "2024-10-12",
-	"2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11",
-	"2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10",
-}
+})
 
 // LoadCalendar returns DefaultCalendar with the dates of a JSON file applied
 // on top, in the form
 //
-//	{"holidays": ["2027-01-01", …], "workdays": ["2027-02-07", …]}
+//	{"years": [2028], "holidays": ["2028-01-01", …], "workdays": ["2028-01-29", …]}
 //
-// A listed holiday stops being a working day and a listed working day stops
-// being a holiday, so the file can both add a year and correct a default
-// date. Dates are YYYY-MM-DD; unknown keys, other date forms or a date in
-// both lists are errors.
+// "years" adds years the file gives every holiday and make-up working day
+// of, so that they count as covered. A listed holiday stops being a working
+// day and a listed working day stops being a holiday, so the file can both
+// add a year and correct (or add a local holiday to) a covered one. Dates
+// are YYYY-MM-DD, each in a covered year; unknown keys, other date forms or
+// a date in both lists are errors.
 func LoadCalendar(r io.Reader) (Calendar, error) {
 	var f calendarFile
 	dec := json.NewDecoder(r)
@@ -116,23 +139,38 @@ func LoadCalendar(r io.Reader) (Calendar, error) {
 		return Calendar{}, fmt.Errorf("calendar: %w", err)
 	}
 	c := DefaultCalendar()
-	seen := map[string]bool{}
-	for _, s := range f.Holidays {
+	for _, y := range f.Years {
+		if y < 1990 || y > 2100 {
+			return Calendar{}, fmt.Errorf("calendar: year %d is out of range", y)
+		}
+		c.years[y] = true
+	}
+	parse := func(what, s string) (string, error) {
 		d, err := time.Parse(DateLayout, s)
 		if err != nil {
-			return Calendar{}, fmt.Errorf("calendar: holiday %q is not a YYYY-MM-DD date", s)
+			return "", fmt.Errorf("calendar: %s %q is not a YYYY-MM-DD date", what, s)
 		}
-		k := dateKey(d)
+		if !c.years[d.Year()] {
+			return "", fmt.Errorf("calendar: %s %s is in %d, which has no holiday data: list %d under \"years\" once the file gives all of its holidays and make-up working days",
+				what, s, d.Year(), d.Year())
+		}
+		return dateKey(d), nil
+	}
+	seen := map[string]bool{}
+	for _, s := range f.Holidays {
+		k, err := parse("holiday", s)
+		if err != nil {
+			return Calendar{}, err
+		}
 		seen[k] = true
 		c.holidays[k] = true
 		delete(c.workdays, k)
 	}
 	for _, s := range f.Workdays {
-		d, err := time.Parse(DateLayout, s)
+		k, err := parse("working day", s)
 		if err != nil {
-			return Calendar{}, fmt.Errorf("calendar: working day %q is not a YYYY-MM-DD date", s)
+			return Calendar{}, err
 		}
-		k := dateKey(d)
 		if seen[k] {
 			return Calendar{}, fmt.Errorf("calendar: %s is both a holiday and a working day", k)
 		}
@@ -142,9 +180,58 @@ func LoadCalendar(r io.Reader) (Calendar, error) {
 	return c, nil
 }
 
-// MarshalJSON writes c in the form LoadCalendar reads, dates sorted.
+// Covers reports whether c knows the holidays of year.
+func (c Calendar) Covers(year int) bool { return c.years[year] }
+
+// KnownYears returns the years c covers, in order.
+func (c Calendar) KnownYears() []int {
+	ys := slices.Collect(maps.Keys(c.years))
+	slices.Sort(ys)
+	return ys
+}
+
+// CheckSpan returns nil when c covers every year from a's to b's (in either
+// order), else a *NoCalendarError for the first year it does not.
+func (c Calendar) CheckSpan(a, b time.Time) error {
+	ya, yb := a.Year(), b.Year()
+	if yb < ya {
+		ya, yb = yb, ya
+	}
+	for y := ya; y <= yb; y++ {
+		if !c.years[y] {
+			return &NoCalendarError{Year: y}
+		}
+	}
+	return nil
+}
+
+// Workdays is WorkdaysBetween for dates c covers: it returns an error
+// wrapping ErrNoCalendar instead of a count when a year from a to b is not
+// covered.
+func (c Calendar) Workdays(a, b time.Time) (int, error) {
+	if err := c.CheckSpan(a, b); err != nil {
+		return 0, err
+	}
+	return c.WorkdaysBetween(a, b), nil
+}
+
+// Deadline is AddWorkdays for dates c covers: it returns an error wrapping
+// ErrNoCalendar when the count runs through a year not covered.
+func (c Calendar) Deadline(d time.Time, n int) (time.Time, error) {
+	if err := c.CheckSpan(d, d); err != nil {
+		return time.Time{}, err
+	}
+	e := c.AddWorkdays(d, n)
+	if err := c.CheckSpan(d, e); err != nil {
+		return time.Time{}, err
+	}
+	return e, nil
+}
+
+// MarshalJSON writes c in the form LoadCalendar reads, years and dates
+// sorted.
 func (c Calendar) MarshalJSON() ([]byte, error) {
-	f := calendarFile{Holidays: sortedKeys(c.holidays), Workdays: sortedKeys(c.workdays)}
+	f := calendarFile{Years: c.KnownYears(), Holidays: sortedKeys(c.holidays), Workdays: sortedKeys(c.workdays)}
 	return json.Marshal(f)
 }
 
@@ -157,7 +244,8 @@ func sortedKeys(m map[string]bool) []string {
 	return keys
 }
 
-// IsWorkday reports whether d is a working day.
+// IsWorkday reports whether d is a working day; in a year c does not
+// cover, whether it is a weekday.
 func (c Calendar) IsWorkday(d time.Time) bool {
 	k := dateKey(d)
 	switch {
@@ -173,6 +261,7 @@ func (c Calendar) IsWorkday(d time.Time) bool {
 // AddWorkdays returns the date n working days after d (before d if n is
 // negative), not counting d itself; for n = 0 it returns d's date. The
 // deadline "within 7 working days of the decision" is AddWorkdays(decision, 7).
+// It does not check that c covers the dates: see Deadline.
 func (c Calendar) AddWorkdays(d time.Time, n int) time.Time {
 	d = dateOf(d)
 	step := 1
@@ -191,7 +280,8 @@ func (c Calendar) AddWorkdays(d time.Time, n int) time.Time {
 // WorkdaysBetween returns how many working days follow a up to and including
 // b — so WorkdaysBetween(d, c.AddWorkdays(d, n)) == n — and the negative of
 // the count from b to a when b is before a. A record published on day p was
-// on time when WorkdaysBetween(decision, p) <= 7.
+// on time when WorkdaysBetween(decision, p) <= 7. It does not check that c
+// covers the dates: see Workdays.
 func (c Calendar) WorkdaysBetween(a, b time.Time) int {
 	a, b = dateOf(a), dateOf(b)
 	sign := 1

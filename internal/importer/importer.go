@@ -267,6 +267,9 @@ func Run(ctx context.Context, opt Options, w Writer) (rep Report, err error) {
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}
+	if errs := domain.ValidateVersionNote(opt.Note); len(errs) > 0 {
+		return rep, fmt.Errorf("%w: --note: %s", ErrUsage, errs[0].Message)
+	}
 	if isEnforcement(opt.Kind) {
 		return runEnforcement(ctx, opt, format, maps, w, rep, opt.EnforcementRules)
 	}

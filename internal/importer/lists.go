@@ -393,6 +393,7 @@ func readListJSON[T any](path string, k listKind[T]) (listRows[T], error) {
 			}
 			ps = append(ps, jsonProblem(r, err))
 		}
+		ps = append(ps, jr.checked()...)
 		k.clean(&it)
 		lr.items = append(lr.items, it)
 		lr.rows = append(lr.rows, r)

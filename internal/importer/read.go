@@ -18,6 +18,7 @@ import (
 	"golang.org/x/text/encoding/unicode"
 
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/jsonbody"
 )
 
 // table is a file read into a header and rows of strings, before the
@@ -338,6 +339,11 @@ type jsonReader struct {
 	off      int // offset up to which lines are counted
 	line     int
 	position int // 1-based index of the current element
+	// strict holds, by element position, what jsonbody.Check found in the
+	// file that encoding/json would pass over: a key given twice at any
+	// depth (the last would win), a lone surrogate (read as U+FFFD), a NUL
+	// in a key. A NUL in a value is the domain validators' to report.
+	strict map[int][]Problem
 }
 
 func newJSONReader(b []byte) (*jsonReader, error) {
@@ -346,6 +352,15 @@ func newJSONReader(b []byte) (*jsonReader, error) {
 		return nil, fmt.Errorf("%w: JSON must be UTF-8", ErrUnreadable)
 	}
 	jr := &jsonReader{data: b, dec: json.NewDecoder(bytes.NewReader(b)), line: 1}
+	var fe domain.FieldErrors
+	if err := jsonbody.Check(b, jsonbody.Options{AllowNUL: true}); errors.As(err, &fe) {
+		// Malformed JSON (a jsonbody.SyntaxError) is reported by the
+		// decoder below, with its own position.
+		jr.strict = map[int][]Problem{}
+		for _, e := range fe {
+			jr.strict[e.Index+1] = append(jr.strict[e.Index+1], elementProblem(e))
+		}
+	}
 	jr.dec.UseNumber()
 	tok, err := jr.dec.Token()
 	if err != nil {
@@ -355,6 +370,31 @@ func newJSONReader(b []byte) (*jsonReader, error) {
 		return nil, fmt.Errorf("%w: a JSON import must be an array of objects", ErrUnreadable)
 	}
 	return jr, nil
+}
+
+// elementProblem turns a problem jsonbody found inside an element of the
+// top-level array into a Problem of that element (record and line are set
+// by jsonReader.checked). Field "body" is the element itself.
+func elementProblem(e domain.FieldError) Problem {
+	p := Problem{Code: e.Code, Message: e.Message}
+	if e.Field != "body" {
+		p.Column = e.Field
+	}
+	// jsonbody prefixes the message with the path from the top: drop it,
+	// the record and the column say where.
+	if _, msg, ok := strings.Cut(e.Message, ": "); ok && strings.HasPrefix(e.Message, "[") {
+		p.Message = msg
+	}
+	return p
+}
+
+// checked returns what jsonbody.Check found in the current element.
+func (jr *jsonReader) checked() []Problem {
+	ps := slices.Clone(jr.strict[jr.position])
+	for i := range ps {
+		ps[i].Row, ps[i].Record = jr.line, jr.position
+	}
+	return ps
 }
 
 // next advances to the next element and reports whether there is one; its
@@ -423,9 +463,10 @@ func readJSONTable(b []byte) (*table, error) {
 				r.problems = append(r.problems, Problem{Row: r.line, Record: r.record, Column: key, Code: domain.CodeConflict, Message: "key given twice"})
 			}
 			seen[key] = true
-			v, msg := jsonText(raw)
-			if msg != "" {
-				r.problems = append(r.problems, Problem{Row: r.line, Record: r.record, Column: key, Code: domain.CodeFormat, Message: msg})
+			v, p := jsonCell(raw)
+			if p != nil {
+				p.Row, p.Record, p.Column = r.line, r.record, key
+				r.problems = append(r.problems, *p)
 			}
 			for len(r.cells) <= i {
 				r.cells = append(r.cells, "")
@@ -441,6 +482,25 @@ func readJSONTable(b []byte) (*table, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// jsonCell converts a JSON value to the text of a cell (see jsonText),
+// or returns why it cannot: a NUL, lone surrogate or repeated key inside
+// it (jsonbody.Check), or a value of the wrong kind.
+func jsonCell(raw json.RawMessage) (string, *Problem) {
+	var fe domain.FieldErrors
+	if err := jsonbody.Check(raw, jsonbody.Options{}); errors.As(err, &fe) {
+		p := elementProblem(fe[0])
+		if p.Column != "" {
+			p.Message = p.Column + ": " + p.Message
+		}
+		return "", &p
+	}
+	v, msg := jsonText(raw)
+	if msg != "" {
+		return "", &Problem{Code: domain.CodeFormat, Message: msg}
+	}
+	return v, nil
 }
 
 // jsonText converts a JSON value to the text of a cell: strings as they

@@ -72,11 +72,17 @@ func importRecords[T any](ctx context.Context, opt Options, format Format, maps 
 		}
 		vals, ps := b.values(r)
 		ps = append(slices.Clone(r.problems), ps...)
+		unread := map[string]bool{} // columns whose cell could not be read: reported once
+		for _, p := range r.problems {
+			unread[p.Column] = p.Column != ""
+		}
 		rec, ferrs := k.parse(vals, popt)
 		keyBad := false
 		for _, fe := range ferrs {
-			ps = append(ps, b.problem(r, fe.Field, fe.Code, fe.Message))
 			keyBad = keyBad || fe.Field == k.keyFields[0] || fe.Field == k.keyFields[1]
+			if p := b.problem(r, fe.Field, fe.Code, fe.Message); !unread[p.Column] {
+				ps = append(ps, p)
+			}
 		}
 		if key := k.key(rec); !keyBad && key[0] != "" && key[1] != "" {
 			byKey[key] = append(byKey[key], i)

@@ -71,6 +71,14 @@ func (m *Migrator) Down(ctx context.Context, all bool) error {
 	return nil
 }
 
+// DownTo rolls back every migration newer than version.
+func (m *Migrator) DownTo(ctx context.Context, version int64) error {
+	if _, err := m.provider.DownTo(ctx, version); err != nil {
+		return fmt.Errorf("migrate down to %d: %w", version, err)
+	}
+	return nil
+}
+
 // Status writes one line per migration: version, state, file.
 func (m *Migrator) Status(ctx context.Context, w io.Writer) error {
 	st, err := m.provider.Status(ctx)

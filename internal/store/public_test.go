@@ -73,8 +73,13 @@ func TestPublicOutputsMaskEveryFreeTextField(t *testing.T) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(2026, 12))
 	var ids []identtest.Identifier
-	text := func() string {
-		s, more := identtest.Text(rng, 2)
+	fields := map[string]domain.Field{}
+	for _, f := range append(domain.PenaltyFields, domain.PermitFields...) {
+		fields[f.Code] = f
+	}
+	// text is generated identifiers within the length limit of the field.
+	text := func(code string) string {
+		s, more := identtest.TextWithin(rng, 2, fields[code].MaxLength, code == "" || fields[code].Multiline)
 		ids = append(ids, more...)
 		return s
 	}
@@ -82,12 +87,12 @@ func TestPublicOutputsMaskEveryFreeTextField(t *testing.T) {
 	penalty := testenv.PersonPenaltyRecord(1)
 	for _, code := range []string{"CF_WSH", "CF_XDR_MC", "CF_XDR_GSZC", "CF_XDR_SWDJ", "CF_XDR_SYDW", "CF_XDR_SHZZ", "CF_FRDB",
 		"CF_WFXW", "CF_SY", "CF_YJ", "CF_NR", "CF_NR_ZKDX", "CF_CFJG", "CF_SJLY", "BZ"} {
-		penalty[code] = text()
+		penalty[code] = text(code)
 	}
 	permit := testenv.PermitRecord(1)
 	for _, code := range []string{"XK_XKWS", "XK_WSH", "XK_XDR_MC", "XK_XDR_GSZC", "XK_XDR_SWDJ", "XK_XDR_SYDW", "XK_XDR_SHZZ",
 		"XK_FRDB", "XK_XKZS", "XK_XKBH", "XK_NR", "XK_XKJG", "XK_LYDW", "BZ"} {
-		permit[code] = text()
+		permit[code] = text(code)
 	}
 	permit["XK_XKJGDM"], permit["XK_LYDWDM"] = testenv.OtherCode, testenv.OtherCode // a second agency, named by the permit
 	p, errs := domain.ParsePenalty(penalty, domain.ParseOptions{Now: today})
@@ -109,7 +114,7 @@ func TestPublicOutputsMaskEveryFreeTextField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Withdraw(ctx, cli, store.EntityPenalty, rs[1].ID, domain.ReasonCorrected, text()); err != nil {
+	if err := s.Withdraw(ctx, cli, store.EntityPenalty, rs[1].ID, domain.ReasonCorrected, text("")); err != nil {
 		t.Fatal(err)
 	}
 	pub := s.Public(domain.DefaultMasking, func() time.Time { return today })

@@ -223,7 +223,7 @@ func TestSnapshotMigrationKeepsEarlierSnapshots(t *testing.T) {
 	}
 	defer m.Close()
 	defer m.Up(ctx)
-	if err := m.Down(ctx, false); err != nil {
+	if err := m.DownTo(ctx, migrationVersion(t, "_snapshot_versions.sql")-1); err != nil {
 		t.Fatal(err)
 	}
 	conn, err := pgx.Connect(ctx, u)
@@ -250,7 +250,7 @@ func TestSnapshotMigrationKeepsEarlierSnapshots(t *testing.T) {
 		snap.Files[0].Key != "permits/2026-11-20/gongshi-permits-2026-11-20.csv" {
 		t.Fatalf("migrated: %+v %v", snap, err)
 	}
-	if err := m.Down(ctx, false); err != nil {
+	if err := m.DownTo(ctx, migrationVersion(t, "_snapshot_versions.sql")-1); err != nil {
 		t.Fatal(err)
 	}
 	var n int

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/jsonbody"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/server/httpx"
 )
@@ -69,6 +70,9 @@ func readRecords(c *gin.Context) ([]map[string]string, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
 		return nil, httpx.BadRequest("body", "empty; send a JSON object or array of objects")
+	}
+	if err := jsonbody.Check(trimmed, jsonbody.Options{AllowNUL: true}); err != nil { // NUL: ParsePenalty names the field
+		return nil, bodyError(err)
 	}
 	var raws []map[string]any
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
@@ -203,19 +207,16 @@ func (h ingestHandlers) withdraw(entity store.Entity) httpx.HandlerFunc {
 			return httpx.BadRequest("id", "must be a positive integer")
 		}
 		var req withdrawRequest
-		dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&req); err != nil {
-			return httpx.BadRequest("body", "want {\"reason\":\"revoked|corrected|repaired|expired\",\"note\":\"…\"}: "+err.Error())
+		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20))
+		if err != nil {
+			return httpx.NewError(http.StatusRequestEntityTooLarge, "too_large", "the body exceeds 1048576 bytes")
+		}
+		if err := jsonbody.Decode(body, &req, jsonbody.Options{}); err != nil {
+			return bodyError(err)
 		}
 		reason := domain.WithdrawReason(req.Reason)
-		valid := false
-		for _, r := range domain.WithdrawReasons {
-			valid = valid || r == reason
-		}
-		if !valid {
-			return httpx.ValidationFailed(domain.FieldErrors{{Field: "reason", Code: domain.CodeEnum,
-				Message: "must be one of revoked, corrected, repaired, expired"}})
+		if errs := domain.ValidateWithdrawal(reason, req.Note); len(errs) > 0 {
+			return httpx.ValidationFailed(errs)
 		}
 		if err := h.store.Withdraw(c.Request.Context(), httpx.Actor(c), entity, id, reason, req.Note); err != nil {
 			if errors.Is(err, store.ErrConflict) {
@@ -227,4 +228,22 @@ func (h ingestHandlers) withdraw(entity store.Entity) httpx.HandlerFunc {
 		c.JSON(http.StatusOK, gin.H{"id": id, "status": domain.StatusWithdrawn, "reason": reason})
 		return nil
 	}
+}
+
+// bodyError renders what jsonbody refused: well-formed JSON whose content
+// is refused is a 422 naming every field, malformed JSON a 400.
+func bodyError(err error) error {
+	var fe domain.FieldErrors
+	if errors.As(err, &fe) {
+		return httpx.ValidationFailed(fe)
+	}
+	var se *jsonbody.SyntaxError
+	if errors.As(err, &se) {
+		field := "body"
+		if se.Path != "" {
+			field = se.Path
+		}
+		return httpx.BadRequest(field, fmt.Sprintf("%s (byte %d)", se.Msg, se.Offset))
+	}
+	return err
 }

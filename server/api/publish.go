@@ -1,6 +1,9 @@
 package api
 
 import (
+	"fmt"
+	"io"
+
 	"bytes"
 	"encoding/json"
 	"net/http"
@@ -9,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/jsonbody"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/server/httpx"
 )
@@ -56,10 +60,15 @@ func decodeList[T any](validate func([]T) domain.FieldErrors, items func(*store.
 func (h ingestHandlers) publishList(c *gin.Context) error {
 	kind := domain.ListKind(c.Param("kind"))
 	var req publishRequest
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return httpx.BadRequest("body", `want {"effective_date":"YYYY-MM-DD","note":"…","items":[…]}: `+err.Error())
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	if err != nil {
+		return httpx.NewError(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body exceeds %d bytes", maxBody))
+	}
+	if err := jsonbody.Decode(body, &req, jsonbody.Options{AllowNUL: true}); err != nil { // NUL: the list validators name the field
+		return bodyError(err)
+	}
+	if errs := domain.ValidateVersionNote(req.Note); len(errs) > 0 {
+		return httpx.ValidationFailed(errs)
 	}
 	in := store.ListInput{Kind: kind, Note: req.Note}
 	if req.EffectiveDate != "" {

@@ -209,6 +209,30 @@ func isAlnum(c rune) bool {
 // Text returns Chinese text holding one to max identifiers, each spelled
 // by Spell, and the identifiers.
 func Text(r *rand.Rand, max int) (string, []Identifier) {
+	return text(r, max)
+}
+
+// TextWithin is Text for a field: no longer than limit characters (0: no
+// limit) and, unless multiline, on one line (tabs and line breaks become
+// spaces, which separate digits as well).
+// It panics when no such text can be made (a limit shorter than any
+// spelling).
+func TextWithin(r *rand.Rand, max, limit int, multiline bool) (string, []Identifier) {
+	for range 100_000 {
+		s, ids := text(r, max)
+		if !multiline {
+			s = oneLine.Replace(s)
+		}
+		if limit == 0 || utf8.RuneCountInString(s) <= limit {
+			return s, ids
+		}
+	}
+	panic(fmt.Sprintf("identtest: no text of identifiers fits in %d characters", limit))
+}
+
+var oneLine = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ")
+
+func text(r *rand.Rand, max int) (string, []Identifier) {
 	var b strings.Builder
 	var ids []Identifier
 	for range 1 + r.IntN(max) {

@@ -1,0 +1,102 @@
+package server_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/gongshi/gongshi/internal/testenv"
+)
+
+// recordJSON is PenaltyRecord(n) as JSON with extra members spliced in raw,
+// so that a test can send what encoding/json would never write.
+func recordJSON(t *testing.T, n int, extra string) string {
+	b, err := json.Marshal(testenv.PenaltyRecord(n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSuffix(string(b), "}") + extra + "}"
+}
+
+// TestWriteBodiesAreReadStrictly: nothing a client sends is dropped,
+// replaced or passed on to PostgreSQL: every such body is a 4xx naming the
+// field, and nothing is stored.
+func TestWriteBodiesAreReadStrictly(t *testing.T) {
+	f := newFixture(t)
+	second := recordJSON(t, 2, "")
+	for _, tc := range []struct {
+		name, body string
+		status     int
+		index      int
+		field      string
+		message    string
+	}{
+		{"NUL", "[" + recordJSON(t, 1, `,"BZ":"a\u0000b"`) + "]", 422, 0, "BZ", "NUL (U+0000)"},
+		{"duplicate key", "[" + second + "," + recordJSON(t, 3, `,"CF_NR_FK":"20"`) + "]", 422, 1, "CF_NR_FK", "[1].CF_NR_FK: the key is given twice"},
+		{"invalid UTF-8", "[" + recordJSON(t, 1, ",\"BZ\":\"苏\xff\xfe州\"") + "]", 422, 0, "BZ", "not valid UTF-8"},
+		{"lone surrogate", recordJSON(t, 1, `,"BZ":"\ud800"`), 422, 0, "BZ", "lone UTF-16 surrogate"},
+		{"ten megabytes", recordJSON(t, 1, `,"BZ":"`+strings.Repeat("x", 10<<20)+`"`), 422, 0, "BZ", "at most 512 characters, got 10485760"},
+		{"trailing data", recordJSON(t, 1, "") + " {}", 400, 0, "body", "unexpected data after the JSON value"},
+	} {
+		resp, b := f.do("POST", "/api/v1/admin/penalties", f.ingest, tc.body)
+		e := decode[apiError](t, b)
+		if resp.StatusCode != tc.status || len(e.Errors) == 0 {
+			t.Errorf("%s: status %d, want %d: %.300s", tc.name, resp.StatusCode, tc.status, b)
+			continue
+		}
+		fe := e.Errors[0]
+		if fe.Index != tc.index || fe.Field != tc.field || !strings.Contains(fe.Message, tc.message) || len(b) > 2000 {
+			t.Errorf("%s: %+v, want index %d, field %s, message containing %q (%d bytes)", tc.name, fe, tc.index, tc.field, tc.message, len(b))
+		}
+	}
+	if n := f.count(`SELECT count(*) FROM penalties`); n != 0 {
+		t.Errorf("refused bodies stored %d penalties", n)
+	}
+
+	resp, b := f.do("POST", "/api/v1/admin/penalties", f.ingest, "["+recordJSON(t, 1, "")+"]")
+	if resp.StatusCode != 200 {
+		t.Fatalf("ingest: %d %s", resp.StatusCode, b)
+	}
+	id := decode[ingestResult](t, b).Results[0].ID
+	path := fmt.Sprintf("/api/v1/admin/penalties/%d/withdraw", id)
+	for _, tc := range []struct{ body, field, message string }{
+		{`{"reason":"revoked","note":"a\u0000b"}`, "note", "NUL"},
+		{`{"reason":"revoked","note":"` + strings.Repeat("注", 1001) + `"}`, "note", "at most 1000 characters, got 1001"},
+		{`{"reason":"revoked","reason":"expired"}`, "reason", "given twice"},
+		{`{"reason":"revoked","Note":"x"}`, "Note", "unknown field"},
+	} {
+		resp, b := f.do("POST", path, f.ingest, tc.body)
+		e := decode[apiError](t, b)
+		if resp.StatusCode != 422 || len(e.Errors) == 0 || e.Errors[0].Field != tc.field || !strings.Contains(e.Errors[0].Message, tc.message) {
+			t.Errorf("withdraw %.60s: %d %.300s", tc.body, resp.StatusCode, b)
+		}
+	}
+	if n := f.count(`SELECT count(*) FROM penalties WHERE status = 'withdrawn'`); n != 0 {
+		t.Errorf("%d withdrawn by refused bodies", n)
+	}
+
+	items, err := json.Marshal(testenv.PowerItems(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ body, field, message string }{
+		{`{"note":"` + strings.Repeat("注", 1001) + `","items":` + string(items) + `}`, "note", "at most 1000 characters"},
+		{`{"note":"a","note":"b","items":` + string(items) + `}`, "note", "given twice"},
+		{`{"items":` + strings.Replace(string(items), `"unit":`, `"unit":"a", "unit":`, 1) + `}`, "items[0].unit", "given twice"},
+	} {
+		resp, b := f.do("PUT", "/api/v1/admin/lists/powers", f.ingest, tc.body)
+		e := decode[apiError](t, b)
+		if resp.StatusCode != 422 || len(e.Errors) == 0 || e.Errors[0].Field != tc.field || !strings.Contains(e.Errors[0].Message, tc.message) {
+			t.Errorf("publish %.80s: %d %.300s", tc.body, resp.StatusCode, b)
+		}
+	}
+	name := strings.Replace(string(items), `"name":"`, `"name":"\u0000`, 1)
+	resp, b = f.do("PUT", "/api/v1/admin/lists/powers", f.ingest, `{"items":`+name+`}`)
+	if e := decode[apiError](t, b); resp.StatusCode != 422 || len(e.Errors) != 1 || e.Errors[0].Field != "name" || e.Errors[0].Index != 0 {
+		t.Errorf("publish with a NUL in a name: %d %.300s", resp.StatusCode, b)
+	}
+	if n := f.count(`SELECT count(*) FROM list_versions`); n != 0 {
+		t.Errorf("refused lists published %d versions", n)
+	}
+}
