@@ -59,6 +59,16 @@ lint: ## gofmt (fails on unformatted files) and go vet
 	echo "gofmt: ok"
 	go vet ./...
 
+REDOCLY_VERSION := 2.77.0
+REDOCLY := .data/tools/node_modules/.bin/redocly
+
+.PHONY: lint-spec
+lint-spec: ## Lint openapi/openapi.yaml with Redocly CLI (installed under .data/tools with npm); fails on any error
+	@if [ ! -x $(REDOCLY) ] || ! $(REDOCLY) --version 2>/dev/null | grep -qx '$(REDOCLY_VERSION)'; then \
+		mkdir -p .data/tools && npm install --silent --no-audit --no-fund --prefix .data/tools @redocly/cli@$(REDOCLY_VERSION) >/dev/null; \
+	fi
+	$(REDOCLY) lint --format=summary openapi/openapi.yaml 2>&1 | grep -Ev '^ *[║╔╚]' | grep -v '^$$'
+
 .PHONY: lint-deploy
 lint-deploy: ## Check deploy/ (kustomize build, strict schemas), Dockerfile and docker-compose.yml; no services needed
 	go test -count=1 ./deploy/
