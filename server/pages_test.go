@@ -263,20 +263,24 @@ func TestPagesLanguage(t *testing.T) {
 func TestPagesErrors(t *testing.T) {
 	f := newPagesFixture(t)
 	for path, status := range map[string]int{
-		"/penalties/999999":               404,
-		"/penalties/abc":                  404,
-		"/permits/999999":                 404,
-		"/subjects/91310115MA1H8R7C6D":    400, // bad check character
-		"/subjects/00000000000000000X":    404,
-		"/subjects/91350100M000100Y43":    404, // valid, but no record
-		"/lists/powers/NOPE":              404,
-		"/lists/powers?version=9":         404,
-		"/lists/powers?version=x":         400,
-		"/lists/powers?category=nonsense": 400,
-		"/lists/powers/compare?from=7":    400,
-		"/data/nothing":                   404,
-		"/stats/nothing.csv":              404,
-		"/search":                         503, // search is not configured in this fixture
+		"/penalties/999999":                             404,
+		"/penalties/abc":                                404,
+		"/permits/999999":                               404,
+		"/subjects/91310115MA1H8R7C6D":                  400, // bad check character
+		"/subjects/00000000000000000X":                  404,
+		"/subjects/91350100M000100Y43":                  404, // valid, but no record
+		"/lists/powers/NOPE":                            404,
+		"/lists/powers?version=9":                       404,
+		"/lists/powers?version=x":                       400,
+		"/lists/powers?version=2147483648":              400,
+		"/lists/responsibilities?version=2147483648":    400,
+		"/lists/powers/320500CF0001?version=2147483648": 400,
+		"/lists/powers/compare?from=2147483648":         400,
+		"/lists/powers?category=nonsense":               400,
+		"/lists/powers/compare?from=7":                  400,
+		"/data/nothing":                                 404,
+		"/stats/nothing.csv":                            404,
+		"/search":                                       503, // search is not configured in this fixture
 	} {
 		resp, body := f.get(path)
 		if resp.StatusCode != status {

@@ -517,6 +517,13 @@ func TestBadParameters(t *testing.T) {
 		{"/api/v1/lists/powers?version=1", "version"},
 		{"/api/v1/lists/powers/versions/first", "n"},
 		{"/api/v1/lists/powers/versions/0/changes", "n"},
+		// Numbers too large for the database's integer columns.
+		{"/api/v1/lists/powers/versions/2147483648", "n"},
+		{"/api/v1/lists/responsibilities/versions/2147483648/changes", "n"},
+		{"/api/v1/lists/public-services/versions/99999999999999999999", "n"},
+		{"/api/v1/powers?version=2147483648", "version"},
+		{"/api/v1/powers/AB1?version=2147483648", "version"},
+		{"/api/v1/penalties/9223372036854775808", "id"},
 	} {
 		e := getJSON[errorOut](f, tc.path, 400)
 		if e.Code != "bad_request" || len(e.Errors) != 1 || e.Errors[0].Field != tc.field || !strings.Contains(e.Message, tc.field) {

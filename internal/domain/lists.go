@@ -135,6 +135,11 @@ type ServiceItem struct {
 	Flow           Flow     `json:"flow"`            // 流程图 (may be empty)
 }
 
+// MaxListVersion is the largest version number a list can have (the
+// database stores it as a 32-bit integer); a larger one names no version
+// and is a bad request, not a lookup.
+const MaxListVersion = 1<<31 - 1
+
 // ListVersion is one published version of a list.
 type ListVersion struct {
 	Kind          ListKind  `json:"kind"`

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -210,7 +211,7 @@ func (h readHandlers) stats(c *gin.Context) error {
 }
 
 // versionParam reads the optional version query parameter (0: current).
-func versionParam(p *httpx.Params) int { return p.IntIn("version", 0, 1, 1<<30) }
+func versionParam(p *httpx.Params) int { return p.IntIn("version", 0, 1, domain.MaxListVersion) }
 
 // listKind reads the :kind path parameter.
 func listKind(c *gin.Context) (domain.ListKind, error) {
@@ -223,8 +224,8 @@ func listKind(c *gin.Context) (domain.ListKind, error) {
 // versionNumber reads the :n path parameter.
 func versionNumber(c *gin.Context) (int, error) {
 	n, err := strconv.Atoi(c.Param("n"))
-	if err != nil || n <= 0 {
-		return 0, httpx.BadRequest("n", "must be a version number, a positive integer")
+	if err != nil || n <= 0 || n > domain.MaxListVersion {
+		return 0, httpx.BadRequest("n", fmt.Sprintf("must be a version number, an integer from 1 to %d", domain.MaxListVersion))
 	}
 	return n, nil
 }

@@ -32,7 +32,7 @@ func versionQuery(c *gin.Context) (int, error) {
 		return 0, nil
 	}
 	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 {
+	if err != nil || n < 1 || n > domain.MaxListVersion {
 		return 0, httpx.NewError(http.StatusBadRequest, "bad_request", printer(c).T("list.bad_version"))
 	}
 	return n, nil
