@@ -3,6 +3,8 @@ package server_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -98,5 +100,53 @@ func TestWriteBodiesAreReadStrictly(t *testing.T) {
 	}
 	if n := f.count(`SELECT count(*) FROM list_versions`); n != 0 {
 		t.Errorf("refused lists published %d versions", n)
+	}
+}
+
+// TestWritesTakeOnlyJSON: a write whose body is not declared as JSON — no
+// Content-Type, text, a form, multipart, XML, another charset — is a 415
+// naming the header, and nothing is stored; application/json, with or
+// without charset=utf-8, is read.
+func TestWritesTakeOnlyJSON(t *testing.T) {
+	f := newFixture(t)
+	body := "[" + recordJSON(t, 1, "") + "]"
+	send := func(method, path, contentType, body string) (*http.Response, []byte) {
+		req, err := http.NewRequest(method, f.srv.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		req.Header.Set("Authorization", "Bearer "+f.ingest)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	for _, ct := range []string{"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+		"application/xml", "application/json; charset=gbk", "application/json; foo=bar", "application/jsonx", "json"} {
+		for _, path := range []string{"/api/v1/admin/penalties", "/api/v1/admin/penalties/1/withdraw"} {
+			resp, b := send("POST", path, ct, body)
+			e := decode[apiError](t, b)
+			if resp.StatusCode != 415 || e.Code != "unsupported_media_type" || len(e.Errors) != 1 || e.Errors[0].Field != "Content-Type" {
+				t.Errorf("POST %s with Content-Type %q: %d %.300s", path, ct, resp.StatusCode, b)
+			}
+		}
+	}
+	resp, b := send("PUT", "/api/v1/admin/lists/powers", "text/plain", "[]")
+	if resp.StatusCode != 415 {
+		t.Errorf("PUT list as text/plain: %d %.300s", resp.StatusCode, b)
+	}
+	if n := f.count(`SELECT count(*) FROM penalties`); n != 0 {
+		t.Fatalf("refused bodies stored %d penalties", n)
+	}
+	for i, ct := range []string{"application/json", "application/json; charset=utf-8", "Application/JSON; Charset=\"UTF-8\""} {
+		if resp, b := send("POST", "/api/v1/admin/penalties", ct, "["+recordJSON(t, 10+i, "")+"]"); resp.StatusCode != 200 {
+			t.Errorf("POST with Content-Type %q: %d %.300s", ct, resp.StatusCode, b)
+		}
 	}
 }

@@ -99,7 +99,7 @@ func New(d Deps) http.Handler {
 		Uncached: httpx.CrossOrigin(public),
 		Feeds: httpx.CrossOrigin(r.Group("/api/v1/feeds", httpx.CORS(), byKey,
 			httpx.RequireScope(errs, api.FeedKeys(d.Keys), store.ScopeFeed))),
-		Admin: httpx.Group(r.Group("/api/v1/admin", byKey, httpx.RequireScope(errs, d.Keys, store.ScopeIngest))),
+		Admin: httpx.Group(r.Group("/api/v1/admin", byKey, httpx.RequireScope(errs, d.Keys, store.ScopeIngest), httpx.RequireJSON(errs))),
 	})
 
 	site := r.Group("", byIP, cache.Middleware(web.CacheVariant))
