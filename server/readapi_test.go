@@ -524,6 +524,12 @@ func TestBadParameters(t *testing.T) {
 		{"/api/v1/powers?version=2147483648", "version"},
 		{"/api/v1/powers/AB1?version=2147483648", "version"},
 		{"/api/v1/penalties/9223372036854775808", "id"},
+		// Query strings that are not valid percent-encoded UTF-8.
+		{"/api/v1/penalties?name=%zz", "name"},
+		{"/api/v1/penalties?name=%e8%8b", "name"},
+		{"/api/v1/search?q=%ff%fe%80abc", "q"},
+		{"/api/v1/search?q=a%00b", "q"},
+		{"/api/v1/datasets/penalties/download?format=%", "format"},
 	} {
 		e := getJSON[errorOut](f, tc.path, 400)
 		if e.Code != "bad_request" || len(e.Errors) != 1 || e.Errors[0].Field != tc.field || !strings.Contains(e.Message, tc.field) {

@@ -62,11 +62,11 @@ type Deps struct {
 // then the policies of its route group:
 //
 //	/healthz /readyz /metrics          none
-//	/api/v1 (reads, datasets)          CORS, limit by IP, response cache
-//	/api/v1 (search, downloads)        CORS, limit by IP
-//	/api/v1/feeds                      CORS, limit by key, scope feed
-//	/api/v1/admin                      limit by key, scope ingest
-//	pages, assets, /openapi.yaml       limit by IP, response cache (by language)
+//	/api/v1 (reads, datasets)          CORS, limit by IP, valid query, response cache
+//	/api/v1 (search, downloads)        CORS, limit by IP, valid query
+//	/api/v1/feeds                      CORS, limit by key, scope feed, valid query
+//	/api/v1/admin                      limit by key, scope ingest, valid query, JSON bodies
+//	pages, assets, /openapi.yaml       limit by IP, valid query, response cache (by language)
 //	anything else (404, 405)           limit by IP
 func New(d Deps) http.Handler {
 	d = complete(d)
@@ -93,16 +93,16 @@ func New(d Deps) http.Handler {
 	r.GET("/readyz", httpx.Readyz(d.Ready, d.Degrade))
 	r.GET("/metrics", m.Handler())
 
-	public := r.Group("/api/v1", httpx.CORS(), byIP)
+	public := r.Group("/api/v1", httpx.CORS(), byIP, httpx.ValidQuery(errs))
 	apis.Register(api.Groups{
 		Cached:   httpx.CrossOrigin(public.Group("", cache.Middleware(nil))),
 		Uncached: httpx.CrossOrigin(public),
-		Feeds: httpx.CrossOrigin(r.Group("/api/v1/feeds", httpx.CORS(), byKey,
+		Feeds: httpx.CrossOrigin(r.Group("/api/v1/feeds", httpx.CORS(), byKey, httpx.ValidQuery(errs),
 			httpx.RequireScope(errs, api.FeedKeys(d.Keys), store.ScopeFeed))),
-		Admin: httpx.Group(r.Group("/api/v1/admin", byKey, httpx.RequireScope(errs, d.Keys, store.ScopeIngest), httpx.RequireJSON(errs))),
+		Admin: httpx.Group(r.Group("/api/v1/admin", byKey, httpx.RequireScope(errs, d.Keys, store.ScopeIngest), httpx.ValidQuery(errs), httpx.RequireJSON(errs))),
 	})
 
-	site := r.Group("", byIP, cache.Middleware(web.CacheVariant))
+	site := r.Group("", byIP, httpx.ValidQuery(pages.Errors()), cache.Middleware(web.CacheVariant))
 	site.GET("/openapi.yaml", api.ServeSpec)
 	pages.Register(httpx.Group(site))
 

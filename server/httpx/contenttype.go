@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -57,11 +56,7 @@ func jsonContentType(header string) string {
 // quoteShort quotes s, cut to 100 bytes at a character boundary.
 func quoteShort(s string) string {
 	if len(s) > 100 {
-		cut := 100
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
+		s = truncate(s, 100) + "…"
 	}
 	return strconv.Quote(s)
 }
