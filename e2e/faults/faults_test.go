@@ -21,6 +21,9 @@ import (
 	"testing"
 	"text/tabwriter"
 	"time"
+
+	"github.com/gongshi/gongshi/internal/testenv"
+	"github.com/gongshi/gongshi/server"
 )
 
 // long is set by make test-faults: more records, longer loads.
@@ -57,7 +60,9 @@ func report(o outcome) {
 }
 
 func TestMain(m *testing.M) {
+	server.ReleaseMode()
 	code := m.Run()
+	testenv.DropDatabase() // the database of the scenarios that use the shared PostgreSQL
 	mu.Lock()
 	defer mu.Unlock()
 	if len(outcomes) > 0 {

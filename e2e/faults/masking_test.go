@@ -1,4 +1,4 @@
-package e2e_test
+package faults_test
 
 import (
 	"bytes"
@@ -178,6 +178,9 @@ func TestNoIdentifierInAnyPublicChannel(t *testing.T) {
 	c.checkDocuments(m, "rebuilt")
 	t.Logf("%d identifiers in %d penalties and %d permits; %d public outputs read, none holds one",
 		len(c.ids), len(penaltyIDs), len(permitIDs), c.outputs)
+	report(outcome{Scenario: "identifiers in free text, every channel", Requests: int64(c.outputs),
+		Acked: int64(len(penaltyIDs) + len(permitIDs)), Stored: int64(len(penaltyIDs) + len(permitIDs)),
+		Leaks: c.leaks, Note: fmt.Sprintf("%d identifiers in many spellings", len(c.ids))})
 }
 
 // channels publishes records and reads the public channels of a portal.
@@ -189,6 +192,7 @@ type channels struct {
 	lastPenalty []identtest.Identifier // those of the last penalty, which is withdrawn
 	creditCodes []string               // of the parties with one
 	outputs     int
+	leaks       int64 // identifiers found in outputs (must be 0)
 }
 
 func (c *channels) key(ctx context.Context, s *store.Store, scope string) string {
@@ -366,6 +370,7 @@ func (c *channels) check(what, body string) {
 		c.t.Errorf("%s is empty", what)
 	}
 	for _, id := range identtest.Survivors(body, c.ids) {
+		c.leaks++
 		c.t.Errorf("%s shows the %s %s", what, id.Kind, id.Digits)
 	}
 }
