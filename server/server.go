@@ -90,7 +90,7 @@ func New(d Deps) http.Handler {
 	cache := httpx.NewCacher(d.Cache, d.CacheTTL, d.Now, m)
 
 	r.GET("/healthz", httpx.Healthz)
-	r.GET("/readyz", httpx.Readyz(d.Ready, d.Degrade))
+	r.GET("/readyz", httpx.Readyz(d.Ready, d.Degrade, d.Keys))
 	r.GET("/metrics", m.Handler())
 
 	public := r.Group("/api/v1", httpx.CORS(), byIP)

@@ -50,7 +50,7 @@ func AccessLog(log *slog.Logger) gin.HandlerFunc {
 		log.LogAttrs(ctx, slog.LevelInfo, "http",
 			slog.String("method", c.Request.Method),
 			slog.String("path", c.Request.URL.Path),
-			slog.Int("status", c.Writer.Status()),
+			slog.Int("status", recordedStatus(c)),
 			slog.Duration("took", time.Since(start)),
 			slog.String("request_id", c.Writer.Header().Get("X-Request-ID")),
 			slog.String("client", c.ClientIP()))
