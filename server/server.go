@@ -66,7 +66,8 @@ type Deps struct {
 //	/api/v1 (search, downloads)        CORS, limit by IP
 //	/api/v1/feeds                      CORS, limit by key, scope feed
 //	/api/v1/admin                      limit by key, scope ingest
-//	pages, assets, /openapi.yaml       limit by IP, response cache (by language)
+//	pages, assets, /openapi.yaml       limit by IP, each route's query parameters,
+//	                                   response cache (by language)
 //	anything else (404, 405)           limit by IP
 func New(d Deps) http.Handler {
 	d = complete(d)
@@ -102,9 +103,9 @@ func New(d Deps) http.Handler {
 		Admin: httpx.Group(r.Group("/api/v1/admin", byKey, httpx.RequireScope(errs, d.Keys, store.ScopeIngest))),
 	})
 
-	site := r.Group("", byIP, cache.Middleware(web.CacheVariant))
-	site.GET("/openapi.yaml", api.ServeSpec)
-	pages.Register(httpx.Group(site))
+	site := httpx.Pages(r.Group("", byIP), pages.Errors(), cache.Middleware(web.CacheVariant))
+	site.GET("/openapi.yaml", httpx.Accept(), api.ServeSpec)
+	pages.Register(site)
 
 	r.HandleMethodNotAllowed = true
 	r.NoRoute(byIP, func(c *gin.Context) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -131,4 +132,31 @@ func (r group) options(path string) {
 	}
 	r.preflight[path] = true
 	r.g.OPTIONS(path, func(c *gin.Context) { c.AbortWithStatus(http.StatusNoContent) })
+}
+
+// PageRoutes is where the pages register their routes, each with the
+// query parameters it takes.
+type PageRoutes interface {
+	GET(path string, q Accepted, h gin.HandlerFunc)
+	HEAD(path string, q Accepted, h gin.HandlerFunc)
+}
+
+// Pages returns the PageRoutes of a gin route group: a route first
+// checks its query (errs answers a parameter the route does not take),
+// then runs policies (the response cache), then its handler.
+func Pages(g *gin.RouterGroup, errs Adapter, policies ...gin.HandlerFunc) PageRoutes {
+	return pages{g, errs, policies}
+}
+
+type pages struct {
+	g        *gin.RouterGroup
+	errs     Adapter
+	policies []gin.HandlerFunc
+}
+
+func (p pages) GET(path string, q Accepted, h gin.HandlerFunc)  { p.g.GET(path, p.chain(q, h)...) }
+func (p pages) HEAD(path string, q Accepted, h gin.HandlerFunc) { p.g.HEAD(path, p.chain(q, h)...) }
+
+func (p pages) chain(q Accepted, h gin.HandlerFunc) []gin.HandlerFunc {
+	return slices.Concat([]gin.HandlerFunc{q.Check(p.errs)}, p.policies, []gin.HandlerFunc{h})
 }
