@@ -18,6 +18,8 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -42,10 +44,13 @@ type browser struct {
 	log  *requestLog
 }
 
-// requestLog records the URL of every request the browser makes.
+// requestLog records the URL of every request the browser makes, and
+// every Content-Security-Policy violation its pages report.
 type requestLog struct {
-	mu   sync.Mutex
-	urls []string
+	mu         sync.Mutex
+	urls       []string
+	violations []string // securitypolicyviolation events, as JSON
+	enforced   bool     // the policy was seen to block an inline script
 }
 
 // in returns the browser reporting to the (sub)test t.
@@ -83,15 +88,36 @@ func newBrowser(t *testing.T, base string) *browser {
 		t.Fatalf("start Chromium: %v", err)
 	}
 	err := chromedp.Listen(ctx, func(ev any) {
-		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
+		switch e := ev.(type) {
+		case *network.EventRequestWillBeSent:
 			b.log.mu.Lock()
 			b.log.urls = append(b.log.urls, e.Request.URL)
 			b.log.mu.Unlock()
+		case *runtime.EventBindingCalled:
+			if e.Name == cspBinding {
+				b.log.mu.Lock()
+				b.log.violations = append(b.log.violations, e.Payload)
+				b.log.mu.Unlock()
+			}
 		}
 	})
 	if err != nil {
 		t.Fatalf("listen to Chromium: %v", err)
 	}
+	// Every page reports its Content-Security-Policy violations (an inline
+	// script or style, a resource from elsewhere) to the test.
+	if _, err := chromedp.Call(ctx, runtime.AddBinding, runtime.AddBindingParams{Name: cspBinding}); err != nil {
+		t.Fatalf("add the CSP binding: %v", err)
+	}
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument,
+		page.AddScriptToEvaluateOnNewDocumentParams{Source: cspListener}); err != nil {
+		t.Fatalf("listen to CSP violations: %v", err)
+	}
+	t.Cleanup(func() {
+		if vs := b.cspViolations(); len(vs) > 0 {
+			t.Errorf("Content-Security-Policy violations:\n  %s", strings.Join(vs, "\n  "))
+		}
+	})
 	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
 		t.Fatalf("enable the network domain: %v", err)
 	}
@@ -137,10 +163,62 @@ func call[P, R any](b *browser, cmd cdp.Command[P, R], params P) {
 	}
 }
 
-// open navigates to a path of the portal and waits for its main landmark.
+// cspBinding is the function through which pages report CSP violations.
+const cspBinding = "gongshiCSPViolation"
+
+// cspListener runs in every document before its own scripts.
+const cspListener = `document.addEventListener("securitypolicyviolation", function (e) {
+  window.` + cspBinding + `(JSON.stringify({page: location.pathname + location.search, directive: e.violatedDirective,
+    blocked: e.blockedURI, source: e.sourceFile + ":" + e.lineNumber, sample: e.sample}));
+}, true);`
+
+// cspViolations returns the violations reported since the last call.
+func (b *browser) cspViolations() []string {
+	b.log.mu.Lock()
+	defer b.log.mu.Unlock()
+	vs := b.log.violations
+	b.log.violations = nil
+	return vs
+}
+
+// open navigates to a path of the portal and waits for its main landmark;
+// the page must load and run without violating its Content-Security-Policy.
 func (b *browser) open(path string) {
 	b.t.Helper()
 	b.run("open "+path, chromedp.Navigate(b.base+path), chromedp.WaitReady(chromedp.CSS("main")))
+	b.checkCSP(path)
+}
+
+// checkCSP fails the test on any CSP violation reported so far. The first
+// time, it also checks that the policy is in force and reported: an inline
+// script added to the page must be blocked, with a violation.
+func (b *browser) checkCSP(path string) {
+	b.t.Helper()
+	// Violation events are queued as tasks: let them run.
+	value(b, "settle "+path, chromedp.Evaluate[bool](`new Promise(r => setTimeout(() => r(true), 50))`, chromedp.EvalAwaitPromise))
+	if vs := b.cspViolations(); len(vs) > 0 {
+		b.t.Fatalf("%s violates the Content-Security-Policy:\n  %s", path, strings.Join(vs, "\n  "))
+	}
+	b.log.mu.Lock()
+	enforced := b.log.enforced
+	b.log.mu.Unlock()
+	if enforced {
+		return
+	}
+	ran := value(b, "inline script on "+path, chromedp.Evaluate[bool](`new Promise(r => {
+		const s = document.createElement("script");
+		s.textContent = "window.gongshiInlineRan = true";
+		document.head.appendChild(s);
+		s.remove();
+		setTimeout(() => r(window.gongshiInlineRan === true), 50);
+	})`, chromedp.EvalAwaitPromise))
+	vs := b.cspViolations()
+	if ran || len(vs) != 1 || !strings.Contains(vs[0], "script-src") {
+		b.t.Fatalf("%s: an inline script ran %v; violations reported: %v", path, ran, vs)
+	}
+	b.log.mu.Lock()
+	b.log.enforced = true
+	b.log.mu.Unlock()
 }
 
 // text returns the text of the first visible element matching sel.

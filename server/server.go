@@ -61,13 +61,19 @@ type Deps struct {
 // recovery, metrics, access log and default Cache-Control middleware;
 // then the policies of its route group:
 //
-//	/healthz /readyz /metrics          none
-//	/api/v1 (reads, datasets)          CORS, limit by IP, valid query, response cache
-//	/api/v1 (search, downloads)        CORS, limit by IP, valid query
-//	/api/v1/feeds                      CORS, limit by key, scope feed, valid query
-//	/api/v1/admin                      limit by key, scope ingest, valid query, JSON bodies
-//	pages, assets, /openapi.yaml       limit by IP, valid query, response cache (by language)
-//	anything else (404, 405)           limit by IP
+//	/healthz /readyz /metrics          API headers
+//	/api/v1 (reads, datasets)          API headers, CORS, limit by IP, valid query, response cache
+//	/api/v1 (search, downloads)        API headers, CORS, limit by IP, valid query
+//	/api/v1/feeds                      API headers, CORS, limit by key, scope feed, valid query
+//	/api/v1/admin                      API headers, limit by key, scope ingest, valid query, JSON bodies
+//	pages, assets, /openapi.yaml       page headers, limit by IP, valid query, each route's query
+//	                                   parameters, response cache (by language)
+//	anything else (404, 405)           page headers, limit by IP
+//
+// Page headers are the pages' Content-Security-Policy and the other
+// security headers (httpx.SecurityHeaders); API headers the same with a
+// policy that allows nothing. A valid query is well-formed percent-encoded
+// UTF-8 (httpx.ValidQuery).
 func New(d Deps) http.Handler {
 	d = complete(d)
 	m := httpx.NewMetrics(d.Registry)
@@ -89,25 +95,28 @@ func New(d Deps) http.Handler {
 	byIP, byKey := httpx.LimitByIP(errs, d.Limiter, d.Limits), httpx.LimitByKey(errs, d.Limiter, d.Limits)
 	cache := httpx.NewCacher(d.Cache, d.CacheTTL, d.Now, m)
 
-	r.GET("/healthz", httpx.Healthz)
-	r.GET("/readyz", httpx.Readyz(d.Ready, d.Degrade))
-	r.GET("/metrics", m.Handler())
+	pageHeaders, apiHeaders := httpx.SecurityHeaders(httpx.PageCSP), httpx.SecurityHeaders(httpx.APICSP)
+	probes := r.Group("", apiHeaders)
+	probes.GET("/healthz", httpx.Healthz)
+	probes.GET("/readyz", httpx.Readyz(d.Ready, d.Degrade, d.Keys))
+	probes.GET("/metrics", m.Handler())
 
-	public := r.Group("/api/v1", httpx.CORS(), byIP, httpx.ValidQuery(errs))
+	public := r.Group("/api/v1", apiHeaders, httpx.CORS(), byIP, httpx.ValidQuery(errs))
 	apis.Register(api.Groups{
 		Cached:   httpx.CrossOrigin(public.Group("", cache.Middleware(nil))),
 		Uncached: httpx.CrossOrigin(public),
-		Feeds: httpx.CrossOrigin(r.Group("/api/v1/feeds", httpx.CORS(), byKey, httpx.ValidQuery(errs),
+		Feeds: httpx.CrossOrigin(r.Group("/api/v1/feeds", apiHeaders, httpx.CORS(), byKey, httpx.ValidQuery(errs),
 			httpx.RequireScope(errs, api.FeedKeys(d.Keys), store.ScopeFeed))),
-		Admin: httpx.Group(r.Group("/api/v1/admin", byKey, httpx.RequireScope(errs, d.Keys, store.ScopeIngest), httpx.ValidQuery(errs), httpx.RequireJSON(errs))),
+		Admin: httpx.Group(r.Group("/api/v1/admin", apiHeaders, byKey, httpx.RequireScope(errs, d.Keys, store.ScopeIngest),
+			httpx.ValidQuery(errs), httpx.RequireJSON(errs))),
 	})
 
-	site := r.Group("", byIP, httpx.ValidQuery(pages.Errors()), cache.Middleware(web.CacheVariant))
-	site.GET("/openapi.yaml", api.ServeSpec)
-	pages.Register(httpx.Group(site))
+	site := httpx.Pages(r.Group("", pageHeaders, byIP, httpx.ValidQuery(pages.Errors())), pages.Errors(), cache.Middleware(web.CacheVariant))
+	site.GET("/openapi.yaml", httpx.Accept(), api.ServeSpec)
+	pages.Register(site)
 
 	r.HandleMethodNotAllowed = true
-	r.NoRoute(byIP, func(c *gin.Context) {
+	r.NoRoute(pageHeaders, byIP, func(c *gin.Context) {
 		// Browsers get an HTML 404 for unknown pages; API clients keep JSON.
 		if !strings.HasPrefix(c.Request.URL.Path, "/api/") && strings.Contains(c.GetHeader("Accept"), "text/html") {
 			pages.NotFound(c)
@@ -115,7 +124,7 @@ func New(d Deps) http.Handler {
 		}
 		errs.Fail(c, httpx.NotFound("no such page or endpoint"))
 	})
-	r.NoMethod(byIP, func(c *gin.Context) {
+	r.NoMethod(pageHeaders, byIP, func(c *gin.Context) {
 		errs.Fail(c, httpx.NewError(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed here"))
 	})
 	return r

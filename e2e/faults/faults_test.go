@@ -11,8 +11,12 @@
 package faults_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"sort"
 	"strings"
@@ -251,26 +255,50 @@ func TestRedisStopUnderLoad(t *testing.T) {
 		Note: fmt.Sprintf("%d non-200", c.fivexx.Load())})
 }
 
-// PostgreSQL crashes while clients publish: every acknowledged record is
-// stored, and publishing works again after the restart.
+// PostgreSQL crashes while clients publish: every answer is a 200 or a
+// 503 with Retry-After (never a 500, nor a dropped connection: the portal
+// itself stays up), every acknowledged record is stored, and publishing
+// works again after the restart.
 func TestPostgresCrashDuringIngest(t *testing.T) {
 	d := deploy(t, false)
 	srv := d.serve("--no-indexer")
+	// ingest posts one record: its status and Retry-After, or the
+	// transport error.
+	ingest := func(rec map[string]string) (status int, retryAfter string, body []byte, err error) {
+		b, _ := json.Marshal([]map[string]string{rec})
+		req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/api/v1/admin/penalties", bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer "+d.key)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, "", nil, err
+		}
+		defer resp.Body.Close()
+		body, err = io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Retry-After"), body, err
+	}
 	var next atomic.Int64
 	var acked sync.Map // decision number → true
 	var c counter
-	var ackedN atomic.Int64
+	var ackedN, unavailable, wrong atomic.Int64
 	stop := make(chan struct{})
 	wg := load(4, scale(8*time.Second, 40*time.Second), stop, func() {
 		n := int(next.Add(1))
 		rec := penalty(1000 + n)
 		c.requests.Add(1)
-		if _, status, err := d.publish(srv, rec); err == nil {
+		status, retryAfter, body, err := ingest(rec)
+		switch {
+		case err != nil:
+			wrong.Add(1)
+			c.note("transport error: %v", err)
+		case status == http.StatusOK:
 			acked.Store(rec["CF_WSH"], true)
 			ackedN.Add(1)
-		} else if status >= 500 && status != 503 {
-			c.fivexx.Add(1)
-			c.note("%v", err)
+		case status == http.StatusServiceUnavailable && retryAfter != "":
+			unavailable.Add(1)
+		default:
+			wrong.Add(1)
+			c.note("%d (Retry-After %q) %.200s", status, retryAfter, body)
 		}
 	})
 	time.Sleep(scale(2*time.Second, 10*time.Second))
@@ -310,6 +338,9 @@ func TestPostgresCrashDuringIngest(t *testing.T) {
 	if len(lost) > 0 {
 		t.Errorf("%d acknowledged records are not stored: %v", len(lost), lost[:min(len(lost), 5)])
 	}
+	if wrong.Load() > 0 {
+		t.Errorf("%d of %d answers were not a 200 or a 503 with Retry-After: %s", wrong.Load(), c.requests.Load(), &c)
+	}
 	report(outcome{Scenario: "postgres crash during ingest", Requests: c.requests.Load(), Acked: ackedN.Load(),
-		Stored: storedAcked, Heal: heal, Note: fmt.Sprintf("%d answers other than 200/503", c.fivexx.Load())})
+		Stored: storedAcked, Heal: heal, Note: fmt.Sprintf("%d 503 with Retry-After, %d other answers", unavailable.Load(), wrong.Load())})
 }

@@ -32,6 +32,8 @@ var messages = []struct{ key, zh, en string }{
 	{"error.title", "出错了", "Something went wrong"},
 	{"error.not_found", "未找到", "Not found"},
 	{"error.bad_request", "请求有误", "Bad request"},
+	{"error.unknown_param", "本页面不接受查询参数 %s；请去掉它后重试。", "This page takes no query parameter %s; remove it and retry."},
+	{"error.repeated_param", "查询参数 %s 只能出现一次。", "The query parameter %s may be given only once."},
 	{"error.home", "返回首页", "Back to the home page"},
 	{"error.search", "查询公示信息", "Search the disclosures"},
 

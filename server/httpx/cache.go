@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -111,7 +110,7 @@ func (ch *Cacher) Middleware(variant Variant) gin.HandlerFunc {
 			c.Next()
 			return
 		}
-		req, now := normalizedRequest(r, variant), ch.now()
+		req, now := normalizedRequest(c, variant), ch.now()
 		if e := ch.local.get(req); e != nil {
 			if e.valid(ch.rc, now) {
 				ch.hit.Inc()
@@ -176,13 +175,20 @@ func expiry(t time.Time, ttl time.Duration) time.Time {
 
 // normalizedRequest describes a GET or HEAD (they share entries) for the
 // cache key: path, sorted query (url.Values.Encode sorts by key) and what
-// variant adds.
-func normalizedRequest(r *http.Request, variant Variant) string {
-	var q url.Values
+// variant adds. On a route that declared the parameters it takes (see
+// Accepted.Check), the query holds only those.
+func normalizedRequest(c *gin.Context, variant Variant) string {
+	r := c.Request
+	var q string
 	if r.URL.RawQuery != "" {
-		q = r.URL.Query()
+		vs := r.URL.Query()
+		if a, ok := c.Get(acceptedKey); ok {
+			q = a.(Accepted).canonical(vs)
+		} else {
+			q = vs.Encode()
+		}
 	}
-	key := "GET " + r.URL.Path + "?" + q.Encode()
+	key := "GET " + r.URL.Path + "?" + q
 	if variant != nil {
 		key += variant(r)
 	}

@@ -8,6 +8,7 @@
 package httpx
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -91,7 +92,17 @@ func ErrorOf(err error) (e *Error, explicit bool) {
 			return NewError(row.status, row.code, row.message(err)), false
 		}
 	}
+	if store.Unavailable(err) {
+		return databaseUnavailable(), false
+	}
 	return internalError(), false
+}
+
+// databaseUnavailable is the 503 of any request that failed because
+// PostgreSQL could not be reached: the client may retry (Fail adds
+// Retry-After), and a write retried is an idempotent upsert.
+func databaseUnavailable() *Error {
+	return NewError(http.StatusServiceUnavailable, "unavailable", "the database is unavailable; retry shortly")
 }
 
 func internalError() *Error {
@@ -130,6 +141,12 @@ func (a Adapter) Handle(h HandlerFunc) gin.HandlerFunc {
 // Fail answers the request with err and aborts it.
 func (a Adapter) Fail(c *gin.Context, err error) {
 	e, _ := ErrorOf(err)
+	if e.Status >= 500 && ClientGone(c.Request) {
+		// Nobody reads the answer: no error on our side, and no 500.
+		a.log.InfoContext(c.Request.Context(), "request cancelled by the client", "path", c.Request.URL.Path, "err", err)
+		c.AbortWithStatus(StatusClientClosedRequest)
+		return
+	}
 	attrs := []any{"status", e.Status, "path", c.Request.URL.Path, "err", err}
 	if e.Status >= 500 {
 		a.log.ErrorContext(c.Request.Context(), "request failed", attrs...)
@@ -142,6 +159,15 @@ func (a Adapter) Fail(c *gin.Context, err error) {
 	}
 	a.render(c, e, err)
 }
+
+// StatusClientClosedRequest is the status (nginx's 499) under which a
+// request is logged and counted when its client went away before the
+// answer was ready.
+const StatusClientClosedRequest = 499
+
+// ClientGone reports whether the client of r closed its connection (or
+// cancelled the request) before the response was complete.
+func ClientGone(r *http.Request) bool { return errors.Is(r.Context().Err(), context.Canceled) }
 
 // retryAfterSeconds is when a client should try again after a 503: the
 // hint an error in err's chain gives (RetryAfter), else 10 s.

@@ -51,10 +51,21 @@ func (m *Metrics) Middleware() gin.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		rm := m.route(routeKey{c.Request.Method, route, c.Writer.Status()})
+		rm := m.route(routeKey{c.Request.Method, route, recordedStatus(c)})
 		rm.requests.Inc()
 		rm.latency.Observe(time.Since(start).Seconds())
 	}
+}
+
+// recordedStatus is the status a request is logged and counted under:
+// the response's, except StatusClientClosedRequest for a failure whose
+// client had already gone away.
+func recordedStatus(c *gin.Context) int {
+	status := c.Writer.Status()
+	if status >= 500 && ClientGone(c.Request) {
+		return StatusClientClosedRequest
+	}
+	return status
 }
 
 // Handler serves the registry in the Prometheus text format.

@@ -27,26 +27,89 @@ type Params struct {
 // each at most once.
 func QueryParams(c *gin.Context, allowed ...string) *Params {
 	p := &Params{Values: c.Request.URL.Query()}
-	names := make([]string, 0, len(p.Values))
-	for k := range p.Values {
+	p.err = Accept(allowed...).problem(p.Values)
+	return p
+}
+
+// RepeatedMessage is the message of the FieldError of a parameter given
+// more than once.
+const RepeatedMessage = "given more than once"
+
+// Accepted is the set of query parameters a route takes: each at most
+// once, except those made Repeatable.
+type Accepted struct {
+	names, repeatable []string
+}
+
+// Accept declares the query parameters a route takes.
+func Accept(names ...string) Accepted { return Accepted{names: names} }
+
+// Repeatable adds parameters that may be given any number of times (the
+// search filters).
+func (a Accepted) Repeatable(names ...string) Accepted {
+	return Accepted{names: slices.Concat(a.names, names), repeatable: slices.Concat(a.repeatable, names)}
+}
+
+// problem is the 400 of the first parameter, in name order, that vs
+// should not have: an unknown one (code domain.CodeUnknown) or a repeated
+// one (RepeatedMessage); nil when there is none.
+func (a Accepted) problem(vs url.Values) *Error {
+	if len(vs) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(vs))
+	for k := range vs {
 		names = append(names, k)
 	}
 	slices.Sort(names)
 	for _, k := range names {
 		switch {
-		case !slices.Contains(allowed, k):
+		case !slices.Contains(a.names, k):
 			msg := "unknown query parameter"
-			if len(allowed) == 0 {
+			if len(a.names) == 0 {
 				msg += "; this endpoint takes none"
 			} else {
-				msg += "; this endpoint takes " + strings.Join(allowed, ", ")
+				msg += "; this endpoint takes " + strings.Join(a.names, ", ")
 			}
-			p.Fail(k, msg)
-		case len(p.Values[k]) > 1:
-			p.Fail(k, "given more than once")
+			e := BadRequest(k, msg)
+			e.Errors[0].Code = domain.CodeUnknown
+			return e
+		case len(vs[k]) > 1 && !slices.Contains(a.repeatable, k):
+			return BadRequest(k, RepeatedMessage)
 		}
 	}
-	return p
+	return nil
+}
+
+// acceptedKey holds, in a request's context, the Accepted of its route.
+const acceptedKey = "gongshi.query.accepted"
+
+// Check is the middleware of a route taking the parameters a: a request
+// with any other, or with one repeated that may not be, is answered by
+// errs with a 400 naming it, before the route's policies run — so the
+// response cache never sees, nor keys on, a parameter the route ignores.
+func (a Accepted) Check(errs Adapter) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Request.URL.RawQuery != "" {
+			if e := a.problem(c.Request.URL.Query()); e != nil {
+				errs.Fail(c, e)
+				return
+			}
+		}
+		c.Set(acceptedKey, a)
+		c.Next()
+	}
+}
+
+// canonical is the query of vs for a cache key: the accepted parameters
+// only, sorted by name, each name's values in the order given.
+func (a Accepted) canonical(vs url.Values) string {
+	for k := range vs {
+		if !slices.Contains(a.names, k) {
+			delete(vs, k)
+		}
+	}
+	return vs.Encode()
 }
 
 // Err is the first problem found, or nil.

@@ -2,10 +2,14 @@ package httpx
 
 import (
 	"context"
+	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/gongshi/gongshi/internal/store"
 )
 
 // Checker reports whether a dependency is healthy.
@@ -21,28 +25,65 @@ func Healthz(c *gin.Context) {
 
 // Readyz answers 503 when a required dependency is down; a dependency
 // the server can do without (Redis, Meilisearch) is reported as degraded.
-func Readyz(required, optional map[string]Checker) gin.HandlerFunc {
+// Everyone sees each dependency's state ("ok", "down", "down (degraded)");
+// why one is down — an error naming internal addresses — is shown (as
+// "errors") only to a local client (see Local) or to a key with the admin
+// scope, checked by auth.
+func Readyz(required, optional map[string]Checker, auth Authenticator) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
-		status, degraded, out := http.StatusOK, false, gin.H{}
+		status, degraded := http.StatusOK, false
+		checks, reasons := map[string]string{}, map[string]string{}
 		for name, ch := range required {
 			if err := ch.Ping(ctx); err != nil {
-				out[name] = "down: " + err.Error()
+				checks[name], reasons[name] = "down", err.Error()
 				status = http.StatusServiceUnavailable
 			} else {
-				out[name] = "ok"
+				checks[name] = "ok"
 			}
 		}
 		for name, ch := range optional {
 			if err := ch.Ping(ctx); err != nil {
-				out[name] = "down (degraded): " + err.Error()
+				checks[name], reasons[name] = "down (degraded)", err.Error()
 				degraded = true
 			} else {
-				out[name] = "ok"
+				checks[name] = "ok"
 			}
 		}
+		body := gin.H{"ready": status == http.StatusOK, "degraded": degraded, "checks": checks}
+		if len(reasons) > 0 && (Local(c) || hasScope(ctx, c, auth, store.ScopeAdmin)) {
+			body["errors"] = reasons
+		}
 		c.Header("Cache-Control", "no-store")
-		c.JSON(status, gin.H{"ready": status == http.StatusOK, "degraded": degraded, "checks": out})
+		c.JSON(status, body)
 	}
+}
+
+// Local reports whether the request comes from this host itself: its
+// connection is from a loopback address and no proxy forwarded it (a
+// reverse proxy on the same host forwards public requests from loopback).
+func Local(c *gin.Context) bool {
+	h := c.Request.Header
+	if h.Get("X-Forwarded-For") != "" || h.Get("X-Real-Ip") != "" || h.Get("Forwarded") != "" {
+		return false
+	}
+	host, _, err := net.SplitHostPort(c.Request.RemoteAddr)
+	if err != nil {
+		host = c.Request.RemoteAddr
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// hasScope reports whether the request bears a live API key holding
+// scope; a missing, unknown or uncheckable key is simply no.
+func hasScope(ctx context.Context, c *gin.Context, auth Authenticator, scope string) bool {
+	secret, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	secret = strings.TrimSpace(secret)
+	if !ok || secret == "" || auth == nil {
+		return false
+	}
+	key, err := auth.Authenticate(ctx, secret)
+	return err == nil && key.Has(scope)
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/server/httpx"
 )
 
@@ -31,6 +32,14 @@ func (h *Handlers) renderError(c *gin.Context, e *httpx.Error, err error) {
 	data.NoIndex = true
 	if _, explicit := httpx.ErrorOf(err); !explicit || e.Status >= 500 {
 		data.Message = ""
+	}
+	if len(e.Errors) == 1 {
+		switch f := e.Errors[0]; {
+		case f.Code == domain.CodeUnknown:
+			data.Message = pr.T("error.unknown_param", f.Field)
+		case f.Message == httpx.RepeatedMessage:
+			data.Message = pr.T("error.repeated_param", f.Field)
+		}
 	}
 	var buf bytes.Buffer
 	if rerr := pageTemplates[data.Lang]["error"].ExecuteTemplate(&buf, "layout", data); rerr != nil {

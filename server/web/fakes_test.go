@@ -212,7 +212,7 @@ func newPagesFixture(t *testing.T) *pagesFixture {
 		Datasets: fakeDatasets{}, Search: f.search, Flowcharts: fakeFlowcharts{},
 		Now: func() time.Time { return testNow }, Calendar: domain.DefaultCalendar()})
 	r := gin.New()
-	h.Register(httpx.Group(r.Group("")))
+	h.Register(httpx.Pages(r.Group(""), h.Errors()))
 	r.NoRoute(h.NotFound)
 	f.h = r
 	return f

@@ -135,36 +135,40 @@ func CacheVariant(r *http.Request) string {
 }
 
 // Register adds the portal's pages, their feeds and downloads, and the
-// static assets.
-func (h *Handlers) Register(r httpx.Routes) {
-	get := func(p string, fn httpx.HandlerFunc) { r.GET(p, h.errors.Handle(fn)) }
-	get("/", h.home)
-	get("/search", h.searchPage)
-	get("/search/feed.atom", h.searchFeed)
-	get("/search/suggest", h.suggest)
-	get("/penalties/:id", h.penalty)
-	get("/permits/:id", h.permit)
-	get("/subjects/:code", h.subject)
-	get("/subjects/:code/feed.atom", h.subjectFeed)
+// static assets, each with the query parameters it takes: every page
+// takes lang; anything else is a 400 naming the parameter.
+func (h *Handlers) Register(r httpx.PageRoutes) {
+	get := func(p string, q httpx.Accepted, fn httpx.HandlerFunc) { r.GET(p, q, h.errors.Handle(fn)) }
+	page := func(names ...string) httpx.Accepted { return httpx.Accept(append([]string{"lang"}, names...)...) }
+	searchParams := page(append([]string{"q", "type", "sort", "page", "per_page"}, search.FilterNames...)...).
+		Repeatable(search.FilterNames...)
+	get("/", page(), h.home)
+	get("/search", searchParams, h.searchPage)
+	get("/search/feed.atom", searchParams, h.searchFeed)
+	get("/search/suggest", page("q"), h.suggest)
+	get("/penalties/:id", page(), h.penalty)
+	get("/permits/:id", page(), h.permit)
+	get("/subjects/:code", page(), h.subject)
+	get("/subjects/:code/feed.atom", page(), h.subjectFeed)
 	for _, k := range domain.ListKinds {
 		base := "/lists/" + string(k)
-		get(base, h.list(k))
-		get(base+"/versions", h.versions(k))
-		get(base+"/compare", h.compare(k))
-		get(base+"/:code", h.listItem(k))
+		get(base, page("version", "q", "category"), h.list(k))
+		get(base+"/versions", page(), h.versions(k))
+		get(base+"/compare", page("from", "to"), h.compare(k))
+		get(base+"/:code", page("version"), h.listItem(k))
 		if k.Info().Flowcharts {
-			get(base+"/:code/flowchart.svg", h.flowchartSVG(k))
+			get(base+"/:code/flowchart.svg", page("version"), h.flowchartSVG(k))
 		}
 	}
-	get("/data", h.datasetsPage)
-	get("/data/:name", h.datasetPage)
-	get("/stats", h.statsPage)
-	get("/stats/:chart", h.statsCSV)
-	get("/api", h.apiReference)
-	get("/subscribe", h.subscribe)
-	get("/about", h.about)
-	r.GET("/static/*filepath", serveStatic)
-	r.HEAD("/static/*filepath", serveStatic)
+	get("/data", page(), h.datasetsPage)
+	get("/data/:name", page(), h.datasetPage)
+	get("/stats", page(), h.statsPage)
+	get("/stats/:chart", page(), h.statsCSV)
+	get("/api", page(), h.apiReference)
+	get("/subscribe", page(), h.subscribe)
+	get("/about", page(), h.about)
+	r.GET("/static/*filepath", httpx.Accept("v"), serveStatic)
+	r.HEAD("/static/*filepath", httpx.Accept("v"), serveStatic)
 }
 
 // NotFound answers a request for a page that does not exist.
