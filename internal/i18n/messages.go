@@ -32,6 +32,8 @@ var messages = []struct{ key, zh, en string }{
 	{"error.title", "出错了", "Something went wrong"},
 	{"error.not_found", "未找到", "Not found"},
 	{"error.bad_request", "请求有误", "Bad request"},
+	{"error.unavailable", "服务繁忙", "Service busy"},
+	{"error.retry_after", "当前访问量较大或服务正在恢复，请在 %s 秒后重试。", "The service is busy or recovering; please try again in %s seconds."},
 	{"error.home", "返回首页", "Back to the home page"},
 	{"error.search", "查询公示信息", "Search the disclosures"},
 
