@@ -238,11 +238,17 @@ func (s *Service) searchMeiliOnce(ctx context.Context, c *searchClient, q Query)
 	if err == nil {
 		return res, nil
 	}
-	status, _ := statusOf(err)
-	if ctx.Err() != nil || isAuthError(err) || status >= 400 && status < 500 && !isNotFound(err) {
+	if ctx.Err() != nil || isRejection(err) {
 		return nil, &notOutage{err}
 	}
 	return nil, err
+}
+
+// isRejection reports whether Meilisearch answered but refused the search
+// (the key, or the request: a bug), which says nothing of an outage.
+func isRejection(err error) bool {
+	status, _ := statusOf(err)
+	return status >= 400 && status < 500 && !isNotFound(err)
 }
 
 // noteMeiliError acts on a failed Meilisearch search before the fallback
@@ -250,13 +256,12 @@ func (s *Service) searchMeiliOnce(ctx context.Context, c *searchClient, q Query)
 // and logged as an error; an outage is a warning. A search the open
 // breaker kept from Meilisearch logs nothing: opening did.
 func (s *Service) noteMeiliError(ctx context.Context, err error) {
-	status, _ := statusOf(err)
 	switch {
 	case isOpen(err):
 	case isAuthError(err):
 		s.refreshKey()
 		s.log.WarnContext(ctx, "search: Meilisearch refused the search key; answering from PostgreSQL", "err", err)
-	case status >= 400 && status < 500 && !isNotFound(err):
+	case isRejection(err):
 		s.log.ErrorContext(ctx, "search: Meilisearch rejected a search; answering from PostgreSQL", "err", err)
 	default:
 		s.log.WarnContext(ctx, "search: Meilisearch failed; answering from PostgreSQL", "err", err)
