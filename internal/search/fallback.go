@@ -42,6 +42,7 @@ func (s *Service) searchPostgres(ctx context.Context, q Query) (*Result, error) 
 	return res, nil
 }
 
+// searchPostgresIn is the search of searchPostgres, within ctx.
 func (s *Service) searchPostgresIn(ctx context.Context, q Query) (*Result, error) {
 	kind, value := exactOf(q.Text)
 	terms := strings.Fields(q.Text)
