@@ -22,7 +22,7 @@ func newIndexer(e *env, s *store.Store, w *search.Writer) *indexer.Indexer {
 }
 
 func searchConfig(e *env) search.Config {
-	return search.Config{URL: e.cfg.MeiliURL, MasterKey: e.cfg.MeiliMasterKey}
+	return search.Config{URL: e.cfg.MeiliURL, MasterKey: e.cfg.MeiliMasterKey, FallbackConcurrency: e.cfg.SearchFallback}
 }
 
 // runIndex runs the indexer in the foreground; with --rebuild it rebuilds

@@ -31,6 +31,7 @@ type Config struct {
 	SnapshotDir      string        // PORTAL_SNAPSHOT_DIR: where daily dataset snapshots are written
 	SnapshotKeep     int           // PORTAL_SNAPSHOT_KEEP_DAYS: days of snapshots kept; 0 keeps all
 	TrustedProxies   []string      // PORTAL_TRUSTED_PROXIES: IPs or CIDRs whose X-Forwarded-For is believed
+	SearchFallback   int           // PORTAL_SEARCH_FALLBACK_CONCURRENCY: searches PostgreSQL answers at once without Meilisearch; 0: half the cores, at least 2
 
 	// The snapshot storage (snapshot.go).
 	SnapshotURL         string        // PORTAL_SNAPSHOT_URL: s3://bucket/prefix keeps snapshots there, not in SnapshotDir
@@ -83,7 +84,7 @@ func load(getenv func(string) string) (Config, error) {
 		dst  *int
 		min  int
 	}{{"PORTAL_RATE_IP", "600", &c.RateIP, 1}, {"PORTAL_RATE_KEY", "6000", &c.RateKey, 1},
-		{"PORTAL_SNAPSHOT_KEEP_DAYS", "0", &c.SnapshotKeep, 0}} {
+		{"PORTAL_SNAPSHOT_KEEP_DAYS", "0", &c.SnapshotKeep, 0}, {"PORTAL_SEARCH_FALLBACK_CONCURRENCY", "0", &c.SearchFallback, 0}} {
 		n, err := strconv.Atoi(get(r.name, r.def))
 		if err != nil || n < r.min {
 			errs = append(errs, fmt.Errorf("%s: want a whole number ≥ %d, got %q", r.name, r.min, getenv(r.name)))

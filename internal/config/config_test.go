@@ -21,12 +21,15 @@ func TestLoadRejectsBadValues(t *testing.T) {
 		"PORTAL_ADDR":              "nowhere",
 		"PORTAL_STATEMENT_TIMEOUT": "-1s",
 		"PORTAL_TRUSTED_PROXIES":   "10.0.0.0/8, proxy.example",
+
+		"PORTAL_SEARCH_FALLBACK_CONCURRENCY": "-2",
 	}
 	_, err := load(func(k string) string { return env[k] })
 	if err == nil {
 		t.Fatal("want error")
 	}
-	for _, name := range []string{"DATABASE_URL", "PORTAL_ADDR", "PORTAL_STATEMENT_TIMEOUT", "PORTAL_TRUSTED_PROXIES"} {
+	for _, name := range []string{"DATABASE_URL", "PORTAL_ADDR", "PORTAL_STATEMENT_TIMEOUT", "PORTAL_TRUSTED_PROXIES",
+		"PORTAL_SEARCH_FALLBACK_CONCURRENCY"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error %q does not name %s", err, name)
 		}

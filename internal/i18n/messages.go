@@ -34,6 +34,8 @@ var messages = []struct{ key, zh, en string }{
 	{"error.bad_request", "请求有误", "Bad request"},
 	{"error.unknown_param", "本页面不接受查询参数 %s；请去掉它后重试。", "This page takes no query parameter %s; remove it and retry."},
 	{"error.repeated_param", "查询参数 %s 只能出现一次。", "The query parameter %s may be given only once."},
+	{"error.unavailable", "服务繁忙", "Service busy"},
+	{"error.retry_after", "当前访问量较大或服务正在恢复，请在 %s 秒后重试。", "The service is busy or recovering; please try again in %s seconds."},
 	{"error.home", "返回首页", "Back to the home page"},
 	{"error.search", "查询公示信息", "Search the disclosures"},
 

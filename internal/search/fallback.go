@@ -6,14 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
 )
-
-// fallbackTimeout bounds a degraded-mode search.
-const fallbackTimeout = 10 * time.Second
 
 // typePage is what one type contributes to a degraded-mode result.
 type typePage struct {
@@ -26,10 +22,28 @@ type typePage struct {
 // concatenated in type order (penalties, permits, powers, services) and
 // paged over the whole; every term must occur in a record's searchable
 // text; exact identifier matches come first within their type. The total
-// is exact.
+// is exact. At most Config.FallbackConcurrency run at once; a search that
+// finds no slot within FallbackWait, or runs out of time, is
+// ErrOverloaded, so a busy PostgreSQL sheds load instead of queueing it.
 func (s *Service) searchPostgres(ctx context.Context, q Query) (*Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, fallbackTimeout)
+	if err := s.gate.enter(ctx, s.FallbackWait); err != nil {
+		return nil, err
+	}
+	defer s.gate.leave()
+	fctx, cancel := context.WithTimeout(ctx, s.FallbackTimeout)
 	defer cancel()
+	res, err := s.searchPostgresIn(fctx, q)
+	if err != nil && ctx.Err() != nil {
+		return nil, callerDone(ctx)
+	}
+	if err != nil {
+		return nil, asOverload(err)
+	}
+	return res, nil
+}
+
+// searchPostgresIn is the search of searchPostgres, within ctx.
+func (s *Service) searchPostgresIn(ctx context.Context, q Query) (*Result, error) {
 	kind, value := exactOf(q.Text)
 	terms := strings.Fields(q.Text)
 	res := newResult(q)

@@ -7,10 +7,10 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	meili "github.com/meilisearch/meilisearch-go"
+	"github.com/sony/gobreaker/v2"
 
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
@@ -45,15 +45,24 @@ type Service struct {
 	// Timeout bounds one Meilisearch search.
 	Timeout time.Duration
 	// Cooldown is how long searches go straight to PostgreSQL after
-	// Meilisearch failed one.
+	// Meilisearch failed one; then one search at a time tries it again.
+	// Set it before the first search.
 	Cooldown time.Duration
+	// FallbackWait is how long a degraded-mode search waits for one of
+	// the fallback's slots before it is refused with ErrOverloaded.
+	FallbackWait time.Duration
+	// FallbackTimeout bounds a degraded-mode search; one that runs out
+	// of time is ErrOverloaded.
+	FallbackTimeout time.Duration
 
-	refresh    chan struct{} // asks the key keeper for a new key
-	mu         sync.RWMutex
-	client     *searchClient // holds the search-only key; nil until obtained
-	keyErr     error
-	refreshing bool
-	downUntil  atomic.Int64 // unix nanoseconds
+	refresh     chan struct{} // asks the key keeper for a new key
+	mu          sync.RWMutex
+	client      *searchClient // holds the search-only key; nil until obtained
+	keyErr      error
+	refreshing  bool
+	breakerOnce sync.Once
+	breaker     *gobreaker.CircuitBreaker[*Result] // in front of Meilisearch; made at the first search
+	gate        *fallbackGate
 }
 
 // NewService returns a search service. The master key in cfg is used only
@@ -63,7 +72,9 @@ type Service struct {
 // are answered from PostgreSQL.
 func NewService(ctx context.Context, cfg Config, records Records, lists Lists, today func() time.Time, log *slog.Logger) *Service {
 	s := &Service{log: log, cfg: cfg, records: records, lists: lists, today: today, refresh: make(chan struct{}, 1),
-		Timeout: 2 * time.Second, Cooldown: 3 * time.Second, keyErr: errors.New("search key not obtained yet")}
+		Timeout: 2 * time.Second, Cooldown: 3 * time.Second, FallbackWait: 500 * time.Millisecond,
+		FallbackTimeout: 10 * time.Second, gate: newFallbackGate(cfg.FallbackConcurrency),
+		keyErr: errors.New("search key not obtained yet")}
 	if cfg.MasterKey == "" {
 		s.client = newSearchClient(cfg.URL, "", 5*time.Second)
 		s.keyErr = nil
@@ -192,33 +203,22 @@ func (s *Service) Ping(ctx context.Context) error {
 }
 
 // Search answers q from Meilisearch, or from PostgreSQL (Degraded) when
-// Meilisearch is unreachable or failed within the last Cooldown.
+// Meilisearch is unreachable, slow, or failed within the last Cooldown.
+// Degraded-mode searches are bounded (Config.FallbackConcurrency): beyond
+// that, and when one runs out of time, the error is ErrOverloaded.
 func (s *Service) Search(ctx context.Context, q Query) (*Result, error) {
 	start := time.Now()
-	c, keyErr := s.searchClient()
-	if keyErr == nil && time.Now().UnixNano() >= s.downUntil.Load() {
-		mctx, cancel := context.WithTimeout(ctx, s.Timeout)
-		res, err := s.searchMeili(mctx, c, q)
-		cancel()
+	if c, keyErr := s.searchClient(); keyErr == nil {
+		s.breakerOnce.Do(func() { s.breaker = s.newBreaker(s.Cooldown) })
+		res, err := s.breaker.Execute(func() (*Result, error) { return s.searchMeiliOnce(ctx, c, q) })
 		if err == nil {
 			res.ProcessingMS = time.Since(start).Milliseconds()
 			return res, nil
 		}
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, callerDone(ctx)
 		}
-		status, _ := statusOf(err)
-		switch {
-		case isAuthError(err):
-			s.refreshKey()
-			s.log.WarnContext(ctx, "search: Meilisearch refused the search key; answering from PostgreSQL", "err", err)
-		case status >= 400 && status < 500 && !isNotFound(err):
-			// Meilisearch is up but rejected the request: a bug, not an outage.
-			s.log.ErrorContext(ctx, "search: Meilisearch rejected a search; answering from PostgreSQL", "err", err)
-		default:
-			s.downUntil.Store(time.Now().Add(s.Cooldown).UnixNano())
-			s.log.WarnContext(ctx, "search: Meilisearch failed; answering from PostgreSQL", "err", err)
-		}
+		s.noteMeiliError(ctx, err)
 	}
 	res, err := s.searchPostgres(ctx, q)
 	if err != nil {
@@ -227,4 +227,53 @@ func (s *Service) Search(ctx context.Context, q Query) (*Result, error) {
 	res.Degraded = true
 	res.ProcessingMS = time.Since(start).Milliseconds()
 	return res, nil
+}
+
+// searchMeiliOnce is one Meilisearch search within Timeout; errors that
+// do not mean Meilisearch is down are marked notOutage for the breaker.
+func (s *Service) searchMeiliOnce(ctx context.Context, c *searchClient, q Query) (*Result, error) {
+	mctx, cancel := context.WithTimeout(ctx, s.Timeout)
+	defer cancel()
+	res, err := s.searchMeili(mctx, c, q)
+	if err == nil {
+		return res, nil
+	}
+	if ctx.Err() != nil || isRejection(err) {
+		return nil, &notOutage{err}
+	}
+	return nil, err
+}
+
+// isRejection reports whether Meilisearch answered but refused the search
+// (the key, or the request: a bug), which says nothing of an outage.
+func isRejection(err error) bool {
+	status, _ := statusOf(err)
+	return status >= 400 && status < 500 && !isNotFound(err)
+}
+
+// noteMeiliError acts on a failed Meilisearch search before the fallback
+// answers: a refused key is obtained again; a rejected request is a bug
+// and logged as an error; an outage is a warning. A search the open
+// breaker kept from Meilisearch logs nothing: opening did.
+func (s *Service) noteMeiliError(ctx context.Context, err error) {
+	switch {
+	case isOpen(err):
+	case isAuthError(err):
+		s.refreshKey()
+		s.log.WarnContext(ctx, "search: Meilisearch refused the search key; answering from PostgreSQL", "err", err)
+	case isRejection(err):
+		s.log.ErrorContext(ctx, "search: Meilisearch rejected a search; answering from PostgreSQL", "err", err)
+	default:
+		s.log.WarnContext(ctx, "search: Meilisearch failed; answering from PostgreSQL", "err", err)
+	}
+}
+
+// callerDone is the error of a search whose caller's context ended: a
+// deadline is the request running out of time under load
+// (ErrOverloaded); a cancellation is the client gone.
+func callerDone(ctx context.Context) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return overloaded("the request ran out of time", ctx.Err())
+	}
+	return ctx.Err()
 }

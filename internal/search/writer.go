@@ -13,10 +13,14 @@ import (
 	"github.com/gongshi/gongshi/internal/domain"
 )
 
-// Config says where Meilisearch is and with which key to administer it.
+// Config says where Meilisearch is, with which key to administer it, and
+// how many searches PostgreSQL answers at once while it cannot.
 type Config struct {
 	URL       string
 	MasterKey string // "" when Meilisearch runs without one (development)
+	// FallbackConcurrency bounds the searches answered from PostgreSQL at
+	// once (Service); 0 is DefaultFallbackConcurrency.
+	FallbackConcurrency int
 }
 
 // ErrIndexMissing is returned when a write finds one of the live indexes

@@ -13,7 +13,8 @@ import (
 
 // Searcher answers full-text searches; *search.Service implements it,
 // falling back to PostgreSQL (Result.Degraded) while Meilisearch is
-// unreachable.
+// unreachable or slow, and shedding what PostgreSQL cannot take with
+// search.ErrOverloaded (503 with Retry-After).
 type Searcher interface {
 	Search(ctx context.Context, q search.Query) (*search.Result, error)
 }

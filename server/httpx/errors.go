@@ -18,6 +18,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/search"
 	"github.com/gongshi/gongshi/internal/store"
 )
 
@@ -62,7 +63,8 @@ func Unavailable(what string) *Error {
 	return NewError(http.StatusServiceUnavailable, "unavailable", what+" is not configured")
 }
 
-// errorTable maps the store's sentinel errors to what a client is shown.
+// errorTable maps the store's and the search's sentinel errors to what a
+// client is shown.
 var errorTable = []struct {
 	sentinel error
 	status   int
@@ -78,6 +80,22 @@ var errorTable = []struct {
 	{store.ErrNotFound, http.StatusNotFound, "not_found", func(error) string { return "no such record" }},
 	{store.ErrConflict, http.StatusConflict, "conflict", func(err error) string { return err.Error() }},
 	{store.ErrForbidden, http.StatusForbidden, "forbidden", func(error) string { return "not allowed" }},
+	{search.ErrOverloaded, http.StatusServiceUnavailable, "overloaded", func(error) string {
+		return "search is overloaded; retry after the seconds in Retry-After"
+	}},
+}
+
+// shedErrors are the errors of requests refused to protect the service,
+// not failures of it: their 503s are logged as warnings.
+var shedErrors = []error{search.ErrOverloaded}
+
+func shed(err error) bool {
+	for _, s := range shedErrors {
+		if errors.Is(err, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // ErrorOf is the Error a client is shown for err: an *Error in err's chain
@@ -118,9 +136,9 @@ type HandlerFunc func(*gin.Context) error
 type Renderer func(c *gin.Context, e *Error, err error)
 
 // Adapter is the one place where errors become responses: the status
-// comes from ErrorOf, 5xx are logged as errors and 4xx as information,
-// and an error response is never stored (Cache-Control: no-store). Its
-// Renderer decides only the format.
+// comes from ErrorOf, 5xx are logged as errors (shed load as warnings) and
+// 4xx as information, and an error response is never stored
+// (Cache-Control: no-store). Its Renderer decides only the format.
 type Adapter struct {
 	log    *slog.Logger
 	render Renderer
@@ -148,9 +166,12 @@ func (a Adapter) Fail(c *gin.Context, err error) {
 		return
 	}
 	attrs := []any{"status", e.Status, "path", c.Request.URL.Path, "err", err}
-	if e.Status >= 500 {
+	switch {
+	case e.Status >= 500 && shed(err):
+		a.log.WarnContext(c.Request.Context(), "request shed", attrs...)
+	case e.Status >= 500:
 		a.log.ErrorContext(c.Request.Context(), "request failed", attrs...)
-	} else {
+	default:
 		a.log.InfoContext(c.Request.Context(), "request rejected", attrs...)
 	}
 	c.Header("Cache-Control", "no-store")

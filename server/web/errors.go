@@ -18,7 +18,8 @@ type errorPage struct {
 
 // renderError is the pages' httpx.Renderer: an HTML page with the status
 // of e. It shows the message of an error a handler made for the reader (a
-// 404 says the record may have been withdrawn); 5xx hide their cause.
+// 404 says the record may have been withdrawn); 5xx hide their cause, and
+// a 503 says when to retry (its Retry-After).
 func (h *Handlers) renderError(c *gin.Context, e *httpx.Error, err error) {
 	pr := printer(c)
 	title := pr.T("error.title")
@@ -27,6 +28,8 @@ func (h *Handlers) renderError(c *gin.Context, e *httpx.Error, err error) {
 		title = pr.T("error.not_found")
 	case http.StatusBadRequest:
 		title = pr.T("error.bad_request")
+	case http.StatusServiceUnavailable:
+		title = pr.T("error.unavailable")
 	}
 	data := &errorPage{pageData: h.page(c, title, ""), Status: e.Status, Message: e.Message}
 	data.NoIndex = true
@@ -40,6 +43,9 @@ func (h *Handlers) renderError(c *gin.Context, e *httpx.Error, err error) {
 		case f.Message == httpx.RepeatedMessage:
 			data.Message = pr.T("error.repeated_param", f.Field)
 		}
+	}
+	if retry := c.Writer.Header().Get("Retry-After"); e.Status == http.StatusServiceUnavailable && retry != "" {
+		data.Message = pr.T("error.retry_after", retry)
 	}
 	var buf bytes.Buffer
 	if rerr := pageTemplates[data.Lang]["error"].ExecuteTemplate(&buf, "layout", data); rerr != nil {
