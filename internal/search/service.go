@@ -16,11 +16,12 @@ import (
 	"github.com/gongshi/gongshi/internal/store"
 )
 
-// Records is the degraded-mode search of the public read path
-// (*store.Public).
+// Records is the public read path (*store.Public): the degraded-mode
+// search, and the check of Meilisearch's hits against what is public now.
 type Records interface {
 	SearchPenalties(ctx context.Context, q store.RecordQuery) (store.RecordPage[domain.PublishedPenalty], error)
 	SearchPermits(ctx context.Context, q store.RecordQuery) (store.RecordPage[domain.PublishedPermit], error)
+	PublicIDs(ctx context.Context, e store.Entity, ids []int64) (map[int64]bool, error)
 }
 
 // Lists reads the current version of a list (*store.Store).
@@ -212,6 +213,9 @@ func (s *Service) Search(ctx context.Context, q Query) (*Result, error) {
 		s.breakerOnce.Do(func() { s.breaker = s.newBreaker(s.Cooldown) })
 		res, err := s.breaker.Execute(func() (*Result, error) { return s.searchMeiliOnce(ctx, c, q) })
 		if err == nil {
+			if err := s.dropUnpublished(ctx, res); err != nil {
+				return nil, err
+			}
 			res.ProcessingMS = time.Since(start).Milliseconds()
 			return res, nil
 		}
