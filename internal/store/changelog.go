@@ -29,14 +29,23 @@ const (
 	EntityListVersion Entity = "list_version"
 )
 
+// LockChangeLog takes the change-log lock until tx ends: a transaction
+// appends its entries under it, so that entries commit in seq order.
+func LockChangeLog(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(changeLogLock)); err != nil {
+		return fmt.Errorf("lock change log: %w", err)
+	}
+	return nil
+}
+
 // appendChanges appends one entry per id in the caller's transaction and
 // announces them on ChangesChannel at commit.
 func appendChanges(ctx context.Context, tx pgx.Tx, entity Entity, op string, reason *string, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(changeLogLock)); err != nil {
-		return fmt.Errorf("appendChanges: lock: %w", err)
+	if err := LockChangeLog(ctx, tx); err != nil {
+		return fmt.Errorf("appendChanges: %w", err)
 	}
 	_, err := tx.Exec(ctx, `
 		INSERT INTO changes (entity, entity_id, op, reason)
