@@ -9,8 +9,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// The change log: every write appends an entry per record it changed, and
-// the indexer and the feeds read it in seq order, each from a cursor.
+// This file holds the change log: every write appends an entry per record
+// it changed, and the indexer and the feeds read it in seq order, each from
+// a cursor.
 
 // changeLogLock is the advisory-lock key that serializes change-log
 // appends: holding it until commit makes entries commit in seq order, so a
