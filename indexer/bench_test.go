@@ -18,6 +18,7 @@ import (
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/search"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/internal/store/bulkload"
 	"github.com/gongshi/gongshi/internal/testenv"
 )
 
@@ -120,12 +121,12 @@ func BenchmarkRebuild(b *testing.B) {
 		n = v
 	}
 	i := 0
-	loaded, err := e.s.BulkLoadPenalties(ctx, actor, func() (store.BulkPenalty, bool) {
+	loaded, err := bulkload.Penalties(ctx, e.s, actor, func() (bulkload.Penalty, bool) {
 		if i >= n {
-			return store.BulkPenalty{}, false
+			return bulkload.Penalty{}, false
 		}
 		i++
-		return store.BulkPenalty{Penalty: testenv.Penalty(i)}, true
+		return bulkload.Penalty{Penalty: testenv.Penalty(i)}, true
 	}, store.WriteOptions{Demo: true})
 	if err != nil || loaded != n {
 		b.Fatalf("bulk load: %d, %v", loaded, err)
@@ -279,12 +280,12 @@ func BenchmarkSearch(b *testing.B) {
 	e := benchEnv(b)
 	ctx := context.Background()
 	i := 0
-	if _, err := e.s.BulkLoadPenalties(ctx, actor, func() (store.BulkPenalty, bool) {
+	if _, err := bulkload.Penalties(ctx, e.s, actor, func() (bulkload.Penalty, bool) {
 		if i >= 2000 {
-			return store.BulkPenalty{}, false
+			return bulkload.Penalty{}, false
 		}
 		i++
-		return store.BulkPenalty{Penalty: testenv.Penalty(i)}, true
+		return bulkload.Penalty{Penalty: testenv.Penalty(i)}, true
 	}, store.WriteOptions{}); err != nil {
 		b.Fatal(err)
 	}

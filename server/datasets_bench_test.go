@@ -26,6 +26,7 @@ import (
 	"github.com/gongshi/gongshi/internal/ratelimit"
 	"github.com/gongshi/gongshi/internal/snapshot"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/internal/store/bulkload"
 	"github.com/gongshi/gongshi/server"
 	"github.com/gongshi/gongshi/server/httpx"
 )
@@ -75,14 +76,14 @@ func TestBenchLoad(t *testing.T) {
 	}
 	i := 0
 	start := time.Now()
-	_, err = s.BulkLoadPenalties(ctx, store.Actor{Name: "bench"}, func() (store.BulkPenalty, bool) {
+	_, err = bulkload.Penalties(ctx, s, store.Actor{Name: "bench"}, func() (bulkload.Penalty, bool) {
 		if i == n {
-			return store.BulkPenalty{}, false
+			return bulkload.Penalty{}, false
 		}
 		p := genPenalty(i)
 		p.PublicityUntil = time.Date(2099, 12, 31, 0, 0, 0, 0, time.UTC) // all public
 		i++
-		return store.BulkPenalty{Penalty: p}, true
+		return bulkload.Penalty{Penalty: p}, true
 	}, store.WriteOptions{})
 	if err != nil {
 		t.Fatal(err)

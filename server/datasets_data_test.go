@@ -15,6 +15,7 @@ import (
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/snapshot"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/internal/store/bulkload"
 	"github.com/gongshi/gongshi/internal/testenv"
 	"github.com/gongshi/gongshi/server"
 	"github.com/gongshi/gongshi/server/api"
@@ -211,13 +212,13 @@ func genPermit(i int) domain.Permit {
 func loadPenalties(tb testing.TB, s *store.Store, public int) int {
 	tb.Helper()
 	i, n := 0, 0
-	loaded, err := s.BulkLoadPenalties(context.Background(), store.Actor{Name: "test:datasets"}, func() (store.BulkPenalty, bool) {
+	loaded, err := bulkload.Penalties(context.Background(), s, store.Actor{Name: "test:datasets"}, func() (bulkload.Penalty, bool) {
 		if n == public {
-			return store.BulkPenalty{}, false
+			return bulkload.Penalty{}, false
 		}
-		p := store.BulkPenalty{Penalty: genPenalty(i)}
+		p := bulkload.Penalty{Penalty: genPenalty(i)}
 		if i%10 == 9 {
-			p.Withdrawn = &store.Withdrawal{Reason: domain.ReasonRevoked, Note: "行政复议撤销"}
+			p.Withdrawn = &bulkload.Withdrawal{Reason: domain.ReasonRevoked, Note: "行政复议撤销"}
 		} else if !p.PublicityUntil.Before(dsToday) {
 			n++
 		}

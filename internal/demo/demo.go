@@ -19,6 +19,7 @@ import (
 
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/internal/store/bulkload"
 )
 
 // Defaults of Options.
@@ -134,7 +135,7 @@ func (s Summary) String() string {
 // version, so that `portal demo --if-empty` loads only into a fresh
 // database.
 func IsEmpty(ctx context.Context, s *store.Store) (bool, error) {
-	return s.IsEmpty(ctx)
+	return bulkload.IsEmpty(ctx, s)
 }
 
 // LoadIfEmpty is Load for `portal demo --if-empty`: it loads only into a
@@ -190,14 +191,14 @@ func Load(ctx context.Context, s *store.Store, opt Options) (Summary, error) {
 
 	pg := newPenaltyGen(opt.Seed, opt.Penalties, opt.Now, opt.AllPublic)
 	t := time.Now()
-	if _, err := s.BulkLoadPenalties(ctx, opt.Actor, pg.next, w); err != nil {
+	if _, err := bulkload.Penalties(ctx, s, opt.Actor, pg.next, w); err != nil {
 		return sum, fmt.Errorf("demo.Load: %w", err)
 	}
 	sum.PenaltyTime, sum.Penalties = time.Since(t), pg.stats
 
 	qg := newPermitGen(opt.Seed, opt.Permits, opt.Now, opt.AllPublic)
 	t = time.Now()
-	if _, err := s.BulkLoadPermits(ctx, opt.Actor, qg.next, w); err != nil {
+	if _, err := bulkload.Permits(ctx, s, opt.Actor, qg.next, w); err != nil {
 		return sum, fmt.Errorf("demo.Load: %w", err)
 	}
 	sum.PermitTime, sum.Permits = time.Since(t), qg.stats

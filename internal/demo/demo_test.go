@@ -12,6 +12,7 @@ import (
 
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/internal/store/bulkload"
 	"github.com/gongshi/gongshi/internal/testenv"
 )
 
@@ -172,9 +173,9 @@ func TestPermitsAreValid(t *testing.T) {
 }
 
 func TestGenerationIsDeterministic(t *testing.T) {
-	first := func(seed uint64, n int) []store.BulkPenalty {
+	first := func(seed uint64, n int) []bulkload.Penalty {
 		g := newPenaltyGen(seed, n, testNow, false)
-		var out []store.BulkPenalty
+		var out []bulkload.Penalty
 		for range 200 {
 			b, _ := g.next()
 			out = append(out, b)

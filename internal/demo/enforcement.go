@@ -12,6 +12,7 @@ import (
 
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/internal/store/bulkload"
 )
 
 // The demo enforcement records (示例数据) of the bureau's disclosure duty:
@@ -177,9 +178,9 @@ func (g *enforcementGen) officersOf(i int, code, region string, n int) {
 // quarter of the decision, the number of cases that stand, and by quarter
 // of the inspection, the pre-accident cases found by inspecting a company
 // or shop in the data set's period. It also derives the referrals.
-func (g *enforcementGen) fromPenalties(opt Options) (map[domain.Quarter]int, map[domain.Quarter][]store.BulkPenalty) {
+func (g *enforcementGen) fromPenalties(opt Options) (map[domain.Quarter]int, map[domain.Quarter][]bulkload.Penalty) {
 	cases := map[domain.Quarter]int{}
-	linked := map[domain.Quarter][]store.BulkPenalty{}
+	linked := map[domain.Quarter][]bulkload.Penalty{}
 	type refKey struct {
 		agency string
 		q      domain.Quarter
@@ -268,7 +269,7 @@ func (g *enforcementGen) quarterTasks(q domain.Quarter) map[string]domain.Inspec
 // quarterResults adds the inspection results of quarter q: one 立案查处
 // per linked case, and fresh enterprises, re-inspections and problems in
 // the report's proportions to the quarter's cases.
-func (g *enforcementGen) quarterResults(q domain.Quarter, cases int, linked []store.BulkPenalty, tasks map[string]domain.InspectionTask) {
+func (g *enforcementGen) quarterResults(q domain.Quarter, cases int, linked []bulkload.Penalty, tasks map[string]domain.InspectionTask) {
 	r := g.r
 	last := q.End()
 	if g.today.Before(last) {

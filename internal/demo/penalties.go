@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/gongshi/gongshi/internal/domain"
-	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/internal/store/bulkload"
 )
 
 // PenaltyStats summarise the penalties a generator produced.
@@ -80,9 +80,9 @@ func newPenaltyGen(seed uint64, n int, now time.Time, allPublic bool) *penaltyGe
 }
 
 // next returns the next penalty, or false after the n-th.
-func (g *penaltyGen) next() (store.BulkPenalty, bool) {
+func (g *penaltyGen) next() (bulkload.Penalty, bool) {
 	if g.i >= g.n {
-		return store.BulkPenalty{}, false
+		return bulkload.Penalty{}, false
 	}
 	r := g.r
 	day := g.tl.at((float64(g.i) + r.Float64()) / float64(g.n))
@@ -109,13 +109,13 @@ func (g *penaltyGen) next() (store.BulkPenalty, bool) {
 	p.Class = g.rules.Classify(p)
 	p.PublicityUntil = g.rules.Until(p.Class, day)
 
-	b := store.BulkPenalty{Penalty: p, PublishedAt: publishedAt(r, g.wd, day, g.now)}
+	b := bulkload.Penalty{Penalty: p, PublishedAt: publishedAt(r, g.wd, day, g.now)}
 	b.Withdrawn = g.withdrawal(r, p, b.PublishedAt)
 	g.count(b)
 	return b, true
 }
 
-func (g *penaltyGen) count(b store.BulkPenalty) {
+func (g *penaltyGen) count(b bulkload.Penalty) {
 	s := &g.stats
 	s.Total++
 	switch b.Stage {
@@ -431,7 +431,7 @@ func chinesePercent(n int64) string {
 // withdrawal decides how a published penalty ended, as of now: a few are
 // revoked or corrected, severe ones may be repaired (信用修复) after their
 // minimum period, and most expired ones were withdrawn the night after.
-func (g *penaltyGen) withdrawal(r *rand.Rand, p domain.Penalty, published time.Time) *store.Withdrawal {
+func (g *penaltyGen) withdrawal(r *rand.Rand, p domain.Penalty, published time.Time) *bulkload.Withdrawal {
 	if g.public {
 		return nil
 	}
@@ -441,11 +441,11 @@ func (g *penaltyGen) withdrawal(r *rand.Rand, p domain.Penalty, published time.T
 	switch n := r.IntN(1000); {
 	case n < 8:
 		if at := after(published, 90); at.Before(g.now) {
-			return &store.Withdrawal{Reason: domain.ReasonRevoked, Note: "原行政处罚决定经行政复议被撤销", At: at}
+			return &bulkload.Withdrawal{Reason: domain.ReasonRevoked, Note: "原行政处罚决定经行政复议被撤销", At: at}
 		}
 	case n < 15:
 		if at := after(published, 30); at.Before(g.now) {
-			return &store.Withdrawal{Reason: domain.ReasonCorrected, Note: "行政处罚决定书内容有误，已更正", At: at}
+			return &bulkload.Withdrawal{Reason: domain.ReasonCorrected, Note: "行政处罚决定书内容有误，已更正", At: at}
 		}
 	}
 	until := p.PublicityUntil
@@ -461,14 +461,14 @@ func (g *penaltyGen) withdrawal(r *rand.Rand, p domain.Penalty, published time.T
 		span := int(end.Sub(repairable).Hours()/24) + 1
 		at := instant(r, repairable.AddDate(0, 0, r.IntN(span)))
 		if at.Before(g.now) {
-			return &store.Withdrawal{Reason: domain.ReasonRepaired, Note: "当事人已履行行政处罚决定并完成信用修复", At: at}
+			return &bulkload.Withdrawal{Reason: domain.ReasonRepaired, Note: "当事人已履行行政处罚决定并完成信用修复", At: at}
 		}
 	}
 	if until.Before(g.today) && r.IntN(100) < 92 {
 		next := until.AddDate(0, 0, 1)
 		at := time.Date(next.Year(), next.Month(), next.Day(), 1, r.IntN(60), 0, 0, china)
 		if at.Before(g.now) {
-			return &store.Withdrawal{Reason: domain.ReasonExpired, Note: "公示期满", At: at}
+			return &bulkload.Withdrawal{Reason: domain.ReasonExpired, Note: "公示期满", At: at}
 		}
 	}
 	return nil

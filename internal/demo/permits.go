@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/gongshi/gongshi/internal/domain"
-	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/internal/store/bulkload"
 )
 
 // permitKind is one kind of 行政许可 (or 备案) the bureaus publish.
@@ -201,9 +201,9 @@ func (g *permitGen) holder(k permitKind) company {
 	return c
 }
 
-func (g *permitGen) next() (store.BulkPermit, bool) {
+func (g *permitGen) next() (bulkload.Permit, bool) {
 	if g.i >= g.n {
-		return store.BulkPermit{}, false
+		return bulkload.Permit{}, false
 	}
 	r := g.r
 	day := g.tl.at((float64(g.i) + r.Float64()) / float64(g.n))
@@ -256,11 +256,11 @@ func (g *permitGen) next() (store.BulkPermit, bool) {
 	if to.Before(g.today) || cancelled {
 		p.State = domain.PermitInvalid
 	}
-	b := store.BulkPermit{Permit: p, PublishedAt: publishedAt(r, g.wd, day, g.now)}
+	b := bulkload.Permit{Permit: p, PublishedAt: publishedAt(r, g.wd, day, g.now)}
 	if r.IntN(1000) < 3 && !g.public {
 		at := b.PublishedAt.Add(time.Duration(1+r.IntN(20)) * 24 * time.Hour)
 		if at.Before(g.now) {
-			b.Withdrawn = &store.Withdrawal{Reason: domain.ReasonCorrected, Note: "许可信息有误，已更正", At: at}
+			b.Withdrawn = &bulkload.Withdrawal{Reason: domain.ReasonCorrected, Note: "许可信息有误，已更正", At: at}
 		}
 	}
 	g.stats.Total++

@@ -60,51 +60,11 @@ func importRecords[T any](ctx context.Context, opt Options, format Format, maps 
 	}
 	t.fixXLSX(b.isDate)
 
-	popt := domain.ParseOptions{Now: opt.Now, Rules: opt.Rules}
-	recs := make([]T, len(t.rows))
-	rowProblems := make([][]Problem, len(t.rows))
-	byKey := map[[2]string][]int{}
-	for i, r := range t.rows {
-		if i%1000 == 0 {
-			if err := ctx.Err(); err != nil {
-				return rep, err
-			}
-		}
-		vals, ps := b.values(r)
-		ps = append(slices.Clone(r.problems), ps...)
-		unread := map[string]bool{} // columns whose cell could not be read: reported once
-		for _, p := range r.problems {
-			unread[p.Column] = p.Column != ""
-		}
-		rec, ferrs := k.parse(vals, popt)
-		keyBad := false
-		for _, fe := range ferrs {
-			keyBad = keyBad || fe.Field == k.keyFields[0] || fe.Field == k.keyFields[1]
-			if p := b.problem(r, fe.Field, fe.Code, fe.Message); !unread[p.Column] {
-				ps = append(ps, p)
-			}
-		}
-		if key := k.key(rec); !keyBad && key[0] != "" && key[1] != "" {
-			byKey[key] = append(byKey[key], i)
-		}
-		recs[i], rowProblems[i] = rec, ps
+	recs, rowProblems, byKey, err := parseRows(ctx, opt, t, b, k)
+	if err != nil {
+		return rep, err
 	}
-	for _, rows := range byKey {
-		if len(rows) < 2 {
-			continue
-		}
-		for _, i := range rows {
-			var others []string
-			for _, j := range rows {
-				if j != i {
-					others = append(others, fmt.Sprint(t.rows[j].line))
-				}
-			}
-			rowProblems[i] = append(rowProblems[i], b.problem(t.rows[i], k.keyFields[1], domain.CodeConflict,
-				fmt.Sprintf("duplicate record: the same %s and %s as row %s", describeColumn(b.schema.column(k.keyFields[0])),
-					describeColumn(b.schema.column(k.keyFields[1])), strings.Join(others, ", "))))
-		}
-	}
+	markDuplicates(t, b, k, byKey, rowProblems)
 
 	var valid []T
 	for i, ps := range rowProblems {
@@ -133,16 +93,7 @@ func importRecords[T any](ctx context.Context, opt Options, format Format, maps 
 			return rep, err
 		}
 		rep.Written = true
-		for _, r := range results {
-			switch r.Outcome {
-			case store.Created:
-				rep.Created++
-			case store.Updated:
-				rep.Updated++
-			case store.Unchanged:
-				rep.Unchanged++
-			}
-		}
+		rep.count(results)
 	}
 	if rejects != nil {
 		if err := rejects.commit(); err != nil {
@@ -151,4 +102,75 @@ func importRecords[T any](ctx context.Context, opt Options, format Format, maps 
 		rep.RejectsPath = opt.RejectsPath
 	}
 	return rep, nil
+}
+
+// parseRows parses every row of t into a record of kind k, with the
+// problems of each row, and the rows of each natural key (rows whose key
+// is missing or invalid are left out).
+func parseRows[T any](ctx context.Context, opt Options, t *table, b binding, k recordKind[T]) ([]T, [][]Problem, map[[2]string][]int, error) {
+	popt := domain.ParseOptions{Now: opt.Now, Rules: opt.Rules}
+	recs := make([]T, len(t.rows))
+	rowProblems := make([][]Problem, len(t.rows))
+	byKey := map[[2]string][]int{}
+	for i, r := range t.rows {
+		if i%1000 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+		vals, ps := b.values(r)
+		ps = append(slices.Clone(r.problems), ps...)
+		unread := map[string]bool{} // columns whose cell could not be read: reported once
+		for _, p := range r.problems {
+			unread[p.Column] = p.Column != ""
+		}
+		rec, ferrs := k.parse(vals, popt)
+		keyBad := false
+		for _, fe := range ferrs {
+			keyBad = keyBad || fe.Field == k.keyFields[0] || fe.Field == k.keyFields[1]
+			if p := b.problem(r, fe.Field, fe.Code, fe.Message); !unread[p.Column] {
+				ps = append(ps, p)
+			}
+		}
+		if key := k.key(rec); !keyBad && key[0] != "" && key[1] != "" {
+			byKey[key] = append(byKey[key], i)
+		}
+		recs[i], rowProblems[i] = rec, ps
+	}
+	return recs, rowProblems, byKey, nil
+}
+
+// markDuplicates adds a problem to every row that shares its natural key
+// with another row of the file, naming the other rows.
+func markDuplicates[T any](t *table, b binding, k recordKind[T], byKey map[[2]string][]int, rowProblems [][]Problem) {
+	for _, rows := range byKey {
+		if len(rows) < 2 {
+			continue
+		}
+		for _, i := range rows {
+			var others []string
+			for _, j := range rows {
+				if j != i {
+					others = append(others, fmt.Sprint(t.rows[j].line))
+				}
+			}
+			rowProblems[i] = append(rowProblems[i], b.problem(t.rows[i], k.keyFields[1], domain.CodeConflict,
+				fmt.Sprintf("duplicate record: the same %s and %s as row %s", describeColumn(b.schema.column(k.keyFields[0])),
+					describeColumn(b.schema.column(k.keyFields[1])), strings.Join(others, ", "))))
+		}
+	}
+}
+
+// count adds the outcomes of a write to the report's counts.
+func (r *Report) count(results []store.UpsertResult) {
+	for _, res := range results {
+		switch res.Outcome {
+		case store.Created:
+			r.Created++
+		case store.Updated:
+			r.Updated++
+		case store.Unchanged:
+			r.Unchanged++
+		}
+	}
 }

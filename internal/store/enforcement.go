@@ -102,7 +102,7 @@ func runUpserts(ctx context.Context, tx pgx.Tx, query string, args [][]any) ([]U
 		batch.Queue(query, a...).QueryRow(func(row pgx.Row) error {
 			var inserted, written bool
 			if err := row.Scan(&results[i].ID, &inserted, &written); err != nil {
-				return fmt.Errorf("record %d: %w", i, describe(err))
+				return fmt.Errorf("record %d: %w", i, AsConflict(err))
 			}
 			switch {
 			case inserted:

@@ -9,14 +9,15 @@ import (
 
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/internal/store/bulkload"
 	"github.com/gongshi/gongshi/internal/testenv"
 )
 
 // figureData is a random but fixed set of decisions, inspections and
 // referrals over 2025 and 2026, kept in memory to be recounted.
 type figureData struct {
-	penalties []store.BulkPenalty
-	permits   []store.BulkPermit
+	penalties []bulkload.Penalty
+	permits   []bulkload.Permit
 	results   []store.DatedInspectionResult
 	withdrawn map[int]bool // results withdrawn after loading, by index
 	referrals []domain.CriminalReferral
@@ -64,10 +65,10 @@ func newFigureData(cal domain.Calendar) figureData {
 		} else {
 			p.Categories, p.Fine = []string{"罚款"}, domain.Money(int64(5+r.IntN(120))*100_000)
 		}
-		b := store.BulkPenalty{Penalty: p, PublishedAt: publishedAfter(cal, p.DecisionDate, r.IntN(12))}
+		b := bulkload.Penalty{Penalty: p, PublishedAt: publishedAfter(cal, p.DecisionDate, r.IntN(12))}
 		if n := r.IntN(20); n < 4 {
 			reason := []domain.WithdrawReason{domain.ReasonRevoked, domain.ReasonCorrected, domain.ReasonExpired, domain.ReasonRepaired}[n]
-			b.Withdrawn = &store.Withdrawal{Reason: reason, Note: "测试"}
+			b.Withdrawn = &bulkload.Withdrawal{Reason: reason, Note: "测试"}
 		}
 		f.penalties = append(f.penalties, b)
 	}
@@ -80,9 +81,9 @@ func newFigureData(cal domain.Calendar) figureData {
 		p.Agency, p.AgencyCode, p.Source, p.SourceCode = ag.name, ag.code, ag.name, ag.code
 		p.DecisionDate = randomDay(r)
 		p.ValidFrom, p.ValidTo = p.DecisionDate, p.DecisionDate.AddDate(3, 0, 0)
-		b := store.BulkPermit{Permit: p, PublishedAt: publishedAfter(cal, p.DecisionDate, r.IntN(10))}
+		b := bulkload.Permit{Permit: p, PublishedAt: publishedAfter(cal, p.DecisionDate, r.IntN(10))}
 		if r.IntN(15) == 0 {
-			b.Withdrawn = &store.Withdrawal{Reason: domain.ReasonRevoked, Note: "撤销"}
+			b.Withdrawn = &bulkload.Withdrawal{Reason: domain.ReasonRevoked, Note: "撤销"}
 		}
 		f.permits = append(f.permits, b)
 	}
@@ -129,18 +130,18 @@ func (f figureData) load(t *testing.T, s *store.Store) {
 	ctx := context.Background()
 	registerBodies(t, s)
 	i := 0
-	_, err := s.BulkLoadPenalties(ctx, cli, func() (store.BulkPenalty, bool) {
+	_, err := bulkload.Penalties(ctx, s, cli, func() (bulkload.Penalty, bool) {
 		if i == len(f.penalties) {
-			return store.BulkPenalty{}, false
+			return bulkload.Penalty{}, false
 		}
 		i++
 		return f.penalties[i-1], true
 	}, store.WriteOptions{})
 	mustNil(t, err)
 	j := 0
-	_, err = s.BulkLoadPermits(ctx, cli, func() (store.BulkPermit, bool) {
+	_, err = bulkload.Permits(ctx, s, cli, func() (bulkload.Permit, bool) {
 		if j == len(f.permits) {
-			return store.BulkPermit{}, false
+			return bulkload.Permit{}, false
 		}
 		j++
 		return f.permits[j-1], true

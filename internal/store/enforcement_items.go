@@ -99,12 +99,12 @@ func (s *Store) PublishInspectionItems(ctx context.Context, a Actor, in Inspecti
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"enforcement_changes"},
 			[]string{"version_id", "key", "name", "change", "fields", "content"}, pgx.CopyFromRows(changes)); err != nil {
-			return fmt.Errorf("insert changes: %w", describe(err))
+			return fmt.Errorf("insert changes: %w", AsConflict(err))
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"inspection_items"},
 			[]string{"version_id", "code", "name", "category", "scope", "method", "body", "basis", "frequency", "remarks",
 				"content_hash"}, pgx.CopyFromRows(items)); err != nil {
-			return fmt.Errorf("insert items: %w", describe(err))
+			return fmt.Errorf("insert items: %w", AsConflict(err))
 		}
 		if err := appendChanges(ctx, tx, EntityInspectionListVersion, OpUpsert, nil, []int64{res.VersionID}); err != nil {
 			return err

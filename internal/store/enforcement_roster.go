@@ -167,7 +167,7 @@ func (s *Store) logRoster(ctx context.Context, tx pgx.Tx, a Actor, reg Register,
 	}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"enforcement_changes"},
 		[]string{"version_id", "key", "name", "change", "fields", "content"}, pgx.CopyFromRows(rows)); err != nil {
-		return fmt.Errorf("insert changes: %w", describe(err))
+		return fmt.Errorf("insert changes: %w", AsConflict(err))
 	}
 	return audit(ctx, tx, a, "register.publish", entityVersion, []int64{versionID},
 		map[string]any{"register": reg, "number": number, "records": len(rows)})
@@ -187,7 +187,7 @@ func newVersion(ctx context.Context, tx pgx.Tx, reg Register, effective time.Tim
 			coalesce($2::date, current_date), $3, $4, $5)
 		RETURNING id, number`, string(reg), eff, note, count, demo).Scan(&id, &number)
 	if err != nil {
-		return 0, 0, fmt.Errorf("new %s version: %w", reg, describe(err))
+		return 0, 0, fmt.Errorf("new %s version: %w", reg, AsConflict(err))
 	}
 	return id, number, nil
 }

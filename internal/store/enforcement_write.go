@@ -252,7 +252,7 @@ func writeResults(ctx context.Context, tx pgx.Tx, args [][]any) ([]UpsertResult,
 		}
 		rows, err := tx.Query(ctx, resultInsertNew, cols...)
 		if err != nil {
-			return nil, fmt.Errorf("insert results: %w", describe(err))
+			return nil, fmt.Errorf("insert results: %w", AsConflict(err))
 		}
 		inserted := map[string]int64{}
 		var body int64
@@ -261,7 +261,7 @@ func writeResults(ctx context.Context, tx pgx.Tx, args [][]any) ([]UpsertResult,
 			inserted[fmt.Sprint(body, "\x00", no)] = id
 			return nil
 		}); err != nil {
-			return nil, fmt.Errorf("insert results: %w", describe(err))
+			return nil, fmt.Errorf("insert results: %w", AsConflict(err))
 		}
 		for _, i := range fresh {
 			if id, ok := inserted[fmt.Sprint(bodies[i], "\x00", numbers[i])]; ok {
@@ -424,7 +424,7 @@ func (s *Store) UpsertEnforcementPlans(ctx context.Context, a Actor, ps []domain
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"enforcement_plan_targets"},
 			[]string{"plan_id", "position", "category", "enterprises"}, pgx.CopyFromRows(targets)); err != nil {
-			return fmt.Errorf("insert targets: %w", describe(err))
+			return fmt.Errorf("insert targets: %w", AsConflict(err))
 		}
 		_, err = logUpserts(ctx, tx, a, EntityEnforcementPlan, results)
 		return err

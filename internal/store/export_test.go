@@ -14,7 +14,7 @@ import (
 // PenaltyValues must give exactly domain.PenaltyRecord's values, in the
 // dictionary's order, whatever the record holds.
 func TestPenaltyValuesMatchRecord(t *testing.T) {
-	ps := testPenalties(t, 50)
+	ps := testenv.Penalties(t, 50)
 	for i := range ps {
 		p := &ps[i]
 		switch i % 5 {

@@ -70,7 +70,7 @@ func (s *Store) CreateKey(ctx context.Context, name string, scopes []string) (AP
 	err := s.pool.QueryRow(ctx, `INSERT INTO api_keys (name, prefix, secret_hash, scopes)
 		VALUES ($1, $2, $3, $4) RETURNING id, created_at`, name, prefix, hash[:], scopes).Scan(&k.ID, &k.CreatedAt)
 	if err != nil {
-		return APIKey{}, "", fmt.Errorf("store.CreateKey(%q): %w", name, describe(err))
+		return APIKey{}, "", fmt.Errorf("store.CreateKey(%q): %w", name, AsConflict(err))
 	}
 	return k, secret, nil
 }

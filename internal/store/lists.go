@@ -176,14 +176,14 @@ func (s *Store) PublishList(ctx context.Context, a Actor, in ListInput, opt Writ
 		if err := tx.QueryRow(ctx, `INSERT INTO list_versions (kind, number, effective_date, note, item_count, demo)
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, string(in.Kind), res.Number, eff, in.Note, len(entries), opt.Demo).
 			Scan(&res.VersionID); err != nil {
-			return describe(err)
+			return AsConflict(err)
 		}
 		for i := range changes {
 			changes[i] = append([]any{res.VersionID}, changes[i]...)
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"list_changes"}, []string{"version_id", "code", "name", "change"},
 			pgx.CopyFromRows(changes)); err != nil {
-			return describe(err)
+			return AsConflict(err)
 		}
 		if err := insertItems(ctx, tx, in.Kind, res.VersionID, entries); err != nil {
 			return err
@@ -242,7 +242,7 @@ func insertItems(ctx context.Context, tx pgx.Tx, kind domain.ListKind, versionID
 			addFlow(id, it.Flow)
 		}
 		if err != nil {
-			return fmt.Errorf("item %s: %w", e.code, describe(err))
+			return fmt.Errorf("item %s: %w", e.code, AsConflict(err))
 		}
 	}
 	copies := []struct {
@@ -256,7 +256,7 @@ func insertItems(ctx context.Context, tx pgx.Tx, kind domain.ListKind, versionID
 	}
 	for _, c := range copies {
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{c.table}, c.cols, pgx.CopyFromRows(c.rows)); err != nil {
-			return fmt.Errorf("insert %s: %w", c.table, describe(err))
+			return fmt.Errorf("insert %s: %w", c.table, AsConflict(err))
 		}
 	}
 	return nil

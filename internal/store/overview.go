@@ -76,3 +76,15 @@ func (s *Store) Overview(ctx context.Context, today time.Time) (Overview, error)
 	}
 	return o, nil
 }
+
+// HasDemoData reports whether the published data includes 示例数据 (demo
+// records or demo list versions), which every page then says.
+func (pub *Public) HasDemoData(ctx context.Context) (bool, error) {
+	var demo bool
+	err := pub.s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM penalties WHERE demo)
+		OR EXISTS (SELECT 1 FROM permits WHERE demo) OR EXISTS (SELECT 1 FROM list_versions WHERE demo)`).Scan(&demo)
+	if err != nil {
+		return false, fmt.Errorf("store.HasDemoData: %w", err)
+	}
+	return demo, nil
+}

@@ -11,8 +11,11 @@ import (
 
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/internal/store/bulkload"
 	"github.com/gongshi/gongshi/internal/testenv"
 )
+
+var bulkActor = store.Actor{Name: "test:bulk"}
 
 // TestReadTimings loads GONGSHI_READ_ROWS penalties (and a quarter as many
 // permits) and logs how long each public read takes, median of 5 runs. It
@@ -31,14 +34,14 @@ func TestReadTimings(t *testing.T) {
 	regions := []string{"320500", "320505", "320506", "320507", "320508", "320509", "320571", "320581", "320582", "320583"}
 	agencies := make([][2]string, len(regions))
 	for i, r := range regions {
-		agencies[i] = [2]string{fmt.Sprintf("应急管理局%d", i), testUSCC(t, "11", r, 900+i)}
+		agencies[i] = [2]string{fmt.Sprintf("应急管理局%d", i), testenv.CreditCode(t, "11", r, 900+i)}
 	}
 	cats := [][]string{{"罚款"}, {"罚款"}, {"警告"}, {"罚款", "责令停产停业"}, {"罚款", "没收违法所得"}}
 	start := time.Now()
 	i := 0
-	loaded, err := s.BulkLoadPenalties(ctx, bulkActor, func() (store.BulkPenalty, bool) {
+	loaded, err := bulkload.Penalties(ctx, s, bulkActor, func() (bulkload.Penalty, bool) {
 		if i == n {
-			return store.BulkPenalty{}, false
+			return bulkload.Penalty{}, false
 		}
 		i++
 		ag := agencies[i%len(agencies)]
@@ -52,10 +55,10 @@ func TestReadTimings(t *testing.T) {
 		if i%30 == 0 {
 			stage = domain.StageAccident
 		}
-		p := store.BulkPenalty{
+		p := bulkload.Penalty{
 			Penalty: domain.Penalty{
 				DecisionNo:     fmt.Sprintf("苏应急罚〔%d〕%d号", d.Year(), i),
-				Party:          domain.Party{Name: fmt.Sprintf("苏州测试%d有限公司", i%40000), Kind: domain.PartyOrganization, CreditCode: testUSCC(t, "91", "320506", 10000+i%40000)},
+				Party:          domain.Party{Name: fmt.Sprintf("苏州测试%d有限公司", i%40000), Kind: domain.PartyOrganization, CreditCode: testenv.CreditCode(t, "91", "320506", 10000+i%40000)},
 				ViolationType:  "未按照规定对从业人员进行安全生产教育和培训",
 				Facts:          "经查，该单位未按照规定对从业人员进行安全生产教育和培训。",
 				Basis:          "《中华人民共和国安全生产法》第九十七条第三项",
@@ -70,7 +73,7 @@ func TestReadTimings(t *testing.T) {
 			PublishedAt: cal.AddWorkdays(d, i%12).Add(10 * time.Hour),
 		}
 		if i%20 == 0 {
-			p.Withdrawn = &store.Withdrawal{Reason: domain.ReasonRevoked}
+			p.Withdrawn = &bulkload.Withdrawal{Reason: domain.ReasonRevoked}
 		}
 		return p, true
 	}, store.WriteOptions{Demo: true})
@@ -78,16 +81,16 @@ func TestReadTimings(t *testing.T) {
 		t.Fatal(err)
 	}
 	j := 0
-	permits, err := s.BulkLoadPermits(ctx, bulkActor, func() (store.BulkPermit, bool) {
+	permits, err := bulkload.Permits(ctx, s, bulkActor, func() (bulkload.Permit, bool) {
 		if j == n/4 {
-			return store.BulkPermit{}, false
+			return bulkload.Permit{}, false
 		}
 		j++
 		ag := agencies[j%len(agencies)]
 		d := today.AddDate(0, 0, -(j*3)%1100)
-		return store.BulkPermit{Permit: domain.Permit{
+		return bulkload.Permit{Permit: domain.Permit{
 			DocName: "安全生产许可证核发决定书", DecisionNo: fmt.Sprintf("苏应急许〔%d〕%d号", d.Year(), j),
-			Party:    domain.Party{Name: fmt.Sprintf("苏州测试%d有限公司", j), Kind: domain.PartyOrganization, CreditCode: testUSCC(t, "91", "320506", 10000+j%40000)},
+			Party:    domain.Party{Name: fmt.Sprintf("苏州测试%d有限公司", j), Kind: domain.PartyOrganization, CreditCode: testenv.CreditCode(t, "91", "320506", 10000+j%40000)},
 			Category: "普通", Content: "危险化学品经营", DecisionDate: d, ValidFrom: d, ValidTo: d.AddDate(3, 0, 0),
 			Agency: ag[0], AgencyCode: ag[1], State: domain.PermitValid, Source: ag[0], SourceCode: ag[1],
 		}, PublishedAt: cal.AddWorkdays(d, j%10).Add(9 * time.Hour)}, true
@@ -138,7 +141,7 @@ func TestReadTimings(t *testing.T) {
 		return err
 	})
 	timeIt("penalties: credit_code", func() error {
-		_, err := pub.Penalties(ctx, store.PenaltyQuery{Limit: 20, CreditCode: testUSCC(t, "91", "320506", 10005)})
+		_, err := pub.Penalties(ctx, store.PenaltyQuery{Limit: 20, CreditCode: testenv.CreditCode(t, "91", "320506", 10005)})
 		return err
 	})
 	timeIt("penalty by id", func() error {
@@ -150,7 +153,7 @@ func TestReadTimings(t *testing.T) {
 		return err
 	})
 	timeIt("subject profile", func() error {
-		_, err := pub.Subject(ctx, testUSCC(t, "91", "320506", 10005))
+		_, err := pub.Subject(ctx, testenv.CreditCode(t, "91", "320506", 10005))
 		return err
 	})
 	timeIt("stats: everything", func() error {

@@ -172,28 +172,6 @@ type Page[T any] struct {
 	Next  string
 }
 
-// where accumulates SQL conditions and their arguments.
-type where struct {
-	conds []string
-	args  []any
-}
-
-// arg adds v as the next argument and returns its placeholder.
-func (w *where) arg(v any) string {
-	w.args = append(w.args, v)
-	return fmt.Sprintf("$%d", len(w.args))
-}
-
-func (w *where) add(format string, vs ...any) {
-	ps := make([]any, len(vs))
-	for i, v := range vs {
-		ps[i] = w.arg(v)
-	}
-	w.conds = append(w.conds, fmt.Sprintf(format, ps...))
-}
-
-func (w *where) sql() string { return strings.Join(w.conds, " AND ") }
-
 // recordFilters are the filters penalties and permits share.
 func (w *where) recordFilters(agencyCode, districtCode string, kind domain.PartyKind, creditCode string, from, to time.Time) {
 	if agencyCode != "" {

@@ -68,8 +68,24 @@ func columnList(s string) []string {
 	return out
 }
 
+// upsertColumns are the columns an upsert writes after the agency and the
+// decision number.
+func upsertColumns(ownCols string) []string {
+	return columnList(partyColumns + ", " + ownCols + ", demo, record_hash")
+}
+
+// UpsertColumns are the columns an upsert of a penalty or permit writes,
+// in the order of PenaltyArgs' and PermitArgs' values.
+func UpsertColumns(e Entity) []string {
+	own := map[Entity]string{EntityPenalty: penaltyColumns, EntityPermit: permitColumns}[e]
+	if own == "" {
+		panic("store.UpsertColumns: " + string(e))
+	}
+	return append([]string{"agency_id", "decision_no"}, upsertColumns(own)...)
+}
+
 func upsertSQL(table, ownCols string) string {
-	cols := columnList(partyColumns + ", " + ownCols + ", demo, record_hash")
+	cols := upsertColumns(ownCols)
 	return fmt.Sprintf(`
 		INSERT INTO %[1]s (agency_id, decision_no, %[2]s) VALUES ($1, $2, %[3]s)
 		ON CONFLICT (agency_id, decision_no) DO UPDATE SET %[4]s
@@ -105,8 +121,9 @@ func nullable[T comparable](v T) *T {
 	return &v
 }
 
-// penaltyArgs appends the upsert's arguments for p to args.
-func penaltyArgs(args []any, agencyID int64, p *domain.Penalty, demo bool) []any {
+// PenaltyArgs appends the arguments of p's upsert to args, one per
+// UpsertColumns(EntityPenalty). A bulk load writes the same values.
+func PenaltyArgs(args []any, agencyID int64, p *domain.Penalty, demo bool) []any {
 	args = appendPartyValues(append(args, agencyID, p.DecisionNo), &p.Party)
 	return append(args, p.ViolationType, p.Facts, p.Basis, p.Categories, p.Content, p.Fine.Yuan(),
 		p.Confiscated.Yuan(), p.LicenceAffected, p.DecisionDate, p.ValidUntil, string(p.Class),
@@ -114,8 +131,8 @@ func penaltyArgs(args []any, agencyID int64, p *domain.Penalty, demo bool) []any
 		demo, recordHash(p, demo))
 }
 
-// permitArgs appends the upsert's arguments for p to args.
-func permitArgs(args []any, agencyID int64, p *domain.Permit, demo bool) []any {
+// PermitArgs is PenaltyArgs for permits.
+func PermitArgs(args []any, agencyID int64, p *domain.Permit, demo bool) []any {
 	args = appendPartyValues(append(args, agencyID, p.DecisionNo), &p.Party)
 	return append(args, p.DocName, p.Category, p.CertName, p.PermitNo, p.Content, p.DecisionDate,
 		p.ValidFrom, p.ValidTo, string(p.State), p.Source, p.SourceCode, p.Remarks,
@@ -129,14 +146,14 @@ func permitArgs(args []any, agencyID int64, p *domain.Permit, demo bool) []any {
 func (s *Store) UpsertPenalties(ctx context.Context, a Actor, ps []domain.Penalty, opt WriteOptions) ([]UpsertResult, error) {
 	return upsertBatch(ctx, s, a, EntityPenalty, penaltyUpsert, ps, func(p domain.Penalty) recordKey {
 		return recordKey{p.AgencyCode, p.Agency, p.DecisionNo}
-	}, func(id int64, p domain.Penalty) []any { return penaltyArgs(nil, id, &p, opt.Demo) })
+	}, func(id int64, p domain.Penalty) []any { return PenaltyArgs(nil, id, &p, opt.Demo) })
 }
 
 // UpsertPermits is UpsertPenalties for permits.
 func (s *Store) UpsertPermits(ctx context.Context, a Actor, ps []domain.Permit, opt WriteOptions) ([]UpsertResult, error) {
 	return upsertBatch(ctx, s, a, EntityPermit, permitUpsert, ps, func(p domain.Permit) recordKey {
 		return recordKey{p.AgencyCode, p.Agency, p.DecisionNo}
-	}, func(id int64, p domain.Permit) []any { return permitArgs(nil, id, &p, opt.Demo) })
+	}, func(id int64, p domain.Permit) []any { return PermitArgs(nil, id, &p, opt.Demo) })
 }
 
 // recordKey is a record's natural key plus the agency's name.
@@ -157,7 +174,7 @@ func upsertBatch[T any](ctx context.Context, s *Store, a Actor, entity Entity, q
 		}
 		agencies := make(map[string]int64, len(names))
 		for _, code := range slices.Sorted(maps.Keys(names)) {
-			id, err := ensureAgency(ctx, tx, code, names[code])
+			id, err := EnsureAgency(ctx, tx, code, names[code])
 			if err != nil {
 				return err
 			}
@@ -173,7 +190,7 @@ func upsertBatch[T any](ctx context.Context, s *Store, a Actor, entity Entity, q
 					results[i].Outcome = Unchanged
 					return nil
 				case err != nil:
-					return fmt.Errorf("record %d: %w", i, describe(err))
+					return fmt.Errorf("record %d: %w", i, AsConflict(err))
 				case inserted:
 					results[i].Outcome = Created
 				default:
@@ -205,7 +222,7 @@ func upsertBatch[T any](ctx context.Context, s *Store, a Actor, entity Entity, q
 		}
 		if len(unchangedAt) > 0 {
 			rows, err := tx.Query(ctx, `SELECT t.id FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS k(agency_id, decision_no, n)
-				JOIN `+tableOf(entity)+` t USING (agency_id, decision_no) ORDER BY k.n`, unchangedAgency, unchangedNo)
+				JOIN `+entity.Table()+` t USING (agency_id, decision_no) ORDER BY k.n`, unchangedAgency, unchangedNo)
 			if err != nil {
 				return fmt.Errorf("look up unchanged records: %w", err)
 			}
@@ -232,26 +249,27 @@ func upsertBatch[T any](ctx context.Context, s *Store, a Actor, entity Entity, q
 	return results, nil
 }
 
-func tableOf(e Entity) string {
+// Table is the table that holds the records of a penalty or permit entity.
+func (e Entity) Table() string {
 	switch e {
 	case EntityPenalty:
 		return "penalties"
 	case EntityPermit:
 		return "permits"
 	}
-	panic("tableOf: " + string(e))
+	panic("Entity.Table: " + string(e))
 }
 
-// ensureAgency returns the id of the agency with the credit code, creating
+// EnsureAgency returns the id of the agency with the credit code, creating
 // it (district from the code's region part) on first sight.
-func ensureAgency(ctx context.Context, tx pgx.Tx, code, name string) (int64, error) {
+func EnsureAgency(ctx context.Context, tx pgx.Tx, code, name string) (int64, error) {
 	var id int64
 	err := tx.QueryRow(ctx, `SELECT id FROM agencies WHERE credit_code = $1`, code).Scan(&id)
 	if err == nil {
 		return id, nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
-		return 0, fmt.Errorf("ensureAgency(%s): %w", code, err)
+		return 0, fmt.Errorf("EnsureAgency(%s): %w", code, err)
 	}
 	err = tx.QueryRow(ctx, `
 		INSERT INTO agencies (credit_code, name, district_code)
@@ -259,14 +277,14 @@ func ensureAgency(ctx context.Context, tx pgx.Tx, code, name string) (int64, err
 		ON CONFLICT (credit_code) DO UPDATE SET credit_code = EXCLUDED.credit_code
 		RETURNING id`, code, name).Scan(&id)
 	if err != nil {
-		return 0, fmt.Errorf("ensureAgency(%s): %w", code, describe(err))
+		return 0, fmt.Errorf("EnsureAgency(%s): %w", code, AsConflict(err))
 	}
 	return id, nil
 }
 
-// describe turns a constraint violation into ErrConflict naming the
+// AsConflict turns a constraint violation into ErrConflict naming the
 // constraint; validated input should never reach one.
-func describe(err error) error {
+func AsConflict(err error) error {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) && strings.HasPrefix(pg.Code, "23") {
 		return fmt.Errorf("%w: %s (%s)", ErrConflict, pg.Message, pg.ConstraintName)
@@ -278,7 +296,7 @@ func describe(err error) error {
 // appending a tombstone to the change log. Withdrawing a record that is not
 // published is ErrConflict; an unknown id is ErrNotFound.
 func (s *Store) Withdraw(ctx context.Context, a Actor, entity Entity, id int64, reason domain.WithdrawReason, note string) error {
-	table := tableOf(entity)
+	table := entity.Table()
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE `+table+` SET status = 'withdrawn', withdraw_reason = $2,
 			withdraw_note = $3, withdrawn_at = now(), updated_at = now()

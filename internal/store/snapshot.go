@@ -287,12 +287,12 @@ func insertVersion(ctx context.Context, tx pgx.Tx, snap Snapshot, version int, t
 			snap.Day.Format(time.DateOnly))
 	}
 	if err != nil {
-		return 0, describe(err)
+		return 0, AsConflict(err)
 	}
 	for _, f := range snap.AllFiles() {
 		if _, err := tx.Exec(ctx, `INSERT INTO snapshot_files (version_id, format, name, key, bytes, sha256, verified_at)
 			VALUES ($1, $2, $3, $4, $5, $6, now())`, id, f.Format, f.Name, f.Key, f.Bytes, f.SHA256); err != nil {
-			return 0, describe(err)
+			return 0, AsConflict(err)
 		}
 	}
 	return id, nil

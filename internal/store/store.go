@@ -1,7 +1,7 @@
 // Package store is Gongshi's PostgreSQL system of record: it applies the
 // migrations, writes penalties, permits and list versions together with
 // their change-log and audit entries, and manages API keys. It is the only
-// package that imports pgx.
+// package that imports pgx, together with its subpackage bulkload.
 package store
 
 import (

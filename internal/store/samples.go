@@ -6,6 +6,8 @@ import (
 	"fmt"
 )
 
+// This file reads the sample rows the catalog shows of each dataset.
+
 // errEnoughRows stops a sample read early.
 var errEnoughRows = errors.New("enough rows")
 

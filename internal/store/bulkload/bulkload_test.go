@@ -1,4 +1,4 @@
-package store_test
+package bulkload_test
 
 import (
 	"context"
@@ -12,71 +12,15 @@ import (
 
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
+	"github.com/gongshi/gongshi/internal/store/bulkload"
 	"github.com/gongshi/gongshi/internal/testenv"
 )
 
-// testUSCC returns a valid credit code with the given two-character prefix,
-// region and serial number.
-func testUSCC(tb testing.TB, prefix, region string, serial int) string {
-	tb.Helper()
-	body := fmt.Sprintf("%08d", serial)
-	c9, err := domain.OrgCodeCheckChar(body)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	first17 := prefix + region + body + string(c9)
-	c18, err := domain.USCCCheckChar(first17)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return first17 + string(c18)
-}
-
-// testPenalties returns n valid penalties of two agencies.
-func testPenalties(tb testing.TB, n int) []domain.Penalty {
-	tb.Helper()
-	agencies := [][2]string{
-		{"苏州市应急管理局", testUSCC(tb, "11", "320500", 1)},
-		{"苏州市吴中区应急管理局", testUSCC(tb, "11", "320506", 2)},
-	}
-	out := make([]domain.Penalty, n)
-	for i := range out {
-		ag := agencies[i%2]
-		d := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%900)
-		until := d.AddDate(1, 0, 0)
-		out[i] = domain.Penalty{
-			DecisionNo: fmt.Sprintf("苏应急罚〔%d〕%d号", d.Year(), i+1),
-			Party: domain.Party{
-				Name:       fmt.Sprintf("苏州测试%d精密机械有限公司", i),
-				Kind:       domain.PartyOrganization,
-				CreditCode: testUSCC(tb, "91", "320506", 1000+i),
-				LegalRep:   "张三",
-			},
-			ViolationType:  "未按照规定对从业人员进行安全生产教育和培训",
-			Facts:          "经查，该单位未按照规定对从业人员进行安全生产教育和培训。",
-			Basis:          "《中华人民共和国安全生产法》第九十七条第三项",
-			Categories:     []string{"罚款"},
-			Content:        "罚款人民币" + strconv.Itoa(10000+i) + "元",
-			Fine:           domain.Money((10000 + i) * 100),
-			DecisionDate:   d,
-			PublicityUntil: until,
-			Agency:         ag[0],
-			AgencyCode:     ag[1],
-			Source:         ag[0],
-			SourceCode:     ag[1],
-			Remarks:        "测试数据",
-			Stage:          domain.StagePreAccident,
-			Class:          domain.ClassGeneral,
-		}
-	}
-	return out
-}
-
-func penaltyIter(ps []domain.Penalty, state func(i int, p domain.Penalty) store.BulkPenalty) func() (store.BulkPenalty, bool) {
+func penaltyIter(ps []domain.Penalty, state func(i int, p domain.Penalty) bulkload.Penalty) func() (bulkload.Penalty, bool) {
 	i := 0
-	return func() (store.BulkPenalty, bool) {
+	return func() (bulkload.Penalty, bool) {
 		if i == len(ps) {
-			return store.BulkPenalty{}, false
+			return bulkload.Penalty{}, false
 		}
 		i++
 		return state(i-1, ps[i-1]), true
@@ -89,16 +33,16 @@ func TestBulkLoadPenalties(t *testing.T) {
 	s := testenv.Store(t)
 	ctx := context.Background()
 	const n = 5000
-	ps := testPenalties(t, n)
+	ps := testenv.Penalties(t, n)
 	ps[3].Fine = 1_234_567 // 12,345.67 yuan: fen survive the binary COPY
 	ps[3].Confiscated = 50
 	published := time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
 	withdrawnAt := time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
 	start := time.Now()
-	loaded, err := s.BulkLoadPenalties(ctx, bulkActor, penaltyIter(ps, func(i int, p domain.Penalty) store.BulkPenalty {
-		b := store.BulkPenalty{Penalty: p, PublishedAt: published}
+	loaded, err := bulkload.Penalties(ctx, s, bulkActor, penaltyIter(ps, func(i int, p domain.Penalty) bulkload.Penalty {
+		b := bulkload.Penalty{Penalty: p, PublishedAt: published}
 		if i%10 == 0 {
-			b.Withdrawn = &store.Withdrawal{Reason: domain.ReasonExpired, Note: "公示期满", At: withdrawnAt}
+			b.Withdrawn = &bulkload.Withdrawal{Reason: domain.ReasonExpired, Note: "公示期满", At: withdrawnAt}
 		}
 		return b
 	}), store.WriteOptions{Demo: true})
@@ -193,7 +137,7 @@ func TestBulkLoadPenalties(t *testing.T) {
 	// The load took its ids from the table's sequence: a new record gets a
 	// later one (upserts of existing records use up ids too), and its
 	// change-log entry follows the load's.
-	fresh := testPenalties(t, n+1)[n]
+	fresh := testenv.Penalties(t, n+1)[n]
 	res, err = s.UpsertPenalties(ctx, bulkActor, []domain.Penalty{fresh}, store.WriteOptions{Demo: true})
 	if err != nil {
 		t.Fatal(err)
@@ -213,14 +157,14 @@ func TestBulkLoadPenalties(t *testing.T) {
 func TestBulkLoadPermits(t *testing.T) {
 	s := testenv.Store(t)
 	ctx := context.Background()
-	ag := testUSCC(t, "11", "320583", 7)
+	ag := testenv.CreditCode(t, "11", "320583", 7)
 	var ps []domain.Permit
 	for i := range 300 {
 		d := time.Date(2022, 5, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i)
 		ps = append(ps, domain.Permit{
 			DocName:      "危险化学品经营许可证准予许可决定书",
 			DecisionNo:   fmt.Sprintf("苏昆危化经字〔%d〕%04d号", d.Year(), i+1),
-			Party:        domain.Party{Name: fmt.Sprintf("昆山测试%d化工贸易有限公司", i), Kind: domain.PartyOrganization, CreditCode: testUSCC(t, "91", "320583", 500+i)},
+			Party:        domain.Party{Name: fmt.Sprintf("昆山测试%d化工贸易有限公司", i), Kind: domain.PartyOrganization, CreditCode: testenv.CreditCode(t, "91", "320583", 500+i)},
 			Category:     "普通",
 			CertName:     "危险化学品经营许可证",
 			PermitNo:     fmt.Sprintf("苏昆危化经字〔%d〕%04d", d.Year(), i+1),
@@ -236,12 +180,12 @@ func TestBulkLoadPermits(t *testing.T) {
 		})
 	}
 	i := 0
-	loaded, err := s.BulkLoadPermits(ctx, bulkActor, func() (store.BulkPermit, bool) {
+	loaded, err := bulkload.Permits(ctx, s, bulkActor, func() (bulkload.Permit, bool) {
 		if i == len(ps) {
-			return store.BulkPermit{}, false
+			return bulkload.Permit{}, false
 		}
 		i++
-		return store.BulkPermit{Permit: ps[i-1]}, true
+		return bulkload.Permit{Permit: ps[i-1]}, true
 	}, store.WriteOptions{})
 	if err != nil || loaded != len(ps) {
 		t.Fatalf("BulkLoadPermits = %d, %v", loaded, err)
@@ -268,10 +212,10 @@ func TestBulkLoadPermits(t *testing.T) {
 func TestBulkLoadIsAtomic(t *testing.T) {
 	s := testenv.Store(t)
 	ctx := context.Background()
-	ps := testPenalties(t, 20000)
+	ps := testenv.Penalties(t, 20000)
 	ps[19000].DecisionNo = ps[2].DecisionNo // same agency (even index), same number
-	_, err := s.BulkLoadPenalties(ctx, bulkActor, penaltyIter(ps, func(_ int, p domain.Penalty) store.BulkPenalty {
-		return store.BulkPenalty{Penalty: p}
+	_, err := bulkload.Penalties(ctx, s, bulkActor, penaltyIter(ps, func(_ int, p domain.Penalty) bulkload.Penalty {
+		return bulkload.Penalty{Penalty: p}
 	}), store.WriteOptions{})
 	if !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("err = %v, want ErrConflict", err)
@@ -316,10 +260,10 @@ func TestBulkLoadRestoresIndexes(t *testing.T) {
 	if strings.Count(wantIdx, "\n") < 5 || !strings.Contains(wantCon, "UNIQUE (agency_id, decision_no)") {
 		t.Fatalf("unexpected schema:\n%s\n%s", wantIdx, wantCon)
 	}
-	ps := testPenalties(t, 3000)
+	ps := testenv.Penalties(t, 3000)
 	load := func(ps []domain.Penalty) error {
-		_, err := s.BulkLoadPenalties(ctx, bulkActor, penaltyIter(ps, func(_ int, p domain.Penalty) store.BulkPenalty {
-			return store.BulkPenalty{Penalty: p}
+		_, err := bulkload.Penalties(ctx, s, bulkActor, penaltyIter(ps, func(_ int, p domain.Penalty) bulkload.Penalty {
+			return bulkload.Penalty{Penalty: p}
 		}), store.WriteOptions{})
 		return err
 	}
@@ -369,12 +313,12 @@ func TestBulkLoadRestoresIndexes(t *testing.T) {
 func TestBulkLoadCancelled(t *testing.T) {
 	s := testenv.Store(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	ps := testPenalties(t, 30000)
-	_, err := s.BulkLoadPenalties(ctx, bulkActor, penaltyIter(ps, func(i int, p domain.Penalty) store.BulkPenalty {
+	ps := testenv.Penalties(t, 30000)
+	_, err := bulkload.Penalties(ctx, s, bulkActor, penaltyIter(ps, func(i int, p domain.Penalty) bulkload.Penalty {
 		if i == 10000 {
 			cancel()
 		}
-		return store.BulkPenalty{Penalty: p}
+		return bulkload.Penalty{Penalty: p}
 	}), store.WriteOptions{})
 	if err == nil {
 		t.Fatal("cancelled load succeeded")
@@ -388,7 +332,7 @@ func BenchmarkBulkLoadPenalties(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("GONGSHI_BENCH_ROWS")); err == nil && v > 0 {
 		n = v
 	}
-	ps := testPenalties(b, n)
+	ps := testenv.Penalties(b, n)
 	ctx := context.Background()
 	var total time.Duration
 	for b.Loop() {
@@ -396,8 +340,8 @@ func BenchmarkBulkLoadPenalties(b *testing.B) {
 		s := testenv.Store(b)
 		b.StartTimer()
 		start := time.Now()
-		if _, err := s.BulkLoadPenalties(ctx, bulkActor, penaltyIter(ps, func(_ int, p domain.Penalty) store.BulkPenalty {
-			return store.BulkPenalty{Penalty: p}
+		if _, err := bulkload.Penalties(ctx, s, bulkActor, penaltyIter(ps, func(_ int, p domain.Penalty) bulkload.Penalty {
+			return bulkload.Penalty{Penalty: p}
 		}), store.WriteOptions{Demo: true}); err != nil {
 			b.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package store
+package bulkload
 
 import (
 	"encoding/binary"

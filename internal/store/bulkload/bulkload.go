@@ -1,4 +1,8 @@
-package store
+// Package bulkload loads many new penalties or permits at once — demo and
+// benchmark data, first imports — streaming them to PostgreSQL with binary
+// COPY. The rows it writes are exactly those store.UpsertPenalties and
+// store.UpsertPermits would write, with their change-log and audit entries.
+package bulkload
 
 import (
 	"bytes"
@@ -16,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/store"
 )
 
 // Withdrawal is the withdrawn state a bulk-loaded record starts in.
@@ -25,16 +30,16 @@ type Withdrawal struct {
 	At     time.Time // zero: the time of the load
 }
 
-// BulkPenalty is a penalty to bulk-load together with its publication
-// state, which UpsertPenalties does not let a caller choose.
-type BulkPenalty struct {
+// Penalty is a penalty to load together with its publication state,
+// which store.UpsertPenalties does not let a caller choose.
+type Penalty struct {
 	domain.Penalty
 	PublishedAt time.Time   // zero: the time of the load
 	Withdrawn   *Withdrawal // nil: published
 }
 
-// BulkPermit is BulkPenalty for permits.
-type BulkPermit struct {
+// Permit is Penalty for permits.
+type Permit struct {
 	domain.Permit
 	PublishedAt time.Time
 	Withdrawn   *Withdrawal
@@ -42,12 +47,12 @@ type BulkPermit struct {
 
 // IsEmpty reports whether the database holds no penalty, permit or list
 // version — nothing a demo or first bulk load could collide with.
-func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
+func IsEmpty(ctx context.Context, s *store.Store) (bool, error) {
 	var empty bool
-	err := s.pool.QueryRow(ctx, `SELECT NOT EXISTS (SELECT FROM penalties) AND NOT EXISTS (SELECT FROM permits)
+	err := s.Pool().QueryRow(ctx, `SELECT NOT EXISTS (SELECT FROM penalties) AND NOT EXISTS (SELECT FROM permits)
 		AND NOT EXISTS (SELECT FROM list_versions)`).Scan(&empty)
 	if err != nil {
-		return false, fmt.Errorf("store.IsEmpty: %w", err)
+		return false, fmt.Errorf("bulkload.IsEmpty: %w", err)
 	}
 	return empty, nil
 }
@@ -61,22 +66,22 @@ const bulkChunkRows = 2048
 var bulkStateColumns = []string{"published_at", "updated_at", "status", "withdraw_reason", "withdraw_note", "withdrawn_at"}
 
 // bulkColumns are the columns of a bulk-loaded row: the id, then exactly
-// the columns of upsertSQL, in the same order, then the publication state.
-func bulkColumns(ownCols string) []string {
-	cols := append([]string{"id", "agency_id", "decision_no"}, columnList(partyColumns+", "+ownCols+", demo, record_hash")...)
+// the columns of an upsert, in the same order, then the publication state.
+func bulkColumns(e store.Entity) []string {
+	cols := append([]string{"id"}, store.UpsertColumns(e)...)
 	return append(cols, bulkStateColumns...)
 }
 
 var (
-	penaltyBulkColumns = bulkColumns(penaltyColumns)
-	permitBulkColumns  = bulkColumns(permitColumns)
+	penaltyBulkColumns = bulkColumns(store.EntityPenalty)
+	permitBulkColumns  = bulkColumns(store.EntityPermit)
 	// Positions in a bulkRow's args, which leave out the id.
 	fineColumn        = slices.Index(penaltyBulkColumns, "fine_yuan") - 1
 	confiscatedColumn = slices.Index(penaltyBulkColumns, "confiscated_yuan") - 1
 )
 
 // numeric is m as a PostgreSQL numeric, the same value as the decimal
-// string penaltyArgs gives, which pgx would parse for every row of a
+// string store.PenaltyArgs gives, which pgx would parse for every row of a
 // binary COPY. Whole yuan are sent without a fraction: pgx encodes those
 // without big-number arithmetic, and the column's scale adds the .00.
 func numeric(m domain.Money) pgtype.Numeric {
@@ -114,15 +119,15 @@ func appendBulkState(args []any, now, publishedAt time.Time, w *Withdrawal) []an
 	return append(args, publishedAt, updated, string(domain.StatusWithdrawn), string(w.Reason), w.Note, at)
 }
 
-// BulkLoadPenalties inserts every penalty next yields, streaming them to
+// Penalties inserts every penalty next yields, streaming them to
 // PostgreSQL with COPY in one transaction, and returns how many it loaded.
 // It is for new records (demo and benchmark data, first imports): a
 // decision number already stored for the same agency fails the whole load,
 // which then writes nothing.
 //
-// The rows are exactly what UpsertPenalties would write (same columns and
-// record_hash), so a later upsert of the same record reports Unchanged.
-// Ids come from the table's sequence, as an insert's would. Agencies are
+// The rows are exactly what store.UpsertPenalties would write (same
+// columns and record_hash), so a later upsert of the same record reports
+// store.Unchanged. Ids come from the table's sequence, as an insert's would. Agencies are
 // created on first sight. Every loaded row gets one change-log entry in id
 // order — "upsert", or "withdraw" with its reason for a row loaded as
 // withdrawn — written once all rows are in, and the load gets a single
@@ -131,30 +136,30 @@ func appendBulkState(args []any, now, publishedAt time.Time, w *Withdrawal) []an
 // than one audit row per record.
 //
 // Records must already be validated and normalised. next is called from a
-// goroutine of BulkLoadPenalties, never concurrently and never after it
+// goroutine of Penalties, never concurrently and never after it
 // returns; it reports false when there are no more records.
-func (s *Store) BulkLoadPenalties(ctx context.Context, a Actor, next func() (BulkPenalty, bool), opt WriteOptions) (int, error) {
+func Penalties(ctx context.Context, s *store.Store, a store.Actor, next func() (Penalty, bool), opt store.WriteOptions) (int, error) {
 	now := time.Now()
-	n, err := bulkLoad(ctx, s, a, EntityPenalty, penaltyBulkColumns, opt, next, func(args []any, p *BulkPenalty) bulkRow {
-		args = appendBulkState(penaltyArgs(args, 0, &p.Penalty, opt.Demo), now, p.PublishedAt, p.Withdrawn)
+	n, err := bulkLoad(ctx, s, a, store.EntityPenalty, penaltyBulkColumns, opt, next, func(args []any, p *Penalty) bulkRow {
+		args = appendBulkState(store.PenaltyArgs(args, 0, &p.Penalty, opt.Demo), now, p.PublishedAt, p.Withdrawn)
 		args[fineColumn], args[confiscatedColumn] = numeric(p.Fine), numeric(p.Confiscated)
 		return bulkRow{p.AgencyCode, p.Agency, args, withdrawReason(p.Withdrawn)}
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store.BulkLoadPenalties: %w", err)
+		return 0, fmt.Errorf("bulkload.Penalties: %w", err)
 	}
 	return n, nil
 }
 
-// BulkLoadPermits is BulkLoadPenalties for permits.
-func (s *Store) BulkLoadPermits(ctx context.Context, a Actor, next func() (BulkPermit, bool), opt WriteOptions) (int, error) {
+// Permits is Penalties for permits.
+func Permits(ctx context.Context, s *store.Store, a store.Actor, next func() (Permit, bool), opt store.WriteOptions) (int, error) {
 	now := time.Now()
-	n, err := bulkLoad(ctx, s, a, EntityPermit, permitBulkColumns, opt, next, func(args []any, p *BulkPermit) bulkRow {
-		args = appendBulkState(permitArgs(args, 0, &p.Permit, opt.Demo), now, p.PublishedAt, p.Withdrawn)
+	n, err := bulkLoad(ctx, s, a, store.EntityPermit, permitBulkColumns, opt, next, func(args []any, p *Permit) bulkRow {
+		args = appendBulkState(store.PermitArgs(args, 0, &p.Permit, opt.Demo), now, p.PublishedAt, p.Withdrawn)
 		return bulkRow{p.AgencyCode, p.Agency, args, withdrawReason(p.Withdrawn)}
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store.BulkLoadPermits: %w", err)
+		return 0, fmt.Errorf("bulkload.Permits: %w", err)
 	}
 	return n, nil
 }
@@ -222,9 +227,9 @@ func encodeChunk[T any](enc *copyEncoder, recs []T, convert func([]any, *T) bulk
 // format, the costly part, done by parallel workers) and copying overlap,
 // while at most a few chunks are in memory and rows reach PostgreSQL in
 // the order next gave them.
-func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols []string, opt WriteOptions,
+func bulkLoad[T any](ctx context.Context, s *store.Store, a store.Actor, entity store.Entity, cols []string, opt store.WriteOptions,
 	next func() (T, bool), convert func([]any, *T) bulkRow) (int, error) {
-	table := tableOf(entity)
+	table := entity.Table()
 	oids, err := columnTypes(ctx, s, table, cols[1:]) // the id is written by encodeChunk
 	if err != nil {
 		return 0, err
@@ -234,7 +239,7 @@ func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols
 
 	var loaded int
 	var logged changeRows
-	err = s.inTx(ctx, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.Pool(), func(tx pgx.Tx) error {
 		skipRowChecks, err := canSkipRowChecks(ctx, tx, table)
 		if err != nil {
 			return err
@@ -273,7 +278,7 @@ func bulkLoad[T any](ctx context.Context, s *Store, a Actor, entity Entity, cols
 			}
 			n, err := btx.copy(ctx, copySQL, chunk.buf)
 			if err != nil {
-				return fmt.Errorf("copy rows %d–%d: %w", loaded+1, loaded+len(chunk.starts), describe(err))
+				return fmt.Errorf("copy rows %d–%d: %w", loaded+1, loaded+len(chunk.starts), store.AsConflict(err))
 			}
 			if int(n) != len(ids) {
 				return fmt.Errorf("copy rows %d–%d: %d rows copied", loaded+1, loaded+len(ids), n)
@@ -381,25 +386,18 @@ func (b *bulkTx) checkAgencies(ctx context.Context) error {
 		return fmt.Errorf("check agencies: %w", err)
 	}
 	if found != len(ids) {
-		return fmt.Errorf("%w: %d of the loaded rows' agencies do not exist", ErrConflict, len(ids)-found)
+		return fmt.Errorf("%w: %d of the loaded rows' agencies do not exist", store.ErrConflict, len(ids)-found)
 	}
 	return nil
 }
 
 // auditBulkLoad records a bulk load in the audit log.
-func auditBulkLoad(ctx context.Context, tx pgx.Tx, a Actor, entity Entity, loaded int, logged *changeRows, agencies int,
-	opt WriteOptions) error {
-	_, err := tx.Exec(ctx, `
-		INSERT INTO audit_log (key_id, actor, action, entity, entity_id, remote_addr, detail)
-		VALUES ($1, $2, $3, $4, NULL, $5, $6)`,
-		a.keyID(), a.Name, string(entity)+".bulk_load", string(entity), a.RemoteAddr, map[string]any{
-			"rows": loaded, "withdrawn": logged.withdrawn, "first_id": logged.ids[0], "last_id": logged.ids[len(logged.ids)-1],
-			"agencies": agencies, "demo": opt.Demo,
-		})
-	if err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	return nil
+func auditBulkLoad(ctx context.Context, tx pgx.Tx, a store.Actor, entity store.Entity, loaded int, logged *changeRows, agencies int,
+	opt store.WriteOptions) error {
+	return store.AuditLoad(ctx, tx, a, string(entity)+".bulk_load", entity, map[string]any{
+		"rows": loaded, "withdrawn": logged.withdrawn, "first_id": logged.ids[0], "last_id": logged.ids[len(logged.ids)-1],
+		"agencies": agencies, "demo": opt.Demo,
+	})
 }
 
 // idSource gives a bulk load's rows their ids from the table's sequence,
@@ -473,11 +471,11 @@ func (c *changeRows) add(ids []int64, reasons []domain.WithdrawReason) {
 // changeCopyRows is how many entries one COPY into the change log carries.
 const changeCopyRows = 1 << 16
 
-// append writes the entries with COPY, under the lock appendChanges takes
-// (entries commit in seq order), and announces them.
-func (c *changeRows) append(ctx context.Context, tx pgx.Tx, entity Entity) error {
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(changeLogLock)); err != nil {
-		return fmt.Errorf("lock change log: %w", err)
+// append writes the entries with COPY, under the change-log lock (entries
+// commit in seq order), and announces them.
+func (c *changeRows) append(ctx context.Context, tx pgx.Tx, entity store.Entity) error {
+	if err := store.LockChangeLog(ctx, tx); err != nil {
+		return err
 	}
 	var logged int64
 	buf := make([]byte, 0, min(len(c.ids), changeCopyRows)*40+len(copyHeader)+len(copyTrailer))
@@ -505,7 +503,7 @@ func (c *changeRows) append(ctx context.Context, tx pgx.Tx, entity Entity) error
 	if logged != int64(len(c.ids)) {
 		return fmt.Errorf("append changes: logged %d entries for %d rows", logged, len(c.ids))
 	}
-	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, ChangesChannel, string(entity)); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, store.ChangesChannel, string(entity)); err != nil {
 		return fmt.Errorf("notify: %w", err)
 	}
 	return nil
@@ -554,7 +552,7 @@ func (b *bulkTx) agency(ctx context.Context, ag agencyRef) (int64, error) {
 	if err := b.checksOn(ctx); err != nil {
 		return 0, err
 	}
-	id, err := ensureAgency(ctx, b.tx, ag.code, ag.name)
+	id, err := store.EnsureAgency(ctx, b.tx, ag.code, ag.name)
 	if err != nil {
 		return 0, err
 	}
@@ -603,8 +601,8 @@ func (b *bulkTx) setRowChecks(ctx context.Context, role string) error {
 
 // columnTypes returns the type OIDs of table's columns cols, which the
 // binary COPY format encodes values for.
-func columnTypes(ctx context.Context, s *Store, table string, cols []string) ([]uint32, error) {
-	rows, err := s.pool.Query(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM `+table+` LIMIT 0`)
+func columnTypes(ctx context.Context, s *store.Store, table string, cols []string) ([]uint32, error) {
+	rows, err := s.Pool().Query(ctx, `SELECT `+strings.Join(cols, ", ")+` FROM `+table+` LIMIT 0`)
 	if err != nil {
 		return nil, fmt.Errorf("column types of %s: %w", table, err)
 	}
@@ -712,7 +710,7 @@ func (d *deferredIndexes) rebuild(ctx context.Context, tx pgx.Tx) error {
 			create = `ALTER TABLE ` + d.table + ` ADD CONSTRAINT ` + pgx.Identifier{x.name}.Sanitize() + ` ` + x.constraint
 		}
 		if _, err := tx.Exec(ctx, create); err != nil {
-			return fmt.Errorf("rebuild index %s: %w", x.name, describe(err))
+			return fmt.Errorf("rebuild index %s: %w", x.name, store.AsConflict(err))
 		}
 	}
 	return nil
