@@ -31,6 +31,7 @@ type Config struct {
 	SnapshotDir      string        // PORTAL_SNAPSHOT_DIR: where daily dataset snapshots are written
 	SnapshotKeep     int           // PORTAL_SNAPSHOT_KEEP_DAYS: days of snapshots kept; 0 keeps all
 	TrustedProxies   []string      // PORTAL_TRUSTED_PROXIES: IPs or CIDRs whose X-Forwarded-For is believed
+	Conns            Conns         // timeouts and per-client caps of the HTTP server (conns.go)
 
 	// The snapshot storage (snapshot.go).
 	SnapshotURL         string        // PORTAL_SNAPSHOT_URL: s3://bucket/prefix keeps snapshots there, not in SnapshotDir
@@ -91,6 +92,7 @@ func load(getenv func(string) string) (Config, error) {
 		*r.dst = n
 	}
 	errs = append(errs, loadSnapshotStorage(&c, getenv)...)
+	errs = append(errs, loadConns(&c.Conns, getenv)...)
 	if err := c.LogLevel.UnmarshalText([]byte(get("PORTAL_LOG_LEVEL", "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("PORTAL_LOG_LEVEL: %w", err))
 	}
