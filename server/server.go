@@ -85,8 +85,9 @@ func New(d Deps) http.Handler {
 		Search: d.Search, Flowcharts: d.Flowcharts, Rules: d.Rules, Calendar: *d.Calendar, Now: d.Now})
 	pages := web.New(web.Deps{Log: d.Log, Overview: d.Overview, Reads: d.Reads, Pages: d.Pages, Datasets: d.Datasets,
 		Search: d.Search, Flowcharts: d.Flowcharts, Now: d.Now, BaseURL: d.BaseURL, Calendar: *d.Calendar})
-	errs := apis.Errors() // the middleware's errors are JSON
-	byIP, byKey := httpx.LimitByIP(errs, d.Limiter, d.Limits), httpx.LimitByKey(errs, d.Limiter, d.Limits)
+	errs := apis.Errors()      // the middleware's errors are JSON
+	keys := httpx.NewKeyMemo() // which tokens spend a key's budget, which are refused unasked
+	byIP, byKey := httpx.LimitByIP(errs, d.Limiter, d.Limits), httpx.LimitByKey(errs, d.Limiter, d.Limits, keys)
 	cache := httpx.NewCacher(d.Cache, d.CacheTTL, d.Now, m)
 
 	r.GET("/healthz", httpx.Healthz)
@@ -98,8 +99,8 @@ func New(d Deps) http.Handler {
 		Cached:   httpx.CrossOrigin(public.Group("", cache.Middleware(nil))),
 		Uncached: httpx.CrossOrigin(public),
 		Feeds: httpx.CrossOrigin(r.Group("/api/v1/feeds", httpx.CORS(), byKey,
-			httpx.RequireScope(errs, api.FeedKeys(d.Keys), store.ScopeFeed))),
-		Admin: httpx.Group(r.Group("/api/v1/admin", byKey, httpx.RequireScope(errs, d.Keys, store.ScopeIngest))),
+			httpx.RequireScope(errs, api.FeedKeys(d.Keys), store.ScopeFeed, keys))),
+		Admin: httpx.Group(r.Group("/api/v1/admin", byKey, httpx.RequireScope(errs, d.Keys, store.ScopeIngest, keys))),
 	})
 
 	site := r.Group("", byIP, cache.Middleware(web.CacheVariant))
