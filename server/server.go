@@ -54,6 +54,12 @@ type Deps struct {
 	Limiter  httpx.RateLimiter   // nil: an in-process limiter
 	Limits   httpx.Limits        // zero: httpx.DefaultLimits
 	CacheTTL time.Duration       // zero: 10 minutes
+	// Downloads bound the live dataset downloads; zero: 2 at once.
+	Downloads api.DownloadLimits
+	// Stall is how long a client may stop reading a streamed response
+	// (downloads, feeds) before it is cut off, releasing what the
+	// response holds; the server's write timeout. Zero: 2 minutes.
+	Stall    time.Duration
 	Registry *prometheus.Registry
 }
 
@@ -82,7 +88,8 @@ func New(d Deps) http.Handler {
 	r.Use(httpx.RequestID(), httpx.Recovery(d.Log), m.Middleware(), httpx.AccessLog(d.Log), httpx.DefaultCacheControl())
 
 	apis := api.New(api.Deps{Log: d.Log, Reads: d.Reads, Ingest: d.Ingest, Datasets: d.Datasets, Feeds: d.Feeds,
-		Search: d.Search, Flowcharts: d.Flowcharts, Rules: d.Rules, Calendar: *d.Calendar, Now: d.Now})
+		Search: d.Search, Flowcharts: d.Flowcharts, Rules: d.Rules, Calendar: *d.Calendar, Now: d.Now,
+		Downloads: d.Downloads, Stall: d.Stall})
 	pages := web.New(web.Deps{Log: d.Log, Overview: d.Overview, Reads: d.Reads, Pages: d.Pages, Datasets: d.Datasets,
 		Search: d.Search, Flowcharts: d.Flowcharts, Now: d.Now, BaseURL: d.BaseURL, Calendar: *d.Calendar})
 	errs := apis.Errors()      // the middleware's errors are JSON

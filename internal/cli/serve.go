@@ -19,6 +19,7 @@ import (
 	"github.com/gongshi/gongshi/internal/snapshot"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/api"
 	"github.com/gongshi/gongshi/server/httpx"
 )
 
@@ -113,6 +114,8 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 			PerIP:  ratelimit.PerMinute(e.cfg.RateIP),
 			PerKey: ratelimit.PerMinute(e.cfg.RateKey),
 		},
+		Downloads: api.DownloadLimits{Max: e.cfg.Conns.LiveDownloads, PerIP: e.cfg.Conns.LiveDownloadsPerIP},
+		Stall:     e.cfg.Conns.WriteTimeout,
 	})
 	return serveHTTP(ctx, e, handler)
 }
