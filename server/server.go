@@ -54,6 +54,12 @@ type Deps struct {
 	Limiter  httpx.RateLimiter   // nil: an in-process limiter
 	Limits   httpx.Limits        // zero: httpx.DefaultLimits
 	CacheTTL time.Duration       // zero: 10 minutes
+	// Downloads bound the live dataset downloads; zero: 2 at once.
+	Downloads api.DownloadLimits
+	// Stall is how long a client may stop reading a streamed response
+	// (downloads, feeds) before it is cut off, releasing what the
+	// response holds; the server's write timeout. Zero: 2 minutes.
+	Stall    time.Duration
 	Registry *prometheus.Registry
 }
 
@@ -88,11 +94,13 @@ func New(d Deps) http.Handler {
 	r.Use(httpx.RequestID(), httpx.Recovery(d.Log), m.Middleware(), httpx.AccessLog(d.Log), httpx.DefaultCacheControl())
 
 	apis := api.New(api.Deps{Log: d.Log, Reads: d.Reads, Ingest: d.Ingest, Datasets: d.Datasets, Feeds: d.Feeds,
-		Search: d.Search, Flowcharts: d.Flowcharts, Rules: d.Rules, Calendar: *d.Calendar, Now: d.Now})
+		Search: d.Search, Flowcharts: d.Flowcharts, Rules: d.Rules, Calendar: *d.Calendar, Now: d.Now,
+		Downloads: d.Downloads, Stall: d.Stall})
 	pages := web.New(web.Deps{Log: d.Log, Overview: d.Overview, Reads: d.Reads, Pages: d.Pages, Datasets: d.Datasets,
 		Search: d.Search, Flowcharts: d.Flowcharts, Now: d.Now, BaseURL: d.BaseURL, Calendar: *d.Calendar})
-	errs := apis.Errors() // the middleware's errors are JSON
-	byIP, byKey := httpx.LimitByIP(errs, d.Limiter, d.Limits), httpx.LimitByKey(errs, d.Limiter, d.Limits)
+	errs := apis.Errors()      // the middleware's errors are JSON
+	keys := httpx.NewKeyMemo() // which tokens spend a key's budget, which are refused unasked
+	byIP, byKey := httpx.LimitByIP(errs, d.Limiter, d.Limits), httpx.LimitByKey(errs, d.Limiter, d.Limits, keys)
 	cache := httpx.NewCacher(d.Cache, d.CacheTTL, d.Now, m)
 
 	pageHeaders, apiHeaders := httpx.SecurityHeaders(httpx.PageCSP), httpx.SecurityHeaders(httpx.APICSP)
@@ -106,8 +114,8 @@ func New(d Deps) http.Handler {
 		Cached:   httpx.CrossOrigin(public.Group("", cache.Middleware(nil))),
 		Uncached: httpx.CrossOrigin(public),
 		Feeds: httpx.CrossOrigin(r.Group("/api/v1/feeds", apiHeaders, httpx.CORS(), byKey, httpx.ValidQuery(errs),
-			httpx.RequireScope(errs, api.FeedKeys(d.Keys), store.ScopeFeed))),
-		Admin: httpx.Group(r.Group("/api/v1/admin", apiHeaders, byKey, httpx.RequireScope(errs, d.Keys, store.ScopeIngest),
+			httpx.RequireScope(errs, api.FeedKeys(d.Keys), store.ScopeFeed, keys))),
+		Admin: httpx.Group(r.Group("/api/v1/admin", apiHeaders, byKey, httpx.RequireScope(errs, d.Keys, store.ScopeIngest, keys),
 			httpx.ValidQuery(errs), httpx.RequireJSON(errs))),
 	})
 

@@ -14,10 +14,12 @@ import (
 	"github.com/gongshi/gongshi/internal/cache"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/flowchart"
+	"github.com/gongshi/gongshi/internal/netx"
 	"github.com/gongshi/gongshi/internal/ratelimit"
 	"github.com/gongshi/gongshi/internal/snapshot"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/api"
 	"github.com/gongshi/gongshi/server/httpx"
 )
 
@@ -112,23 +114,23 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 			PerIP:  ratelimit.PerMinute(e.cfg.RateIP),
 			PerKey: ratelimit.PerMinute(e.cfg.RateKey),
 		},
+		Downloads: api.DownloadLimits{Max: e.cfg.Conns.LiveDownloads, PerIP: e.cfg.Conns.LiveDownloadsPerIP},
+		Stall:     e.cfg.Conns.WriteTimeout,
 	})
 	return serveHTTP(ctx, e, handler)
 }
 
 // serveHTTP serves handler on the configured address until ctx ends, and
-// then lets the requests in flight finish (15 s at most).
+// then lets the requests in flight finish (15 s at most). The timeouts and
+// the cap of connections per client address are PORTAL_*_TIMEOUT and
+// PORTAL_CONNS_PER_IP.
 func serveHTTP(ctx context.Context, e *env, handler http.Handler) error {
-	srv := &http.Server{
-		Addr:              e.cfg.Addr,
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-	}
+	srv := netx.NewServer(handler, e.cfg.Conns)
 	ln, err := net.Listen("tcp", e.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", e.cfg.Addr, err)
 	}
+	ln = netx.LimitPerIP(ln, e.cfg.Conns.PerIP)
 	fmt.Fprintf(e.stdout, "Gongshi portal serving at %s/\n", e.cfg.BaseURL)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -32,6 +32,7 @@ type Config struct {
 	SnapshotKeep     int           // PORTAL_SNAPSHOT_KEEP_DAYS: days of snapshots kept; 0 keeps all
 	TrustedProxies   []string      // PORTAL_TRUSTED_PROXIES: IPs or CIDRs whose X-Forwarded-For is believed
 	SearchFallback   int           // PORTAL_SEARCH_FALLBACK_CONCURRENCY: searches PostgreSQL answers at once without Meilisearch; 0: half the cores, at least 2
+	Conns            Conns         // timeouts and per-client caps of the HTTP server (conns.go)
 
 	// The snapshot storage (snapshot.go).
 	SnapshotURL         string        // PORTAL_SNAPSHOT_URL: s3://bucket/prefix keeps snapshots there, not in SnapshotDir
@@ -92,6 +93,7 @@ func load(getenv func(string) string) (Config, error) {
 		*r.dst = n
 	}
 	errs = append(errs, loadSnapshotStorage(&c, getenv)...)
+	errs = append(errs, loadConns(&c.Conns, getenv)...)
 	if err := c.LogLevel.UnmarshalText([]byte(get("PORTAL_LOG_LEVEL", "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("PORTAL_LOG_LEVEL: %w", err))
 	}

@@ -117,3 +117,19 @@ func (s *Store) RevokeKey(ctx context.Context, name string) error {
 	}
 	return nil
 }
+
+// WellFormedSecret reports whether secret has the shape CreateKey gives
+// every secret ("gs_", 8 characters, "_", 40 characters of lower-case
+// base32), so a malformed one can be refused without a query.
+func WellFormedSecret(secret string) bool {
+	body, ok := strings.CutPrefix(secret, "gs_")
+	if !ok || len(body) != 8+1+40 || body[8] != '_' {
+		return false
+	}
+	for i := 0; i < len(body); i++ {
+		if b := body[i]; i != 8 && !('a' <= b && b <= 'z' || '2' <= b && b <= '7') {
+			return false
+		}
+	}
+	return true
+}

@@ -17,7 +17,7 @@ func TestAPIKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(secret, "gs_"+k.Prefix+"_") || len(secret) < 40 {
+	if !strings.HasPrefix(secret, "gs_"+k.Prefix+"_") || len(secret) < 40 || !store.WellFormedSecret(secret) {
 		t.Errorf("secret %q", secret)
 	}
 	var stored int
@@ -39,5 +39,18 @@ func TestAPIKeys(t *testing.T) {
 	}
 	if _, err := s.Authenticate(ctx, secret); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("revoked key still works: %v", err)
+	}
+}
+
+func TestWellFormedSecret(t *testing.T) {
+	good := "gs_abcdefgh_" + strings.Repeat("a2b3c4d5", 5)
+	if !store.WellFormedSecret(good) {
+		t.Errorf("%q refused", good)
+	}
+	for _, bad := range []string{"", "gs_", good + "a", good[:len(good)-1], "GS" + good[2:], strings.Replace(good, "_a2", "-a2", 1),
+		good[:20] + "1" + good[21:], good[:20] + "A" + good[21:], good[:20] + "é" + good[22:], "Bearer " + good} {
+		if store.WellFormedSecret(bad) {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }

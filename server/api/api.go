@@ -7,6 +7,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"time"
@@ -34,6 +35,10 @@ type Deps struct {
 	Rules      domain.PublicityRules
 	Calendar   domain.Calendar
 	Now        func() time.Time
+	Downloads  DownloadLimits
+	// Stall is how long a client may stop reading a streamed response
+	// (downloads, feeds) before it is cut off; 0: 2 minutes.
+	Stall time.Duration
 }
 
 // Groups are the route groups the API registers in, rooted at /api/v1,
@@ -58,12 +63,13 @@ type Handlers struct {
 
 // New returns the API's handlers.
 func New(d Deps) *Handlers {
+	stall := cmp.Or(d.Stall, defaultStall)
 	return &Handlers{
 		errors:   httpx.NewAdapter(d.Log, httpx.JSON),
 		reads:    readHandlers{store: d.Reads, districts: &districtIndex{}, calendar: d.Calendar, flowcharts: d.Flowcharts},
 		ingest:   ingestHandlers{store: d.Ingest, rules: d.Rules, now: d.Now},
-		datasets: &datasetHandlers{store: d.Datasets, log: d.Log, exports: make(chan struct{}, maxLiveExports)},
-		feeds:    feedHandlers{store: d.Feeds, log: d.Log},
+		datasets: &datasetHandlers{store: d.Datasets, log: d.Log, exports: newSlots(d.Downloads), stall: stall},
+		feeds:    feedHandlers{store: d.Feeds, log: d.Log, stall: stall},
 		search:   d.Search,
 	}
 }

@@ -1,11 +1,14 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -32,15 +35,57 @@ type DatasetStore interface {
 	OpenSnapshotFile(ctx context.Context, name string, day time.Time, format export.Format) (io.ReadSeekCloser, store.Snapshot, store.SnapshotFile, error)
 }
 
-// maxLiveExports bounds concurrent live downloads: each holds a database
+// DownloadLimits bound the live downloads: each holds a database
 // connection for as long as its client reads. Snapshots, served from
 // disk, are the way to fetch a whole dataset often.
-const maxLiveExports = 2
+type DownloadLimits struct {
+	Max   int // live downloads streaming at once; 0: 2
+	PerIP int // of those, from one client IP; 0: no cap but Max
+}
+
+// slots are the places of the live downloads, in all and per client IP.
+type slots struct {
+	max, perIP int
+
+	mu    sync.Mutex
+	total int
+	byIP  map[string]int
+}
+
+func newSlots(l DownloadLimits) *slots {
+	total := cmp.Or(l.Max, 2)
+	return &slots{max: total, perIP: cmp.Or(l.PerIP, total), byIP: map[string]int{}}
+}
+
+// take reserves a place for ip; "" when there was one, else why not.
+func (s *slots) take(ip string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.byIP[ip] >= s.perIP:
+		return "this client already has " + strconv.Itoa(s.perIP) + " live download(s) running"
+	case s.total >= s.max:
+		return "too many downloads at once"
+	}
+	s.total++
+	s.byIP[ip]++
+	return ""
+}
+
+func (s *slots) give(ip string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.total--
+	if s.byIP[ip]--; s.byIP[ip] <= 0 {
+		delete(s.byIP, ip)
+	}
+}
 
 type datasetHandlers struct {
 	store   DatasetStore
 	log     *slog.Logger
-	exports chan struct{}
+	exports *slots
+	stall   time.Duration // how long a client may stop reading a download
 }
 
 func datasetParam(c *gin.Context) (dataset.Dataset, error) {
@@ -151,21 +196,20 @@ func (h *datasetHandlers) download(c *gin.Context) error {
 		c.Status(http.StatusOK)
 		return nil
 	}
-	select {
-	case h.exports <- struct{}{}:
-		defer func() { <-h.exports }()
-	default:
+	ip := c.ClientIP()
+	if busy := h.exports.take(ip); busy != "" {
 		c.Header("Retry-After", "30")
 		return httpx.NewError(http.StatusServiceUnavailable, "busy",
-			"too many downloads at once; retry shortly, or fetch the daily snapshot: /api/v1/datasets/"+ds.Name+"/snapshots")
+			busy+"; retry shortly, or fetch the daily snapshot: /api/v1/datasets/"+ds.Name+"/snapshots")
 	}
+	defer h.exports.give(ip)
 
 	var out *stream
 	var w export.Writer
 	err = h.store.ExportDataset(ctx, ds.Name, func(st store.DatasetState) error {
 		setHeaders(st)
 		c.Status(http.StatusOK)
-		out = newStream(c, gzipped)
+		out = newStream(c, gzipped, h.stall)
 		var err error
 		w, err = export.NewWriter(out, q.format, ds.Fields, export.Options{Headers: q.headers, BOM: q.bom, SheetName: ds.Name})
 		return err
@@ -275,7 +319,7 @@ func (h *datasetHandlers) snapshotFile(c *gin.Context) error {
 	c.Header("X-Content-Type-Options", "nosniff")
 	if !gzipped {
 		// ServeContent answers conditional and range requests itself.
-		http.ServeContent(c.Writer, c.Request, sf.Name, snap.TakenAt, f)
+		http.ServeContent(c.Writer, c.Request, sf.Name, snap.TakenAt, renewingReader{f, newDeadline(c.Writer, h.stall)})
 		return nil
 	}
 	if httpx.NotModified(c.Request, tag, snap.TakenAt) {
@@ -287,7 +331,7 @@ func (h *datasetHandlers) snapshotFile(c *gin.Context) error {
 	if c.Request.Method == http.MethodHead {
 		return nil
 	}
-	out := newStream(c, true)
+	out := newStream(c, true, h.stall)
 	if _, err = io.Copy(out, f); err == nil {
 		err = out.Close()
 	}

@@ -49,6 +49,7 @@ var feeds = map[string]feedDef{
 type feedHandlers struct {
 	store FeedStore
 	log   *slog.Logger
+	stall time.Duration // how long a client may stop reading a page
 }
 
 // FeedKeys lets the scope feed:full imply feed, for the authentication
@@ -140,7 +141,7 @@ func (h feedHandlers) page(c *gin.Context) error {
 			c.Header("Content-Encoding", "gzip")
 		}
 		c.Status(http.StatusOK)
-		out = newStream(c, gzipped)
+		out = newStream(c, gzipped, h.stall)
 		b = append(b[:0], `{"feed":`...)
 		b = export.AppendString(b, def.name)
 		b = append(b, `,"masked":`...)

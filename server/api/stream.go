@@ -25,9 +25,9 @@ const (
 // connection: large enough that a write reaches the socket in big pieces.
 const streamBuffer = 64 << 10
 
-// writeStall is how long a client may refuse data before a stream is
-// abandoned, so a stalled download cannot hold a database connection.
-const writeStall = 2 * time.Minute
+// defaultStall is how long a client may refuse data before a stream is
+// abandoned, when Deps.Stall is not set.
+const defaultStall = 2 * time.Minute
 
 // acceptsGzip reports whether the request's Accept-Encoding admits gzip
 // (RFC 9110 §12.5.3: a q of 0 refuses it; "*" admits it).
@@ -54,19 +54,47 @@ func acceptsGzip(r *http.Request) bool {
 	return star > 0
 }
 
+// deadline renews a response's write deadline as data flows, so a client
+// that reads keeps its connection however long the response, and one
+// that stops reading for stall is cut off (its write fails), releasing
+// what the response holds.
+type deadline struct {
+	rc    *http.ResponseController
+	stall time.Duration
+	last  time.Time
+}
+
+func newDeadline(w http.ResponseWriter, stall time.Duration) *deadline {
+	return &deadline{rc: http.NewResponseController(w), stall: stall}
+}
+
+// renew pushes the deadline to stall from now; at most a few times per
+// stall, so that the deadline is always at least ¾ of stall ahead.
+func (d *deadline) renew() {
+	if time.Since(d.last) > d.stall/4 {
+		d.push()
+	}
+}
+
+// push sets the deadline to stall from now.
+func (d *deadline) push() {
+	d.last = time.Now()
+	d.rc.SetWriteDeadline(d.last.Add(d.stall)) // ErrNotSupported leaves the server's deadline
+}
+
 // stream is a response body written in pieces: a buffer, optionally gzip,
 // and a write deadline pushed forward as data flows.
 type stream struct {
-	c    *gin.Context
-	rc   *http.ResponseController
-	buf  *bufio.Writer
-	gz   *gzip.Writer
-	last time.Time
+	c   *gin.Context
+	dl  *deadline
+	buf *bufio.Writer
+	gz  *gzip.Writer
 }
 
-// newStream starts the body of c's response (headers must be set).
-func newStream(c *gin.Context, compress bool) *stream {
-	s := &stream{c: c, rc: http.NewResponseController(c.Writer)}
+// newStream starts the body of c's response (headers must be set); the
+// client may stop reading for stall before the stream fails.
+func newStream(c *gin.Context, compress bool, stall time.Duration) *stream {
+	s := &stream{c: c, dl: newDeadline(c.Writer, stall)}
 	var w io.Writer = (*deadlineWriter)(s)
 	if compress {
 		// BestSpeed: exports are large and the CPU is shared with the
@@ -82,11 +110,20 @@ func newStream(c *gin.Context, compress bool) *stream {
 type deadlineWriter stream
 
 func (d *deadlineWriter) Write(p []byte) (int, error) {
-	if now := time.Now(); now.Sub(d.last) > time.Second {
-		d.rc.SetWriteDeadline(now.Add(writeStall)) // ErrNotSupported leaves no deadline
-		d.last = now
-	}
+	d.dl.renew()
 	return d.c.Writer.Write(p)
+}
+
+// renewingReader renews a deadline each time the response's source is
+// read, for http.ServeContent, which writes what it reads.
+type renewingReader struct {
+	io.ReadSeeker
+	dl *deadline
+}
+
+func (r renewingReader) Read(p []byte) (int, error) {
+	r.dl.renew()
+	return r.ReadSeeker.Read(p)
 }
 
 func (s *stream) Write(p []byte) (int, error) { return s.buf.Write(p) }
@@ -99,9 +136,11 @@ func (s *stream) Close() error {
 		err = s.gz.Close()
 	}
 	if err == nil {
-		s.rc.Flush()
+		s.dl.rc.Flush()
 	}
-	s.rc.SetWriteDeadline(time.Time{})
+	// What the server writes after the handler (the chunked body's end)
+	// gets a whole stall too, never an unbounded wait.
+	s.dl.push()
 	return err
 }
 

@@ -18,24 +18,44 @@ type Authenticator interface {
 
 const keyContextKey = "gongshi.apikey"
 
+// bearer returns the token of an "Authorization: Bearer <token>" header;
+// the scheme's name is case-insensitive (RFC 7235 §2.1).
+func bearer(r *http.Request) (string, bool) {
+	scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
 // RequireScope admits requests bearing "Authorization: Bearer <key>" for
 // a live key holding scope: 401 without a valid key, 403 without the scope.
-func RequireScope(a Adapter, auth Authenticator, scope string) gin.HandlerFunc {
+// A malformed secret, or one memo has seen refused, is refused without
+// asking auth; memo learns the outcome of every question asked.
+func RequireScope(a Adapter, auth Authenticator, scope string, memo *KeyMemo) gin.HandlerFunc {
+	invalid := func(c *gin.Context) error {
+		c.Header("WWW-Authenticate", `Bearer realm="gongshi", error="invalid_token"`)
+		return NewError(http.StatusUnauthorized, "unauthorized", "the API key is unknown or revoked")
+	}
 	check := func(c *gin.Context) error {
-		secret, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-		secret = strings.TrimSpace(secret)
-		if !ok || secret == "" {
+		secret, ok := bearer(c.Request)
+		if !ok {
 			c.Header("WWW-Authenticate", `Bearer realm="gongshi"`)
 			return NewError(http.StatusUnauthorized, "unauthorized", "an API key is required: Authorization: Bearer <key>")
 		}
+		if !store.WellFormedSecret(secret) || memo.isRefused(secret) {
+			return invalid(c)
+		}
 		key, err := auth.Authenticate(c.Request.Context(), secret)
 		if errors.Is(err, store.ErrNotFound) {
-			c.Header("WWW-Authenticate", `Bearer realm="gongshi", error="invalid_token"`)
-			return NewError(http.StatusUnauthorized, "unauthorized", "the API key is unknown or revoked")
+			memo.refuse(secret)
+			return invalid(c)
 		}
 		if err != nil {
 			return &wrapped{NewError(http.StatusServiceUnavailable, "unavailable", "cannot check the API key right now"), err}
 		}
+		memo.admit(secret)
 		if !key.Has(scope) {
 			return NewError(http.StatusForbidden, "forbidden", "the API key lacks the scope "+scope)
 		}

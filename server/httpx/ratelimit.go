@@ -7,7 +7,6 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -32,20 +31,22 @@ var DefaultLimits = Limits{PerIP: ratelimit.PerMinute(600), PerKey: ratelimit.Pe
 // LimitByIP spends one request of the client IP's budget. 429 carries
 // Retry-After; every response carries the RateLimit-* headers.
 func LimitByIP(a Adapter, l RateLimiter, limits Limits) gin.HandlerFunc {
-	return rateLimit(a, l, limits, false)
+	return rateLimit(a, l, limits, nil)
 }
 
 // LimitByKey is LimitByIP for the authenticated routes: a request bearing
-// an API key spends the key's budget instead.
-func LimitByKey(a Adapter, l RateLimiter, limits Limits) gin.HandlerFunc {
-	return rateLimit(a, l, limits, true)
+// an API key that memo knows authenticated spends the key's budget
+// instead. Any other token — unknown, made up, refused — spends the IP's,
+// and so does a key's first request in this process.
+func LimitByKey(a Adapter, l RateLimiter, limits Limits, memo *KeyMemo) gin.HandlerFunc {
+	return rateLimit(a, l, limits, memo)
 }
 
-func rateLimit(a Adapter, l RateLimiter, limits Limits, byKey bool) gin.HandlerFunc {
+func rateLimit(a Adapter, l RateLimiter, limits Limits, memo *KeyMemo) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key, lim := "ip:"+c.ClientIP(), limits.PerIP
-		if secret, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer "); ok && byKey {
-			sum := sha256.Sum256([]byte(strings.TrimSpace(secret)))
+		if secret, ok := bearer(c.Request); ok && memo.isAdmitted(secret) {
+			sum := sha256.Sum256([]byte(secret))
 			key, lim = "key:"+hex.EncodeToString(sum[:12]), limits.PerKey
 		}
 		r := l.Allow(c.Request.Context(), key, lim)
