@@ -409,6 +409,14 @@ func TestPenaltyPaging(t *testing.T) {
 	if len(e.Errors) != 1 || e.Errors[0].Field != "cursor" {
 		t.Errorf("cursor of another sort: %+v", e)
 	}
+	// … and to its list: permits sort by decision date too, but a
+	// penalties cursor is no place in the permits list.
+	page = getJSON[pageOut[penaltyOut]](f, "/api/v1/penalties?limit=4", 200)
+	u, _ = url.Parse(*page.Next)
+	e = getJSON[errorOut](f, "/api/v1/permits?limit=4&cursor="+u.Query().Get("cursor"), 400)
+	if len(e.Errors) != 1 || e.Errors[0].Field != "cursor" {
+		t.Errorf("cursor of another list: %+v", e)
+	}
 	resp, _ := f.get("/api/v1/penalties?limit=4")
 	if !strings.Contains(resp.Header.Get("Link"), `rel="next"`) {
 		t.Errorf("no Link header: %q", resp.Header.Get("Link"))

@@ -147,7 +147,7 @@ func (pub *Public) Officers(ctx context.Context, q OfficerQuery) (Page[Published
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 		last := page.Items[limit-1]
-		page.Next = Cursor{Sort: "name", Key: last.Name, ID: last.ID}.String()
+		page.Next = Cursor{List: "officers", Sort: "name", Key: last.Name, ID: last.ID}.String()
 	}
 	return page, nil
 }
@@ -160,8 +160,8 @@ func decodeNameCursor(raw string) (Cursor, error) {
 		dec.DisallowUnknownFields()
 		err = dec.Decode(&c)
 	}
-	if err != nil || c.ID <= 0 || c.Sort != "name" {
-		return Cursor{}, fmt.Errorf("%w: not a cursor of a list by name", ErrCursor)
+	if err != nil || c.ID <= 0 || c.List != "officers" || c.Sort != "name" {
+		return Cursor{}, fmt.Errorf("%w: not a cursor of the officers list", ErrCursor)
 	}
 	return c, nil
 }

@@ -74,17 +74,18 @@ var (
 // decisions first.
 var DefaultSort = Sort{Key: "decision_date", Desc: true}
 
-// Cursor is where a page of a list ends: the sort it was made for, the
-// sort key of the last record and its id. Its String form is opaque to
-// clients.
+// Cursor is where a page of a list ends: the list and the sort it was
+// made for, the sort key of the last record and its id. Its String form is
+// opaque to clients.
 type Cursor struct {
+	List string `json:"l"`
 	Sort string `json:"s"`
 	Key  string `json:"k"`
 	ID   int64  `json:"i"`
 }
 
 // ErrCursor reports a cursor that was not made by Cursor.String, or was
-// made for another sort.
+// made for another list or sort.
 var ErrCursor = errors.New("invalid cursor")
 
 // String encodes c as URL-safe base64 of its JSON.
@@ -93,9 +94,9 @@ func (c Cursor) String() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// ParseCursor decodes a cursor made by Cursor.String for sort s of a list
+// ParseCursor decodes a cursor made by Cursor.String for sort s of list,
 // sortable by sorts, checking that its key has the form the sort needs.
-func parseCursor(raw string, s Sort, sorts map[string]sortColumn) (Cursor, error) {
+func parseCursor(raw, list string, s Sort, sorts map[string]sortColumn) (Cursor, error) {
 	b, err := base64.RawURLEncoding.DecodeString(raw)
 	if err != nil {
 		return Cursor{}, fmt.Errorf("%w: not base64url", ErrCursor)
@@ -105,6 +106,9 @@ func parseCursor(raw string, s Sort, sorts map[string]sortColumn) (Cursor, error
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil || c.ID <= 0 {
 		return Cursor{}, fmt.Errorf("%w: malformed", ErrCursor)
+	}
+	if c.List != list {
+		return Cursor{}, fmt.Errorf("%w: made for another list, not %s", ErrCursor, list)
 	}
 	if c.Sort != s.String() {
 		return Cursor{}, fmt.Errorf("%w: made for sort=%s, not sort=%s", ErrCursor, c.Sort, s)
@@ -250,7 +254,7 @@ func listPage[T any](ctx context.Context, pub *Public, table, selectSQL string, 
 	countSQL := `SELECT count(*) FROM ` + table + ` p WHERE ` + w.sql()
 	countArgs := append([]any(nil), w.args...)
 	if cursor != "" {
-		c, err := parseCursor(cursor, sort, sorts)
+		c, err := parseCursor(cursor, table, sort, sorts)
 		if err != nil {
 			return Page[T]{}, err
 		}
@@ -292,7 +296,7 @@ func listPage[T any](ctx context.Context, pub *Public, table, selectSQL string, 
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 		k, id := key(page.Items[limit-1])
-		page.Next = Cursor{Sort: sort.String(), Key: k, ID: id}.String()
+		page.Next = Cursor{List: table, Sort: sort.String(), Key: k, ID: id}.String()
 	}
 	if page.Items == nil {
 		page.Items = []T{}
