@@ -1,13 +1,18 @@
 package server_test
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gongshi/gongshi/internal/config"
+	"github.com/gongshi/gongshi/internal/netx"
 	"github.com/gongshi/gongshi/internal/testenv"
 )
 
@@ -148,5 +153,44 @@ func TestWritesTakeOnlyJSON(t *testing.T) {
 		if resp, b := send("POST", "/api/v1/admin/penalties", ct, "["+recordJSON(t, 10+i, "")+"]"); resp.StatusCode != 200 {
 			t.Errorf("POST with Content-Type %q: %d %.300s", ct, resp.StatusCode, b)
 		}
+	}
+}
+
+// TestSlowBodyIs408: a write whose body does not arrive within the read
+// timeout is answered 408 naming the timeout, not 413 (its size is fine),
+// and nothing is stored.
+func TestSlowBodyIs408(t *testing.T) {
+	f := newFixture(t)
+	conns := config.Conns{ReadTimeout: 500 * time.Millisecond, WriteTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := netx.NewServer(f.srv.Config.Handler, conns)
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	for _, path := range []string{"/api/v1/admin/penalties", "/api/v1/admin/penalties/1/withdraw", "/api/v1/admin/lists/powers"} {
+		method := "POST"
+		if strings.HasPrefix(path, "/api/v1/admin/lists/") {
+			method = "PUT"
+		}
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[{", method, path, f.ingest)
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("%s %s: no answer: %v", method, path, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		conn.Close()
+		if e := decode[apiError](t, b); resp.StatusCode != http.StatusRequestTimeout || e.Code != "request_timeout" {
+			t.Errorf("%s %s with a stalled body: %d %.300s", method, path, resp.StatusCode, b)
+		}
+	}
+	if n := f.count(`SELECT count(*) FROM penalties`); n != 0 {
+		t.Errorf("stalled bodies stored %d penalties", n)
 	}
 }

@@ -119,6 +119,8 @@ func New(d Deps) http.Handler {
 			httpx.ValidQuery(errs), httpx.RequireJSON(errs))),
 	})
 
+	r.OPTIONS("/api/v1/admin/*path", apiHeaders, httpx.SameOriginOnly("POST, PUT, OPTIONS"))
+
 	site := httpx.Pages(r.Group("", pageHeaders, byIP, httpx.ValidQuery(pages.Errors())), pages.Errors(), cache.Middleware(web.CacheVariant))
 	site.GET("/openapi.yaml", httpx.Accept(), api.ServeSpec)
 	pages.Register(site)

@@ -110,10 +110,8 @@ func (h *Handlers) Register(g Groups) {
 	// is stale: it is read each time, like their files.
 	u.GET("/datasets/:name/snapshots", do(ds.snapshots))
 	u.GET("/datasets/:name/download", do(ds.download))
-	u.HEAD("/datasets/:name/download", do(ds.download))
 	u.GET("/datasets/:name/snapshots/:date", do(ds.snapshot))
 	u.GET("/datasets/:name/snapshots/:date/:format", do(ds.snapshotFile))
-	u.HEAD("/datasets/:name/snapshots/:date/:format", do(ds.snapshotFile))
 
 	g.Feeds.GET("/:feed", do(h.feeds.page))
 

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -63,9 +62,9 @@ func summarize(rs []store.UpsertResult) ingestResponse {
 // readRecords reads one JSON object or an array of up to MaxBatch objects
 // keyed by standard field codes, with string or number values.
 func readRecords(c *gin.Context) ([]map[string]string, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	body, err := readBody(c, maxBody)
 	if err != nil {
-		return nil, httpx.NewError(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body exceeds %d bytes", maxBody))
+		return nil, err
 	}
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
@@ -207,9 +206,9 @@ func (h ingestHandlers) withdraw(entity store.Entity) httpx.HandlerFunc {
 			return httpx.BadRequest("id", "must be a positive integer")
 		}
 		var req withdrawRequest
-		body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20))
+		body, err := readBody(c, 1<<20)
 		if err != nil {
-			return httpx.NewError(http.StatusRequestEntityTooLarge, "too_large", "the body exceeds 1048576 bytes")
+			return err
 		}
 		if err := jsonbody.Decode(body, &req, jsonbody.Options{}); err != nil {
 			return bodyError(err)

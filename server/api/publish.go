@@ -1,9 +1,6 @@
 package api
 
 import (
-	"fmt"
-	"io"
-
 	"bytes"
 	"encoding/json"
 	"net/http"
@@ -60,9 +57,9 @@ func decodeList[T any](validate func([]T) domain.FieldErrors, items func(*store.
 func (h ingestHandlers) publishList(c *gin.Context) error {
 	kind := domain.ListKind(c.Param("kind"))
 	var req publishRequest
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	body, err := readBody(c, maxBody)
 	if err != nil {
-		return httpx.NewError(http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the body exceeds %d bytes", maxBody))
+		return err
 	}
 	if err := jsonbody.Decode(body, &req, jsonbody.Options{AllowNUL: true}); err != nil { // NUL: the list validators name the field
 		return bodyError(err)

@@ -9,10 +9,12 @@ package httpx
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -22,9 +24,12 @@ import (
 	"github.com/gongshi/gongshi/internal/store"
 )
 
-// Error is the one JSON error shape every endpoint returns:
+// Error is the one error every endpoint returns. The JSON API renders it
+// as an RFC 9457 problem (application/problem+json), with Gongshi's code,
+// message and per-field errors as extension members:
 //
-//	{"code":"validation_failed","message":"…","errors":[{"index":0,"field":"CF_WSH","code":"required","message":"…"}]}
+//	{"type":"about:blank","title":"Unprocessable Entity","status":422,"detail":"…","instance":"/api/v1/admin/penalties",
+//	 "code":"validation_failed","message":"…","errors":[{"index":0,"field":"CF_WSH","code":"required","message":"…"}]}
 type Error struct {
 	Status  int                 `json:"-"`
 	Code    string              `json:"code"`
@@ -200,5 +205,42 @@ func retryAfterSeconds(err error) int {
 	return 10
 }
 
-// JSON renders an error as the JSON Error shape.
-func JSON(c *gin.Context, e *Error, _ error) { c.AbortWithStatusJSON(e.Status, e) }
+// ProblemJSON is the media type of every error of the JSON API.
+const ProblemJSON = "application/problem+json"
+
+// Problem is an Error as an RFC 9457 problem detail. Type is about:blank
+// — the status says what kind of problem it is — so Title is the status's
+// reason phrase; Detail (and, for clients of the first error shape,
+// Message) says what went wrong, Code names it for programs, Errors lists
+// the fields at fault, and Instance is the path of the request (never its
+// query, and no more than 200 bytes of the path: an error does not echo
+// what a client sent).
+type Problem struct {
+	Type     string              `json:"type"`
+	Title    string              `json:"title"`
+	Status   int                 `json:"status"`
+	Detail   string              `json:"detail"`
+	Instance string              `json:"instance,omitempty"`
+	Code     string              `json:"code"`
+	Message  string              `json:"message"`
+	Errors   []domain.FieldError `json:"errors,omitempty"`
+}
+
+// maxInstance is the most bytes of a request's path a problem repeats.
+const maxInstance = 200
+
+// ProblemOf is e as the problem answered to a request for path.
+func ProblemOf(e *Error, path string) Problem {
+	return Problem{Type: "about:blank", Title: http.StatusText(e.Status), Status: e.Status, Detail: e.Message,
+		Instance: truncate(strings.ToValidUTF8(path, "\uFFFD"), maxInstance), Code: e.Code, Message: e.Message, Errors: e.Errors}
+}
+
+// JSON renders an error as an application/problem+json Problem.
+func JSON(c *gin.Context, e *Error, _ error) {
+	body, err := json.Marshal(ProblemOf(e, c.Request.URL.Path))
+	if err != nil { // a FieldError cannot fail to marshal; keep the status
+		body = []byte(`{"type":"about:blank","status":` + strconv.Itoa(e.Status) + `}`)
+	}
+	c.Data(e.Status, ProblemJSON, body)
+	c.Abort()
+}

@@ -134,12 +134,25 @@ func CORS() gin.HandlerFunc {
 	}
 }
 
+// SameOriginOnly answers the CORS preflight (OPTIONS) of routes that
+// browsers must not call from other origins — the admin API, whose keys
+// belong on servers, not in web pages: 204 with the methods the routes
+// take in Allow, and no Access-Control-Allow-* header, so a browser
+// refuses the cross-origin request it was asking about. It is registered
+// outside the routes' authentication, which a preflight never carries.
+func SameOriginOnly(allow string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Header("Allow", allow)
+		c.Header("Cache-Control", "no-store")
+		c.AbortWithStatus(http.StatusNoContent)
+	}
+}
+
 // Routes is where a handler package registers its routes. The assembly
 // creates one per route group, with the group's policies (middleware)
 // already attached.
 type Routes interface {
-	GET(path string, h gin.HandlerFunc)
-	HEAD(path string, h gin.HandlerFunc)
+	GET(path string, h gin.HandlerFunc) // also answers HEAD
 	POST(path string, h gin.HandlerFunc)
 	PUT(path string, h gin.HandlerFunc)
 }
@@ -157,10 +170,15 @@ type group struct {
 	preflight map[string]bool // paths that answer OPTIONS; nil: none
 }
 
-func (r group) GET(path string, h gin.HandlerFunc)  { r.g.GET(path, h); r.options(path) }
-func (r group) HEAD(path string, h gin.HandlerFunc) { r.g.HEAD(path, h); r.options(path) }
-func (r group) POST(path string, h gin.HandlerFunc) { r.g.POST(path, h) }
-func (r group) PUT(path string, h gin.HandlerFunc)  { r.g.PUT(path, h) }
+// GET routes path for GET and HEAD (RFC 9110: a HEAD is a GET without the
+// body, which net/http drops).
+func (r group) GET(path string, h gin.HandlerFunc) {
+	r.g.GET(path, h)
+	r.g.HEAD(path, h)
+	r.options(path)
+}
+func (r group) POST(path string, h gin.HandlerFunc) { r.g.POST(path, h); r.options(path) }
+func (r group) PUT(path string, h gin.HandlerFunc)  { r.g.PUT(path, h); r.options(path) }
 
 // options registers the preflight of path once: CORS answers it, so the
 // handler after it never runs.
@@ -175,8 +193,7 @@ func (r group) options(path string) {
 // PageRoutes is where the pages register their routes, each with the
 // query parameters it takes.
 type PageRoutes interface {
-	GET(path string, q Accepted, h gin.HandlerFunc)
-	HEAD(path string, q Accepted, h gin.HandlerFunc)
+	GET(path string, q Accepted, h gin.HandlerFunc) // also answers HEAD
 }
 
 // Pages returns the PageRoutes of a gin route group: a route first
@@ -192,8 +209,10 @@ type pages struct {
 	policies []gin.HandlerFunc
 }
 
-func (p pages) GET(path string, q Accepted, h gin.HandlerFunc)  { p.g.GET(path, p.chain(q, h)...) }
-func (p pages) HEAD(path string, q Accepted, h gin.HandlerFunc) { p.g.HEAD(path, p.chain(q, h)...) }
+func (p pages) GET(path string, q Accepted, h gin.HandlerFunc) {
+	p.g.GET(path, p.chain(q, h)...)
+	p.g.HEAD(path, p.chain(q, h)...)
+}
 
 func (p pages) chain(q Accepted, h gin.HandlerFunc) []gin.HandlerFunc {
 	return slices.Concat([]gin.HandlerFunc{q.Check(p.errs)}, p.policies, []gin.HandlerFunc{h})

@@ -168,7 +168,6 @@ func (h *Handlers) Register(r httpx.PageRoutes) {
 	get("/subscribe", page(), h.subscribe)
 	get("/about", page(), h.about)
 	r.GET("/static/*filepath", httpx.Accept("v"), serveStatic)
-	r.HEAD("/static/*filepath", httpx.Accept("v"), serveStatic)
 }
 
 // NotFound answers a request for a page that does not exist.

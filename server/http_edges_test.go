@@ -1,0 +1,107 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestHeadAnswersEveryGet: HEAD on a GET route — API, page, asset, error —
+// answers the status and headers the GET does, without a body.
+func TestHeadAnswersEveryGet(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		path   string
+		status int
+		ctype  string
+	}{
+		{"/api/v1/penalties", 200, "application/json"},
+		{"/api/v1/penalties/999999", 404, "application/problem+json"},
+		{"/api/v1/stats", 200, "application/json"},
+		{"/", 200, "text/html"},
+		{"/openapi.yaml", 200, "application/yaml"},
+	} {
+		get, getBody := f.do(http.MethodGet, tc.path, "", nil)
+		head, headBody := f.do(http.MethodHead, tc.path, "", nil)
+		if head.StatusCode != tc.status || get.StatusCode != tc.status || len(headBody) != 0 || len(getBody) == 0 ||
+			!strings.HasPrefix(head.Header.Get("Content-Type"), tc.ctype) || head.Header.Get("Content-Type") != get.Header.Get("Content-Type") {
+			t.Errorf("HEAD %s: %d %q (%d bytes); GET: %d %q", tc.path, head.StatusCode, head.Header.Get("Content-Type"), len(headBody),
+				get.StatusCode, get.Header.Get("Content-Type"))
+		}
+	}
+}
+
+// TestAdminPreflightIsAnsweredAndRefused: a browser's preflight before a
+// cross-origin admin write is answered (204, not 405), without the CORS
+// headers that would let the write go ahead; public reads stay open.
+func TestAdminPreflightIsAnsweredAndRefused(t *testing.T) {
+	f := newFixture(t)
+	preflight := func(path, method string) *http.Response {
+		req, _ := http.NewRequest(http.MethodOptions, f.srv.URL+path, nil)
+		req.Header.Set("Origin", "https://elsewhere.example")
+		req.Header.Set("Access-Control-Request-Method", method)
+		req.Header.Set("Access-Control-Request-Headers", "authorization, content-type")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for _, tc := range []struct{ path, method string }{
+		{"/api/v1/admin/penalties", "POST"}, {"/api/v1/admin/penalties/1/withdraw", "POST"}, {"/api/v1/admin/lists/powers", "PUT"},
+	} {
+		resp := preflight(tc.path, tc.method)
+		if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "" ||
+			resp.Header.Get("Access-Control-Allow-Methods") != "" || !strings.Contains(resp.Header.Get("Allow"), tc.method) {
+			t.Errorf("preflight of %s %s: %d %v", tc.method, tc.path, resp.StatusCode, resp.Header)
+		}
+	}
+	if resp := preflight("/api/v1/penalties", "GET"); resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("preflight of a public read: %d %v", resp.StatusCode, resp.Header)
+	}
+}
+
+// TestErrorsAreProblems: every error of the JSON API is an RFC 9457
+// problem, whose instance repeats at most 200 bytes of the path and never
+// the query.
+func TestErrorsAreProblems(t *testing.T) {
+	f := newFixture(t)
+	long := "/api/v1/penalties/" + strings.Repeat("9", 5000)
+	for _, tc := range []struct {
+		method, path, key, body string
+		status                  int
+		code                    string
+	}{
+		{"GET", "/api/v1/penalties?zz=secret-value", "", "", 400, "bad_request"},
+		{"GET", "/api/v1/penalties/999999", "", "", 404, "not_found"},
+		{"GET", long, "", "", 400, "bad_request"},
+		{"POST", "/api/v1/admin/penalties", "", "[]", 401, "unauthorized"},
+		{"POST", "/api/v1/admin/penalties", f.ingest, `[{"CF_WSH":""}]`, 422, "validation_failed"},
+		{"DELETE", "/api/v1/penalties", "", "", 405, "method_not_allowed"},
+	} {
+		resp, b := f.do(tc.method, tc.path, tc.key, tc.body)
+		var p struct {
+			Type     string            `json:"type"`
+			Title    string            `json:"title"`
+			Status   int               `json:"status"`
+			Detail   string            `json:"detail"`
+			Instance string            `json:"instance"`
+			Code     string            `json:"code"`
+			Message  string            `json:"message"`
+			Errors   []json.RawMessage `json:"errors"`
+		}
+		if err := json.Unmarshal(b, &p); err != nil {
+			t.Errorf("%s %.80s: %v: %.200s", tc.method, tc.path, err, b)
+			continue
+		}
+		path, _, _ := strings.Cut(tc.path, "?")
+		if resp.StatusCode != tc.status || resp.Header.Get("Content-Type") != "application/problem+json" || p.Type != "about:blank" ||
+			p.Title != http.StatusText(tc.status) || p.Status != tc.status || p.Detail == "" || p.Detail != p.Message || p.Code != tc.code ||
+			len(p.Instance) > 200 || !strings.HasPrefix(path, p.Instance) || p.Instance == "" || strings.Contains(string(b), "secret-value") ||
+			len(b) > 2000 {
+			t.Errorf("%s %.80s: %d %q %.300s", tc.method, tc.path, resp.StatusCode, resp.Header.Get("Content-Type"), b)
+		}
+	}
+}
