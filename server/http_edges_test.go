@@ -105,3 +105,41 @@ func TestErrorsAreProblems(t *testing.T) {
 		}
 	}
 }
+
+// TestOneParameterRuleSet: datasets, downloads, snapshots, feeds and the
+// admin writes follow the record lists' rules — an unknown or repeated
+// parameter is a 400 naming it, an empty value is absent, spaces around a
+// value are trimmed.
+func TestOneParameterRuleSet(t *testing.T) {
+	f := newDSFixture(t)
+	for _, tc := range []struct{ path, key, field string }{
+		{"/api/v1/datasets?zzz=1", "", "zzz"},
+		{"/api/v1/datasets/penalties?zzz=1", "", "zzz"},
+		{"/api/v1/datasets/penalties/download?zzz=1", "", "zzz"},
+		{"/api/v1/datasets/penalties/download?format=csv&format=json", "", "format"},
+		{"/api/v1/datasets/penalties/download?format=json&bom=1", "", "bom"},
+		{"/api/v1/datasets/penalties/snapshots?zzz=1", "", "zzz"},
+		{"/api/v1/datasets/penalties/snapshots/2026-01-01?zzz=1", "", "zzz"},
+		{"/api/v1/datasets/penalties/snapshots/2026-01-01/csv?zzz=1", "", "zzz"},
+		{"/api/v1/feeds/penalties?zzz=1", f.feed, "zzz"},
+		{"/api/v1/feeds/penalties?limit=1&limit=2", f.feed, "limit"},
+		{"/api/v1/feeds/penalties?limit=0", f.feed, "limit"},
+	} {
+		resp, b := f.get(tc.path, tc.key, nil)
+		e := decode[apiError](t, b)
+		if resp.StatusCode != 400 || len(e.Errors) != 1 || e.Errors[0].Field != tc.field {
+			t.Errorf("GET %s: %d %.300s, want a 400 naming %s", tc.path, resp.StatusCode, b, tc.field)
+		}
+	}
+	for _, path := range []string{"/api/v1/feeds/penalties?limit=%205", "/api/v1/feeds/penalties?limit=&after=",
+		"/api/v1/datasets/penalties/download?format=&bom=", "/api/v1/datasets/penalties/download?format=%20ndjson%20"} {
+		if resp, b := f.get(path, f.feed, nil); resp.StatusCode != 200 {
+			t.Errorf("GET %s: %d %.300s", path, resp.StatusCode, b)
+		}
+	}
+	g := newFixture(t) // a fresh database: after the reads above
+	if resp, b := g.do("POST", "/api/v1/admin/penalties?dry_run=1", g.ingest, "[]"); resp.StatusCode != 400 ||
+		!strings.Contains(string(b), `"field":"dry_run"`) {
+		t.Errorf("POST with a query parameter: %d %.300s", resp.StatusCode, b)
+	}
+}

@@ -71,7 +71,8 @@ type Deps struct {
 //	/api/v1 (reads, datasets)          API headers, CORS, limit by IP, valid query, response cache
 //	/api/v1 (search, downloads)        API headers, CORS, limit by IP, valid query
 //	/api/v1/feeds                      API headers, CORS, limit by key, scope feed, valid query
-//	/api/v1/admin                      API headers, limit by key, scope ingest, valid query, JSON bodies
+//	/api/v1/admin                      API headers, limit by key, scope ingest, valid query, no query
+//	                                   parameters, JSON bodies
 //	pages, assets, /openapi.yaml       page headers, limit by IP, valid query, each route's query
 //	                                   parameters, response cache (by language)
 //	anything else (404, 405)           page headers, limit by IP
@@ -116,7 +117,7 @@ func New(d Deps) http.Handler {
 		Feeds: httpx.CrossOrigin(r.Group("/api/v1/feeds", apiHeaders, httpx.CORS(), byKey, httpx.ValidQuery(errs),
 			httpx.RequireScope(errs, api.FeedKeys(d.Keys), store.ScopeFeed, keys))),
 		Admin: httpx.Group(r.Group("/api/v1/admin", apiHeaders, byKey, httpx.RequireScope(errs, d.Keys, store.ScopeIngest, keys),
-			httpx.ValidQuery(errs), httpx.RequireJSON(errs))),
+			httpx.ValidQuery(errs), httpx.Accept().Check(errs), httpx.RequireJSON(errs))),
 	})
 
 	r.OPTIONS("/api/v1/admin/*path", apiHeaders, httpx.SameOriginOnly("POST, PUT, OPTIONS"))

@@ -115,6 +115,9 @@ func describeDataset(ds dataset.Dataset, st store.DatasetState) catalogDataset {
 
 // catalog handles GET /api/v1/datasets.
 func (h *datasetHandlers) catalog(c *gin.Context) error {
+	if err := httpx.QueryParams(c).Err(); err != nil {
+		return err
+	}
 	doc := catalogDocument{
 		Context: catalogContext, ID: "/api/v1/datasets", Type: "Catalog",
 		Title: dataset.CatalogTitle, Description: dataset.CatalogDescription,
@@ -139,6 +142,9 @@ func (h *datasetHandlers) catalog(c *gin.Context) error {
 // dataset handles GET /api/v1/datasets/{name}: one dataset's metadata with
 // its data dictionary.
 func (h *datasetHandlers) dataset(c *gin.Context) error {
+	if err := httpx.QueryParams(c).Err(); err != nil {
+		return err
+	}
 	ds, err := datasetParam(c)
 	if err != nil {
 		return err

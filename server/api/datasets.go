@@ -105,33 +105,32 @@ type downloadQuery struct {
 
 func parseDownloadQuery(c *gin.Context) (downloadQuery, error) {
 	q := downloadQuery{format: export.CSV, headers: export.HeadersStandard}
-	if v, ok := c.GetQuery("format"); ok {
+	p := httpx.QueryParams(c, "format", "headers", "bom")
+	if v := p.Str("format"); v != "" {
 		f, valid := export.ParseFormat(v)
 		if !valid {
-			return q, httpx.BadRequest("format", "must be one of csv, ndjson, json, xlsx")
+			p.Fail("format", "must be one of csv, ndjson, json, xlsx")
 		}
 		q.format = f
 	}
-	if v, ok := c.GetQuery("headers"); ok {
+	if v := p.Str("headers"); v != "" {
 		h, valid := export.ParseHeaders(v)
 		if !valid {
-			return q, httpx.BadRequest("headers", "must be one of standard (the 双公示 field codes), zh (Chinese labels), en (English names)")
+			p.Fail("headers", "must be one of standard (the 双公示 field codes), zh (Chinese labels), en (English names)")
 		}
 		q.headers = h
 	}
-	if v, ok := c.GetQuery("bom"); ok {
-		switch v {
-		case "1", "true":
-			q.bom = true
-		case "0", "false":
-		default:
-			return q, httpx.BadRequest("bom", "must be 1 or 0")
-		}
-		if q.bom && q.format != export.CSV {
-			return q, httpx.BadRequest("bom", "a byte-order mark is only for format=csv")
-		}
+	switch p.Str("bom") {
+	case "1", "true":
+		q.bom = true
+	case "", "0", "false":
+	default:
+		p.Fail("bom", "must be 1 or 0")
 	}
-	return q, nil
+	if q.bom && q.format != export.CSV {
+		p.Fail("bom", "a byte-order mark is only for format=csv")
+	}
+	return q, p.Err()
 }
 
 func boolString(b bool) string {
@@ -251,6 +250,9 @@ func snapshotParams(c *gin.Context) (dataset.Dataset, time.Time, error) {
 
 // snapshots handles GET /api/v1/datasets/{name}/snapshots.
 func (h *datasetHandlers) snapshots(c *gin.Context) error {
+	if err := httpx.QueryParams(c).Err(); err != nil {
+		return err
+	}
 	ds, err := datasetParam(c)
 	if err != nil {
 		return err
@@ -271,6 +273,9 @@ func (h *datasetHandlers) snapshots(c *gin.Context) error {
 // snapshot handles GET /api/v1/datasets/{name}/snapshots/{date}: the
 // manifest of the day's current version.
 func (h *datasetHandlers) snapshot(c *gin.Context) error {
+	if err := httpx.QueryParams(c).Err(); err != nil {
+		return err
+	}
 	ds, day, err := snapshotParams(c)
 	if err != nil {
 		return err
@@ -291,6 +296,9 @@ func (h *datasetHandlers) snapshot(c *gin.Context) error {
 // Identity responses support Range requests; gzip is applied on the fly
 // when accepted and no range is asked for.
 func (h *datasetHandlers) snapshotFile(c *gin.Context) error {
+	if err := httpx.QueryParams(c).Err(); err != nil {
+		return err
+	}
 	ds, day, err := snapshotParams(c)
 	if err != nil {
 		return err

@@ -101,20 +101,17 @@ func (h feedHandlers) page(c *gin.Context) error {
 	if !ok {
 		return httpx.NotFound("no such feed; want penalties or permits")
 	}
+	p := httpx.QueryParams(c, "after", "limit")
 	var after int64
-	afterParam := c.Query("after")
+	afterParam := p.Str("after")
 	if afterParam != "" {
 		if after, ok = decodeCursor(def.entity, afterParam); !ok {
-			return httpx.BadRequest("after", "not a cursor of the "+def.name+" feed; pass the next_cursor of a previous page, or nothing to start")
+			p.Fail("after", "not a cursor of the "+def.name+" feed; pass the next_cursor of a previous page, or nothing to start")
 		}
 	}
-	limit := DefaultFeedLimit
-	if v, present := c.GetQuery("limit"); present {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > MaxFeedLimit {
-			return httpx.BadRequest("limit", "must be an integer from 1 to "+strconv.Itoa(MaxFeedLimit))
-		}
-		limit = n
+	limit := p.IntIn("limit", DefaultFeedLimit, 1, MaxFeedLimit)
+	if err := p.Err(); err != nil {
+		return err
 	}
 	full := httpx.APIKey(c).Has(store.ScopeFeedFull)
 	read := h.store.FeedPage
