@@ -621,6 +621,13 @@ func TestSnapshots(t *testing.T) {
 		if resp, part := f.get(file.URL, "", map[string]string{"Range": "bytes=0-9"}); resp.StatusCode != 206 || !bytes.Equal(part, b[:10]) {
 			t.Errorf("%s range: %d %q", file.Name, resp.StatusCode, part)
 		}
+		// A range outside the file is an error like any other.
+		outside := map[string]string{"Range": fmt.Sprintf("bytes=%d-", file.Bytes+10)}
+		if resp, body := f.get(file.URL, "", outside); resp.StatusCode != 416 || resp.Header.Get("Content-Type") != "application/problem+json" ||
+			resp.Header.Get("Cache-Control") != "no-store" || resp.Header.Get("Content-Range") != fmt.Sprintf("bytes */%d", file.Bytes) ||
+			decode[apiError](t, body).Code != "range_not_satisfiable" {
+			t.Errorf("%s range outside: %d %v %q", file.Name, resp.StatusCode, resp.Header, body)
+		}
 		if format.Compressible() {
 			resp, gz := f.get(file.URL, "", map[string]string{"Accept-Encoding": "gzip"})
 			zr, err := gzip.NewReader(bytes.NewReader(gz))

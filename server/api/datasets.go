@@ -327,7 +327,8 @@ func (h *datasetHandlers) snapshotFile(c *gin.Context) error {
 	c.Header("X-Content-Type-Options", "nosniff")
 	if !gzipped {
 		// ServeContent answers conditional and range requests itself.
-		http.ServeContent(c.Writer, c.Request, sf.Name, snap.TakenAt, renewingReader{f, newDeadline(c.Writer, h.stall)})
+		w := &problemRanges{ResponseWriter: c.Writer, path: c.Request.URL.Path}
+		http.ServeContent(w, c.Request, sf.Name, snap.TakenAt, renewingReader{f, newDeadline(c.Writer, h.stall)})
 		return nil
 	}
 	if httpx.NotModified(c.Request, tag, snap.TakenAt) {
