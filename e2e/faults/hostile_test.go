@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -75,4 +77,64 @@ func TestFormulaCellsInDownloads(t *testing.T) {
 	}
 	report(outcome{Scenario: "formula cells in CSV downloads", Requests: requests, Acked: int64(len(recs)), Stored: int64(len(recs)),
 		Leaks: leaks, Note: fmt.Sprintf("%d attack values in 2 fields", len(attacks))})
+}
+
+// Hostile requests against a private deployment whose Meilisearch is
+// down: random junk parameters on the home page add no Redis key and are
+// refused; every page and API answer carries the security headers; a
+// client that is not the host itself (here: a request a proxy forwarded)
+// learns which dependency is down, not its internal address.
+func TestHostileRequests(t *testing.T) {
+	d := deploy(t, false)
+	srv := d.serve("--no-indexer")
+	if status, _, body := get(srv.URL() + "/"); status != 200 {
+		t.Fatalf("home: %d %.200s", status, body)
+	}
+	keys := func() int64 { n, _ := d.redis.Do("DBSIZE").(int64); return n }
+	before := keys()
+	var requests, leaks int64
+	n := scale(200, 2000)
+	for i := range n {
+		requests++
+		status, _, _ := get(fmt.Sprintf("%s/?zz=%d", srv.URL(), i))
+		if status != 400 {
+			leaks++
+			t.Errorf("/?zz=%d: %d, want 400", i, status)
+			break
+		}
+	}
+	if grown := keys() - before; grown > 2 {
+		leaks++
+		t.Errorf("%d junk-parameter requests added %d Redis keys", n, grown)
+	}
+	for _, path := range []string{"/", "/stats", "/api/v1/penalties", "/nowhere", "/api/v1/penalties?zz=1"} {
+		requests++
+		resp, err := client.Get(srv.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		h := resp.Header
+		if !strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") ||
+			strings.Contains(h.Get("Content-Security-Policy"), "unsafe-inline") || h.Get("X-Content-Type-Options") != "nosniff" ||
+			h.Get("X-Frame-Options") != "DENY" || h.Get("Referrer-Policy") == "" {
+			leaks++
+			t.Errorf("%s: security headers %v", path, h)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL()+"/readyz", nil)
+	req.Header.Set("X-Forwarded-For", "203.0.113.9")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	requests++
+	if !strings.Contains(string(b), `"meilisearch":"down (degraded)"`) || strings.Contains(string(b), "127.0.0.1") {
+		leaks++
+		t.Errorf("/readyz from outside: %s", b)
+	}
+	report(outcome{Scenario: "hostile requests: junk parameters, headers, readyz", Requests: requests, Leaks: leaks,
+		Note: fmt.Sprintf("%d junk-parameter requests, Redis keys +%d", n, keys()-before)})
 }

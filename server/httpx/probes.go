@@ -4,7 +4,6 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -79,8 +78,7 @@ func Local(c *gin.Context) bool {
 // hasScope reports whether the request bears a live API key holding
 // scope; a missing, unknown or uncheckable key is simply no.
 func hasScope(ctx context.Context, c *gin.Context, auth Authenticator, scope string) bool {
-	secret, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
-	secret = strings.TrimSpace(secret)
+	secret, ok := bearer(c.Request)
 	if !ok || secret == "" || auth == nil {
 		return false
 	}
