@@ -46,6 +46,10 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 	if err != nil {
 		return err
 	}
+	calendarCheck := calendarChecker(cal, now)
+	if err := calendarCheck.Ping(ctx); err != nil {
+		e.log.Warn("timeliness figures withhold this year's records until its holidays are known", "err", err)
+	}
 	life, wctx := startLifecycle(ctx)
 	defer func() { err = errors.Join(err, life.shutdown()) }()
 
@@ -105,7 +109,7 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 		Calendar:       &cal,
 		Now:            now,
 		Ready:          map[string]httpx.Checker{"postgres": s},
-		Degrade:        map[string]httpx.Checker{"redis": rc, "meilisearch": searcher, "snapshots": snaps},
+		Degrade:        map[string]httpx.Checker{"redis": rc, "meilisearch": searcher, "snapshots": snaps, "calendar": calendarCheck},
 		Registry:       registry,
 		Cache:          rc,
 		Limiter:        ratelimit.New(rc.Client()),
@@ -146,4 +150,11 @@ func serveHTTP(ctx context.Context, e *env, handler http.Handler) error {
 		return err
 	}
 	return nil
+}
+
+// calendarChecker reports, for /readyz, whether the working-day calendar
+// has holiday data for the current year; without it the timeliness
+// figures withhold the year's records.
+func calendarChecker(cal domain.Calendar, now func() time.Time) httpx.Checker {
+	return httpx.CheckerFunc(func(context.Context) error { return cal.CheckSpan(now(), now()) })
 }

@@ -364,6 +364,7 @@ var messages = []struct{ key, zh, en string }{
 	{"stats.fines", "每月罚款金额", "Fines per month"},
 	{"stats.fines_note", "按处罚决定日期统计最近 %d 个月，单位万元。", "By decision date, the last %d months, in 10,000 yuan."},
 	{"stats.timeliness", "各机关按时公示率", "Disclosure timeliness by authority"},
+	{"stats.timeliness_withheld", "另有 %d 条记录的日期所在年份尚无法定节假日数据，无法计算工作日，未计入。", "%d more records fall in a year without official holiday data: their working days cannot be counted, so they are left out."},
 	{"stats.timeliness_note", "自决定之日起 %d 个工作日内公示的比例（含行政处罚和行政许可）。", "Share of decisions published within %d working days of the decision (penalties and permits)."},
 	{"stats.all_agencies", "全部机关", "All authorities"},
 	{"stats.table", "数据表", "Data table"},

@@ -82,6 +82,11 @@ type Timeliness struct {
 	DeadlineWorkdays int
 	Overall          AgencyTimeliness // AgencyCode and Agency are ""
 	Agencies         []AgencyTimeliness
+	// Withheld counts the records left out of the figures because no
+	// holiday data covers their decision or publication date (or a year
+	// between them): their working days cannot be counted, and a count
+	// on weekdays alone would be silently wrong.
+	Withheld int64
 }
 
 // AgencyTimeliness is the disclosure timeliness of one agency: of Records
@@ -118,6 +123,27 @@ func workdayTable(cal domain.Calendar, last time.Time) []int32 {
 	return t
 }
 
+// coveredRuns returns, for every date from calendarBase to last, the
+// number of the run of consecutive years with holiday data it falls in
+// (1, 2, …), or 0 in a year without: two dates' working days can be
+// counted only when both fall in the same run.
+func coveredRuns(cal domain.Calendar, last time.Time) []int32 {
+	days := int(last.Sub(calendarBase).Hours()/24) + 1
+	runs := make([]int32, days)
+	run, prev := int32(0), false
+	for i, d := 0, calendarBase; i < days; i, d = i+1, d.AddDate(0, 0, 1) {
+		covered := cal.Covers(d.Year())
+		if covered && !prev {
+			run++
+		}
+		if covered {
+			runs[i] = run
+		}
+		prev = covered
+	}
+	return runs
+}
+
 // Stats computes the statistics q selects. Three scans run concurrently,
 // each aggregating in PostgreSQL into a few thousand rows at most that
 // are rolled up here: penalties by (month, agency, stage, categories),
@@ -151,7 +177,7 @@ func (pub *Public) Stats(ctx context.Context, q StatsQuery) (Stats, error) {
 	}
 	st.Penalties = rollUpPenalties(penalties, agencies)
 	st.Permits = rollUpPermits(permits, agencies)
-	st.Timeliness.Overall, st.Timeliness.Agencies = rollUpLags(lags, agencies)
+	st.Timeliness.Overall, st.Timeliness.Agencies, st.Timeliness.Withheld = rollUpLags(lags, agencies)
 	return st, nil
 }
 
@@ -243,7 +269,7 @@ func (pub *Public) permitGroups(ctx context.Context, q PermitQuery) ([]permitGro
 
 type lagGroup struct {
 	agency int64
-	lag    int
+	lag    *int // nil: no holiday data to count the working days
 	count  int64
 }
 
@@ -253,16 +279,18 @@ type lagGroup struct {
 func (pub *Public) lagGroups(ctx context.Context, pq PenaltyQuery, mq PermitQuery, cal domain.Calendar, today time.Time) ([]lagGroup, error) {
 	last := time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1)
 	table := workdayTable(cal, last)
-	w := &where{args: []any{table, calendarBase, len(table) - 1}}
+	w := &where{args: []any{table, calendarBase, len(table) - 1, coveredRuns(cal, last)}}
 	pub.penaltyConds(w, pq)
 	penaltyCond := w.sql()
 	w.conds = nil
 	permitConds(w, mq)
 	permitCond := w.sql()
-	lag := func(col string) string {
-		return fmt.Sprintf("($1::int[])[least(greatest(%s - $2::date, 0), $3::int) + 1]", col)
+	at := func(array, col string) string {
+		return fmt.Sprintf("(%s)[least(greatest(%s - $2::date, 0), $3::int) + 1]", array, col)
 	}
-	rows, err := pub.s.pool.Query(ctx, `SELECT agency_id, `+lag("pd")+` - `+lag("d")+` AS lag, count(*) FROM (
+	lag := at("$1::int[]", "pd") + ` - ` + at("$1::int[]", "d")
+	counted := at("$4::int[]", "d") + ` <> 0 AND ` + at("$4::int[]", "d") + ` = ` + at("$4::int[]", "pd")
+	rows, err := pub.s.pool.Query(ctx, `SELECT agency_id, CASE WHEN `+counted+` THEN `+lag+` END AS lag, count(*) FROM (
 			SELECT p.agency_id, p.decision_date AS d, (p.published_at AT TIME ZONE 'Asia/Shanghai')::date AS pd
 			FROM penalties p WHERE `+penaltyCond+`
 			UNION ALL
@@ -376,18 +404,21 @@ func rollUpPermits(groups []permitGroup, agencies map[int64]agencyInfo) PermitSt
 
 // rollUpLags turns lag histograms into timeliness overall and per agency
 // (ordered by name, then code).
-func rollUpLags(groups []lagGroup, agencies map[int64]agencyInfo) (AgencyTimeliness, []AgencyTimeliness) {
+func rollUpLags(groups []lagGroup, agencies map[int64]agencyInfo) (overall AgencyTimeliness, out []AgencyTimeliness, withheld int64) {
 	all := map[int]int64{}
 	per := map[int64]map[int]int64{}
 	for _, g := range groups {
-		all[g.lag] += g.count
+		if g.lag == nil {
+			withheld += g.count
+			continue
+		}
+		all[*g.lag] += g.count
 		if per[g.agency] == nil {
 			per[g.agency] = map[int]int64{}
 		}
-		per[g.agency][g.lag] += g.count
+		per[g.agency][*g.lag] += g.count
 	}
-	overall := timeliness(all)
-	var out []AgencyTimeliness
+	overall = timeliness(all)
 	for id, h := range per {
 		t := timeliness(h)
 		t.AgencyCode, t.Agency = agencies[id].code, agencies[id].name
@@ -399,7 +430,7 @@ func rollUpLags(groups []lagGroup, agencies map[int64]agencyInfo) (AgencyTimelin
 		}
 		return strings.Compare(a.AgencyCode, b.AgencyCode)
 	})
-	return overall, out
+	return overall, out, withheld
 }
 
 // timeliness summarises a histogram of lags: how many records, how many

@@ -491,6 +491,7 @@ type statsJSON struct {
 		DeadlineWorkdays int              `json:"deadline_workdays"`
 		Overall          timelinessJSON   `json:"overall"`
 		Agencies         []timelinessJSON `json:"agencies"`
+		Withheld         int64            `json:"withheld"`
 	} `json:"timeliness"`
 }
 
@@ -575,6 +576,7 @@ func statsOf(s store.Stats) statsJSON {
 	t := s.Timeliness
 	out.Timeliness.DeadlineWorkdays = t.DeadlineWorkdays
 	out.Timeliness.Overall = timelinessOf(t.Overall)
+	out.Timeliness.Withheld = t.Withheld
 	out.Timeliness.Agencies = []timelinessJSON{}
 	for _, a := range t.Agencies {
 		out.Timeliness.Agencies = append(out.Timeliness.Agencies, timelinessOf(a))

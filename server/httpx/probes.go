@@ -16,6 +16,12 @@ type Checker interface {
 	Ping(ctx context.Context) error
 }
 
+// CheckerFunc is a Checker of a function.
+type CheckerFunc func(ctx context.Context) error
+
+// Ping calls f.
+func (f CheckerFunc) Ping(ctx context.Context) error { return f(ctx) }
+
 // Healthz answers that the process serves.
 func Healthz(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")

@@ -113,7 +113,11 @@ func buildCharts(pr i18n.Printer, st store.Stats) []chartView {
 
 	// Disclosure timeliness per agency.
 	tl := st.Timeliness
-	c = chartView{Name: "timeliness", Title: pr.T("stats.timeliness"), Note: pr.T("stats.timeliness_note", tl.DeadlineWorkdays),
+	note := pr.T("stats.timeliness_note", tl.DeadlineWorkdays)
+	if tl.Withheld > 0 {
+		note += " " + pr.T("stats.timeliness_withheld", tl.Withheld)
+	}
+	c = chartView{Name: "timeliness", Title: pr.T("stats.timeliness"), Note: note,
 		Columns: []string{pr.T("stats.col.agency"), pr.T("stats.col.records"), pr.T("stats.col.on_time"), pr.T("stats.col.on_time_share"),
 			pr.T("stats.col.median_lag")}}
 	pts = nil
