@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -32,8 +33,6 @@ type fuzzOp struct {
 }
 
 func (o *fuzzOp) String() string { return o.method + " " + o.path }
-
-func (o *fuzzOp) has(status int) bool { return o.op.Responses.Status(status) != nil }
 
 func (o *fuzzOp) secured() bool { return o.op.Security != nil && len(*o.op.Security) > 0 }
 
@@ -79,6 +78,7 @@ type fuzzReq struct {
 	field      string // the parameter a 400 must name ("" when not a parameter)
 	convention bool   // broken by a convention of the spec rather than a schema
 	mayMiss    bool   // a path or query value chooses a resource that may not exist (404)
+	undeclared bool   // a parameter the spec does not declare, on a page (any answer below 500)
 }
 
 // target is the request URI: the encoded path and the raw query.
@@ -111,17 +111,11 @@ func (r *fuzzReq) String() string {
 
 // build turns r into an *http.Request against base.
 func (r *fuzzReq) build(base string) (*http.Request, error) {
-	var body *bytes.Reader
+	var body io.Reader = http.NoBody
 	if r.body != nil {
 		body = bytes.NewReader(r.body)
 	}
-	var req *http.Request
-	var err error
-	if body != nil {
-		req, err = http.NewRequest(r.op.method, base+"/", body)
-	} else {
-		req, err = http.NewRequest(r.op.method, base+"/", nil)
-	}
+	req, err := http.NewRequest(r.op.method, base+"/", body)
 	if err != nil {
 		return nil, err
 	}
@@ -230,6 +224,12 @@ func (g *fuzzGen) validValues(op *fuzzOp, p *openapi3.Parameter) ([]string, bool
 	s := p.Schema.Value
 	if s.Type.Is("array") {
 		n := 1 + g.r.IntN(3)
+		if g.r.IntN(6) == 0 {
+			n = 15 + g.r.IntN(10)
+		}
+		if s.MaxItems != nil {
+			n = min(n, int(*s.MaxItems))
+		}
 		var out []string
 		miss := false
 		for range n {
@@ -283,10 +283,12 @@ func (g *fuzzGen) scalar(op *fuzzOp, name string, s *openapi3.Schema) (string, b
 		case 1:
 			n = hi
 		default:
-			n = lo + g.r.Int64N(min(hi-lo, 1000)+1)
-		}
-		if lo == math.MinInt64 && g.r.IntN(2) == 0 {
-			n = g.r.Int64N(1000)
+			// Near the lower bound, or near 0 when there is none.
+			from := lo
+			if lo == math.MinInt64 {
+				from = 0
+			}
+			n = from + int64(g.r.Uint64N(min(uint64(hi)-uint64(from), 1000)+1))
 		}
 		return strconv.FormatInt(n, 10), true
 	case s.Format == "date":
@@ -330,6 +332,23 @@ func (g *fuzzGen) mutate(op *fuzzOp) *fuzzReq {
 			return true
 		})
 	}
+	if op.page && op.method == http.MethodGet {
+		// The pages read query parameters the spec does not declare (their
+		// content is for people): they may answer anything but a 5xx.
+		candidates = append(candidates, func() bool {
+			name := g.pick(pageParams)
+			v := g.pick(append(slices.Clone(badIntegers), "2026-02-30", "320505", "姑苏区", "罚款", "-fine", "zz",
+				strings.Repeat("长", 3000), "%3Cscript%3E", "0", "-1", "1", "2147483648"))
+			r.query = append(r.query, [2]string{name, url.QueryEscape(v)})
+			r.mutation, r.undeclared = "page parameter "+name, true
+			return true
+		}, func() bool {
+			name := g.pick(pageParams)
+			r.query = append(r.query, [2]string{name, g.pick([]string{"a%00", "%ff%fe", "%zz"})})
+			r.mutation, r.field, r.convention = "page parameter "+name+" not valid UTF-8", name, true
+			return true
+		})
+	}
 	if op.secured() {
 		candidates = append(candidates, func() bool {
 			other := g.keys["feed"]
@@ -355,10 +374,23 @@ func (g *fuzzGen) mutate(op *fuzzOp) *fuzzReq {
 	return nil
 }
 
+// pageParams are query parameters the pages read.
+var pageParams = []string{"q", "type", "page", "per_page", "sort", "district", "category", "year", "agency", "stage",
+	"subject_kind", "permit_status", "power_category", "from", "to", "a", "b", "version", "v", "lang", "format", "chart", "months"}
+
 // breakParam breaks the value of p in r; false when it cannot.
 func (g *fuzzGen) breakParam(r *fuzzReq, p *openapi3.Parameter) bool {
 	s := p.Schema.Value
 	array := s.Type.Is("array")
+	if array && s.MaxItems != nil && g.r.IntN(8) == 0 {
+		r.query = slices.DeleteFunc(r.query, func(kv [2]string) bool { return kv[0] == url.QueryEscape(p.Name) })
+		for range *s.MaxItems + 1 {
+			v, _ := g.scalar(r.op, p.Name, s.Items.Value)
+			r.query = append(r.query, [2]string{url.QueryEscape(p.Name), url.QueryEscape(v)})
+		}
+		r.mutation, r.field = "too many "+p.Name, p.Name
+		return true
+	}
 	if array {
 		s = s.Items.Value
 	}
