@@ -473,6 +473,16 @@ func (r *fuzzReq) setQuery(name, value string) bool {
 func (g *fuzzGen) breakBody(r *fuzzReq) bool {
 	valid := r.body
 	r.field, r.mutation = "", "bad body"
+	if strings.HasPrefix(r.op.op.OperationID, "ingest") && g.r.IntN(10) == 0 {
+		// One record more than a batch may hold (IngestBody's maxItems).
+		recs := make([]json.RawMessage, 1001)
+		for i := range recs {
+			recs[i] = json.RawMessage(fmt.Sprintf(`{"CF_WSH":"（苏）应急罚〔2024〕%d号","XK_WSH":"（苏）应急许〔2024〕%d号"}`, i, i))
+		}
+		r.body, _ = json.Marshal(recs)
+		r.mutation = "1001 records"
+		return true
+	}
 	switch g.r.IntN(9) {
 	case 0:
 		r.body = valid[:g.r.IntN(len(valid))]
