@@ -76,14 +76,14 @@ var fuzzAllowed = []struct {
 		// (or headers).
 		defect: "the catalog, download and snapshot endpoints ignore unknown and repeated query parameters",
 		match: func(r *fuzzReq, status int, _ []byte) bool {
-			return strings.HasPrefix(r.op.path, "/api/v1/datasets") && status < 400 && uncheckedQuery(r)
+			return strings.HasPrefix(r.op.path, "/api/v1/datasets") && status < 400 && fuzzUncheckedQuery(r)
 		},
 	},
 	{
 		// GET /api/v1/feeds/penalties?x=1 (with a feed key): 200, want a 400 naming x.
 		defect: "the feeds ignore unknown and repeated query parameters",
 		match: func(r *fuzzReq, status int, _ []byte) bool {
-			return strings.HasPrefix(r.op.path, "/api/v1/feeds/") && status < 400 && uncheckedQuery(r)
+			return strings.HasPrefix(r.op.path, "/api/v1/feeds/") && status < 400 && fuzzUncheckedQuery(r)
 		},
 	},
 	{
@@ -91,7 +91,7 @@ var fuzzAllowed = []struct {
 		// naming x and nothing written.
 		defect: "the admin writes ignore unknown query parameters",
 		match: func(r *fuzzReq, status int, _ []byte) bool {
-			return strings.HasPrefix(r.op.path, "/api/v1/admin/") && status < 400 && uncheckedQuery(r)
+			return strings.HasPrefix(r.op.path, "/api/v1/admin/") && status < 400 && fuzzUncheckedQuery(r)
 		},
 	},
 	{
@@ -107,13 +107,13 @@ var fuzzAllowed = []struct {
 	},
 }
 
-// uncheckedQuery tells whether the only thing wrong with r is an unknown
+// fuzzUncheckedQuery tells whether the only thing wrong with r is an unknown
 // or a repeated query parameter.
-func uncheckedQuery(r *fuzzReq) bool {
+func fuzzUncheckedQuery(r *fuzzReq) bool {
 	return strings.HasPrefix(r.mutation, "unknown parameter") || strings.HasPrefix(r.mutation, "repeated")
 }
 
-func envInt(t *testing.T, name string, def uint64) uint64 {
+func fuzzEnvInt(t *testing.T, name string, def uint64) uint64 {
 	v := os.Getenv(name)
 	if v == "" {
 		return def
@@ -126,13 +126,13 @@ func envInt(t *testing.T, name string, def uint64) uint64 {
 }
 
 func TestFuzzAPI(t *testing.T) {
-	seed := envInt(t, "GONGSHI_FUZZ_SEED", uint64(time.Now().UnixNano()))
-	count := int(envInt(t, "GONGSHI_FUZZ_REQUESTS", 1500))
+	seed := fuzzEnvInt(t, "GONGSHI_FUZZ_SEED", uint64(time.Now().UnixNano()))
+	count := int(fuzzEnvInt(t, "GONGSHI_FUZZ_REQUESTS", 1500))
 	t.Logf("GONGSHI_FUZZ_SEED=%d GONGSHI_FUZZ_REQUESTS=%d", seed, count)
 	doc, router := loadSpec(t)
 	srv, g := newFuzzFixture(t)
 	g.r = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	ops := specOps(doc)
+	ops := fuzzSpecOps(doc)
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{DisableCompression: true},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
@@ -152,10 +152,10 @@ func TestFuzzAPI(t *testing.T) {
 		} else if r = g.mutate(op); r == nil {
 			r = g.valid(op)
 		}
-		specErr := specAllows(router, r)
+		specErr := fuzzSpecAllows(router, r)
 		status, body, problems := fuzzSend(t, client, srv.URL, r)
 		sent++
-		problem := judge(r, specErr, status, body, problems)
+		problem := fuzzJudge(r, specErr, status, body, problems)
 		if problem == "" {
 			continue
 		}
@@ -213,7 +213,7 @@ func fuzzSend(t *testing.T, client *http.Client, base string, r *fuzzReq) (int, 
 	if err != nil {
 		t.Fatalf("%s: reading the body: %v", r, err)
 	}
-	rec := &specRecorder{TB: t}
+	rec := &fuzzSpecRecorder{TB: t}
 	checkSpec(rec, resp, body)
 	if r.op.method == http.MethodHead {
 		// A HEAD answer has no body to match the Error shape.
@@ -222,21 +222,21 @@ func fuzzSend(t *testing.T, client *http.Client, base string, r *fuzzReq) (int, 
 	return resp.StatusCode, body, rec.problems
 }
 
-// specRecorder collects what checkSpec reports instead of failing the
+// fuzzSpecRecorder collects what checkSpec reports instead of failing the
 // test, so that a known defect can be skipped.
-type specRecorder struct {
+type fuzzSpecRecorder struct {
 	testing.TB
 	problems []string
 }
 
-func (s *specRecorder) Helper() {}
-func (s *specRecorder) Errorf(format string, args ...any) {
+func (s *fuzzSpecRecorder) Helper() {}
+func (s *fuzzSpecRecorder) Errorf(format string, args ...any) {
 	s.problems = append(s.problems, fmt.Sprintf(format, args...))
 }
 
-// judge returns what is wrong with the answer to r ("" when nothing):
+// fuzzJudge returns what is wrong with the answer to r ("" when nothing):
 // specErr is the spec's verdict on the request.
-func judge(r *fuzzReq, specErr error, status int, body []byte, problems []string) string {
+func fuzzJudge(r *fuzzReq, specErr error, status int, body []byte, problems []string) string {
 	if status >= 500 {
 		return fmt.Sprintf("5xx: %d %.500s", status, body)
 	}
@@ -254,7 +254,7 @@ func judge(r *fuzzReq, specErr error, status int, body []byte, problems []string
 	if len(e.Errors) > 0 {
 		named = e.Errors[0].Field
 	}
-	cross := crossRules(r, e.Message)
+	cross := fuzzCrossRules(r, e.Message)
 	if r.undeclared {
 		return ""
 	}
@@ -262,7 +262,7 @@ func judge(r *fuzzReq, specErr error, status int, body []byte, problems []string
 		if status < 400 {
 			why := "the spec's conventions"
 			if specErr != nil {
-				why = firstLine(specErr.Error())
+				why = fuzzFirstLine(specErr.Error())
 			}
 			return fmt.Sprintf("invalid request accepted: %d; the spec refuses it: %s", status, why)
 		}
@@ -295,15 +295,15 @@ func judge(r *fuzzReq, specErr error, status int, body []byte, problems []string
 	return fmt.Sprintf("valid request refused: %d %.400s", status, body)
 }
 
-func firstLine(s string) string {
+func fuzzFirstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
 }
 
-// crossRules returns the parameters that a 400 with message may name
+// fuzzCrossRules returns the parameters that a 400 with message may name
 // because of a documented rule between parameters, which no schema can
 // express.
-func crossRules(r *fuzzReq, message string) []string {
+func fuzzCrossRules(r *fuzzReq, message string) []string {
 	q := map[string]string{}
 	for _, kv := range r.query {
 		if _, ok := q[kv[0]]; !ok {

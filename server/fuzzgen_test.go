@@ -36,8 +36,8 @@ func (o *fuzzOp) String() string { return o.method + " " + o.path }
 
 func (o *fuzzOp) secured() bool { return o.op.Security != nil && len(*o.op.Security) > 0 }
 
-// specOps lists every operation of the spec, in path and method order.
-func specOps(doc *openapi3.T) []*fuzzOp {
+// fuzzSpecOps lists every operation of the spec, in path and method order.
+func fuzzSpecOps(doc *openapi3.T) []*fuzzOp {
 	var ops []*fuzzOp
 	for _, path := range doc.Paths.InMatchingOrder() {
 		item := doc.Paths.Value(path)
@@ -136,10 +136,10 @@ func (r *fuzzReq) build(base string) (*http.Request, error) {
 	return req, nil
 }
 
-// specAllows tells whether the spec's schemas accept the request's
+// fuzzSpecAllows tells whether the spec's schemas accept the request's
 // parameters and body (kin-openapi's request validation). Empty query
 // values count as absent, as the spec's conventions say.
-func specAllows(router routers.Router, r *fuzzReq) error {
+func fuzzSpecAllows(router routers.Router, r *fuzzReq) error {
 	cp := *r
 	cp.query = slices.DeleteFunc(slices.Clone(r.query), func(kv [2]string) bool { return kv[1] == "" })
 	req, err := cp.build("http://spec")
@@ -175,7 +175,7 @@ func (g *fuzzGen) pick(vs []string) string { return vs[g.r.IntN(len(vs))] }
 func (g *fuzzGen) valid(op *fuzzOp) *fuzzReq {
 	r := &fuzzReq{op: op, path: map[string]string{}}
 	if op.secured() {
-		r.key = g.keys[scopeOf(op)]
+		r.key = g.keys[fuzzScopeOf(op)]
 	}
 	for _, p := range op.params {
 		if p.In == "query" && !p.Required && g.r.IntN(3) > 0 {
@@ -190,7 +190,7 @@ func (g *fuzzGen) valid(op *fuzzOp) *fuzzReq {
 		}
 		r.mayMiss = r.mayMiss || miss
 		if p.In == "path" {
-			r.path[p.Name] = escapePath(vs[0])
+			r.path[p.Name] = fuzzEscapePath(vs[0])
 			continue
 		}
 		for _, v := range vs {
@@ -210,7 +210,7 @@ func (g *fuzzGen) valid(op *fuzzOp) *fuzzReq {
 	return r
 }
 
-func scopeOf(op *fuzzOp) string {
+func fuzzScopeOf(op *fuzzOp) string {
 	if strings.HasPrefix(op.path, "/api/v1/feeds/") {
 		return "feed"
 	}
@@ -305,10 +305,10 @@ func (g *fuzzGen) scalar(op *fuzzOp, name string, s *openapi3.Schema) (string, b
 	return "", false
 }
 
-func escapePath(v string) string { return strings.ReplaceAll(url.PathEscape(v), "%2F", "/") }
+func fuzzEscapePath(v string) string { return strings.ReplaceAll(url.PathEscape(v), "%2F", "/") }
 
 // huge integers and wrong types that every integer parameter must refuse.
-var badIntegers = []string{"abc", "1.5", "1e3", "0x10", "１", "+", "--1", "9223372036854775808",
+var fuzzBadIntegers = []string{"abc", "1.5", "1e3", "0x10", "１", "+", "--1", "9223372036854775808",
 	"-9223372036854775809", "99999999999999999999999999", "NaN"}
 
 // mutate builds a valid request of op and breaks one thing of it.
@@ -336,14 +336,14 @@ func (g *fuzzGen) mutate(op *fuzzOp) *fuzzReq {
 		// The pages read query parameters the spec does not declare (their
 		// content is for people): they may answer anything but a 5xx.
 		candidates = append(candidates, func() bool {
-			name := g.pick(pageParams)
-			v := g.pick(append(slices.Clone(badIntegers), "2026-02-30", "320505", "姑苏区", "罚款", "-fine", "zz",
+			name := g.pick(fuzzPageParams)
+			v := g.pick(append(slices.Clone(fuzzBadIntegers), "2026-02-30", "320505", "姑苏区", "罚款", "-fine", "zz",
 				strings.Repeat("长", 3000), "%3Cscript%3E", "0", "-1", "1", "2147483648"))
 			r.query = append(r.query, [2]string{name, url.QueryEscape(v)})
 			r.mutation, r.undeclared = "page parameter "+name, true
 			return true
 		}, func() bool {
-			name := g.pick(pageParams)
+			name := g.pick(fuzzPageParams)
 			r.query = append(r.query, [2]string{name, g.pick([]string{"a%00", "%ff%fe", "%zz"})})
 			r.mutation, r.field, r.convention = "page parameter "+name+" not valid UTF-8", name, true
 			return true
@@ -352,7 +352,7 @@ func (g *fuzzGen) mutate(op *fuzzOp) *fuzzReq {
 	if op.secured() {
 		candidates = append(candidates, func() bool {
 			other := g.keys["feed"]
-			if scopeOf(op) == "feed" {
+			if fuzzScopeOf(op) == "feed" {
 				other = g.keys["ingest"]
 			}
 			r.key = g.pick([]string{"", "not-a-key", other})
@@ -374,8 +374,8 @@ func (g *fuzzGen) mutate(op *fuzzOp) *fuzzReq {
 	return nil
 }
 
-// pageParams are query parameters the pages read.
-var pageParams = []string{"q", "type", "page", "per_page", "sort", "district", "category", "year", "agency", "stage",
+// fuzzPageParams are query parameters the pages read.
+var fuzzPageParams = []string{"q", "type", "page", "per_page", "sort", "district", "category", "year", "agency", "stage",
 	"subject_kind", "permit_status", "power_category", "from", "to", "a", "b", "version", "v", "lang", "format", "chart", "months"}
 
 // breakParam breaks the value of p in r; false when it cannot.
@@ -417,7 +417,7 @@ func (g *fuzzGen) breakParam(r *fuzzReq, p *openapi3.Parameter) bool {
 	case k == 4:
 		bad = url.QueryEscape(strings.Repeat(g.pick([]string{"a", "9", "安", valid + ","}), 200+g.r.IntN(5000)))
 	case s.Type.Is("integer"):
-		vs := slices.Clone(badIntegers)
+		vs := slices.Clone(fuzzBadIntegers)
 		if s.Min != nil {
 			vs = append(vs, strconv.FormatFloat(*s.Min-1, 'f', 0, 64))
 		}
