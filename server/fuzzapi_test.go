@@ -22,10 +22,14 @@ package server_test
 //     opaque cursor (cursor, after) not taken from a next link, or naming
 //     the parameter of a documented rule between parameters
 //     (decision_date_to before decision_date_from, fine_max below
-//     fine_min, a search filter or sort that applies to none of the
-//     searched types, page × per_page beyond the search window).
-//     No 503 is expected: every dependency is present, search being
-//     answered by its PostgreSQL fallback (Meilisearch is not started).
+//     fine_min, bom with a format other than csv, a search filter or sort
+//     that applies to none of the searched types, page × per_page beyond
+//     the search window). No 503 is expected: every dependency is
+//     present, search being answered by its PostgreSQL fallback
+//     (Meilisearch is not started), and the snapshots are taken before
+//     the records the test may withdraw (a snapshot holding a withdrawn
+//     record answers 503 until it is re-issued).
+// A HEAD answer has no body, so its Error shape and field go unchecked.
 // The pages (tag pages) declare no query parameters: their path values are
 // fuzzed as the schemas say, and the query parameters they read are given
 // odd values, for which they may answer anything but a 5xx (a query string
