@@ -12,6 +12,7 @@ TEST_FLAGS ?=
 PKGS ?= ./...
 FUZZ_PKG ?= ./internal/domain
 FUZZTIME ?= 10s
+FUZZ_REQUESTS ?= 20000
 
 .PHONY: help build run test test-faults bench stop lint fuzz
 
@@ -72,6 +73,13 @@ lint-spec: ## Lint openapi/openapi.yaml with Redocly CLI (installed under .data/
 .PHONY: lint-deploy
 lint-deploy: ## Check deploy/ (kustomize build, strict schemas), Dockerfile and docker-compose.yml; no services needed
 	go test -count=1 ./deploy/
+
+.PHONY: fuzz-api
+fuzz-api: ## Fuzz every operation of openapi.yaml against a real server (FUZZ_REQUESTS=20000; GONGSHI_FUZZ_SEED replays)
+	$(SERVICES) up --no-meili-server
+	. $(ENV_FILE) && \
+	export GONGSHI_REQUIRE_SERVICES=1 GONGSHI_FUZZ_REQUESTS=$(FUZZ_REQUESTS) && \
+	go test -count=1 -v -timeout 30m -run '^TestFuzzAPI$$' ./server
 
 fuzz: ## Run each Fuzz* target in ./internal/domain briefly (FUZZTIME=10s each)
 	@list=$$(go test -list 'Fuzz.*' $(FUZZ_PKG)); \
