@@ -28,7 +28,17 @@ func TestEveryListHasItsReaderAndDecoder(t *testing.T) {
 	if errs, err := listDecoders[domain.ListPowers](json.RawMessage(`[{"code":"x"}]`), &in); err != nil || len(errs) == 0 {
 		t.Errorf("an invalid power item: %v %v", errs, err)
 	}
-	if _, err := listDecoders[domain.ListPowers](json.RawMessage(`[{"colour":"red"}]`), &in); err == nil {
-		t.Error("an unknown field is accepted")
+	// An unknown field, a power item's field in another list, a value of
+	// the wrong type: each a field error of its item (422), not a 400.
+	errs, err = listDecoders[domain.ListPowers](json.RawMessage(`[{"colour":"red"}]`), &in)
+	if err != nil || len(errs) != 1 || errs[0].Field != "colour" || errs[0].Code != domain.CodeUnknown {
+		t.Errorf("an unknown field: %+v %v", errs, err)
+	}
+	errs, err = listDecoders[domain.ListResponsibilities](json.RawMessage(`[{"code":"ZR001"},{"code":"ZR002","category":"行政处罚"},{"code":7}]`), &in)
+	if err != nil || len(errs) != 2 || errs[0].Index != 1 || errs[0].Field != "category" || errs[1].Index != 2 || errs[1].Field != "code" {
+		t.Errorf("items of another kind: %+v %v", errs, err)
+	}
+	if _, err := listDecoders[domain.ListPowers](json.RawMessage(`{"code":"x"}`), &in); err == nil {
+		t.Error("items that are not an array are accepted")
 	}
 }

@@ -3,7 +3,10 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -20,14 +23,36 @@ type publishRequest struct {
 	Items         json.RawMessage `json:"items"`
 }
 
-func decodeItems[T any](raw json.RawMessage) ([]T, error) {
-	var items []T
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&items); err != nil {
-		return nil, httpx.BadRequest("items", "not an array of list items: "+err.Error())
+func decodeItems[T any](raw json.RawMessage) ([]T, domain.FieldErrors, error) {
+	var elems []json.RawMessage
+	if err := json.Unmarshal(raw, &elems); err != nil {
+		return nil, nil, httpx.BadRequest("items", "must be an array of list items")
 	}
-	return items, nil
+	items := make([]T, len(elems))
+	var errs domain.FieldErrors
+	for i, elem := range elems {
+		dec := json.NewDecoder(bytes.NewReader(elem))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&items[i]); err != nil {
+			errs = append(errs, itemError(i, err))
+		}
+	}
+	return items, errs, nil
+}
+
+// itemError is the FieldError of list item i that did not decode: a field
+// the list's items do not have, a value of the wrong type, or an item that
+// is not an object.
+func itemError(i int, err error) domain.FieldError {
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field != "":
+		return domain.FieldError{Index: i, Field: typeErr.Field, Code: domain.CodeFormat, Message: "want a " + typeErr.Type.String() + ", got a " + typeErr.Value}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return domain.FieldError{Index: i, Field: name, Code: domain.CodeUnknown, Message: "not a field of this list's items"}
+	}
+	return domain.FieldError{Index: i, Field: "items", Code: domain.CodeFormat, Message: "want an object with the fields of this list's items"}
 }
 
 // listDecoders decode the items of each list into the input that
@@ -44,10 +69,11 @@ var listDecoders = map[domain.ListKind]func(raw json.RawMessage, in *store.ListI
 func decodeList[T any](validate func([]T) domain.FieldErrors, items func(*store.ListInput) *[]T) func(json.RawMessage, *store.ListInput) (domain.FieldErrors, error) {
 	return func(raw json.RawMessage, in *store.ListInput) (domain.FieldErrors, error) {
 		dst := items(in)
-		var err error
-		if *dst, err = decodeItems[T](raw); err != nil {
-			return nil, err
+		decoded, errs, err := decodeItems[T](raw)
+		if err != nil || len(errs) > 0 {
+			return errs, err
 		}
+		*dst = decoded
 		return validate(*dst), nil
 	}
 }
