@@ -143,3 +143,16 @@ func TestOneParameterRuleSet(t *testing.T) {
 		t.Errorf("POST with a query parameter: %d %.300s", resp.StatusCode, b)
 	}
 }
+
+// TestErrorsEchoOnlyAPrefix: a made-up parameter of 5,000 bytes is named
+// by its first 64 bytes at most, in the API's error and on the pages.
+func TestErrorsEchoOnlyAPrefix(t *testing.T) {
+	f := newFixture(t)
+	name := strings.Repeat("参", 1700) // 5,100 bytes
+	for _, path := range []string{"/api/v1/penalties?", "/api/v1/search?", "/api/v1/datasets?", "/search?", "/?"} {
+		resp, b := f.do("GET", path+name+"=1", "", nil)
+		if i := strings.Index(string(b), strings.Repeat("参", 22)); resp.StatusCode != 400 || i >= 0 {
+			t.Errorf("GET %s<5,100 bytes>=1: %d, echoed at %d: %.200s", path, resp.StatusCode, i, string(b)[max(i-100, 0):])
+		}
+	}
+}

@@ -232,9 +232,22 @@ type ParamError struct {
 
 func (e *ParamError) Error() string { return e.Param + ": " + e.Message }
 
+// paramErr is a ParamError; a parameter name longer than maxParamName
+// bytes (a client's made-up one) is cut at a character boundary, so an
+// error repeats no more than a short prefix of what the client sent.
 func paramErr(param, format string, a ...any) *ParamError {
+	if len(param) > maxParamName {
+		n := maxParamName
+		for n > 0 && !utf8.RuneStart(param[n]) {
+			n--
+		}
+		param = param[:n]
+	}
 	return &ParamError{Param: param, Message: fmt.Sprintf(format, a...)}
 }
+
+// maxParamName is the most bytes of a parameter's name an error repeats.
+const maxParamName = 64
 
 // ParseQuery validates the query parameters of a search request: q, type,
 // sort, page, per_page and the filters in FilterNames. Anything else, a

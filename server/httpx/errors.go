@@ -48,8 +48,11 @@ func NewError(status int, code, message string) *Error {
 func NotFound(message string) *Error { return NewError(http.StatusNotFound, "not_found", message) }
 
 // BadRequest is a 400 naming the field (a parameter, or "body") and what
-// is wrong with it.
+// is wrong with it. A field name longer than 64 bytes — a client's made-up
+// parameter — is cut: an error repeats no more than a short prefix of
+// what the client sent.
 func BadRequest(field, message string) *Error {
+	field = printable(field)
 	e := NewError(http.StatusBadRequest, "bad_request", field+": "+message)
 	e.Errors = []domain.FieldError{{Field: field, Code: domain.CodeFormat, Message: message}}
 	return e
