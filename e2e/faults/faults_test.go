@@ -126,11 +126,16 @@ func load(n int, limit time.Duration, stop <-chan struct{}, fn func()) *sync.Wai
 }
 
 // A withdrawal is not served from any cache more than a second after it
-// commits, whatever Redis lost in between: restarted empty, flushed.
+// commits, whatever Redis lost in between: restarted empty, flushed, or
+// failed over by Sentinel to a replica.
 func TestCacheFaultsNeverServeAWithdrawal(t *testing.T) {
-	for i, fault := range []string{"restart", "flush"} {
+	for i, fault := range []string{"restart", "flush", "failover"} {
 		t.Run(fault, func(t *testing.T) {
 			d := deploy(t, false)
+			inject := map[string]func(){"restart": d.redis.Restart, "flush": func() { d.redis.Do("FLUSHALL") }}
+			if fault == "failover" {
+				inject[fault] = d.sentinelFailover()
+			}
 			srv := d.serve("--no-indexer")
 			rec := penalty(100 + i)
 			ids, _, err := d.publish(srv, rec)
@@ -150,11 +155,7 @@ func TestCacheFaultsNeverServeAWithdrawal(t *testing.T) {
 				return true
 			}
 			waitUntil(t, "the record's responses to be cached", 10*time.Second, cached)
-			if fault == "restart" {
-				d.redis.Restart()
-			} else {
-				d.redis.Do("FLUSHALL")
-			}
+			inject[fault]()
 			heal := waitUntil(t, "the record's responses to be cached again", 15*time.Second, cached)
 			if err := d.withdraw(srv, ids[0], "revoked"); err != nil {
 				t.Fatal(err)
@@ -343,4 +344,26 @@ func TestPostgresCrashDuringIngest(t *testing.T) {
 	}
 	report(outcome{Scenario: "postgres crash during ingest", Requests: c.requests.Load(), Acked: ackedN.Load(),
 		Stored: storedAcked, Heal: heal, Note: fmt.Sprintf("%d 503 with Retry-After, %d other answers", unavailable.Load(), wrong.Load())})
+}
+
+// sentinelFailover puts a replica and a Sentinel beside the deployment's
+// Redis and points the portal's REDIS_URL at the Sentinel; the function
+// it returns kills the primary and waits until the replica is promoted.
+func (d *deployment) sentinelFailover() func() {
+	t := d.t
+	host, port, _ := strings.Cut(d.redis.Addr, ":")
+	replica := testenv.StartRedis(t, "--replicaof", host, port)
+	waitUntil(t, "the replica to sync", 20*time.Second, func() bool {
+		info, _ := replica.Do("INFO", "replication").(string)
+		return strings.Contains(info, "master_link_status:up")
+	})
+	sentinel := testenv.StartSentinel(t, "gongshi", d.redis.Addr)
+	d.env = append(d.env, "REDIS_URL=redis://"+sentinel.Addr+"/0?master_name=gongshi")
+	return func() {
+		d.redis.Kill()
+		waitUntil(t, "Sentinel to promote the replica", 60*time.Second, func() bool {
+			addr, _ := sentinel.Do("SENTINEL", "get-master-addr-by-name", "gongshi").([]any)
+			return len(addr) == 2 && fmt.Sprint(addr[0], ":", addr[1]) == replica.Addr
+		})
+	}
 }
