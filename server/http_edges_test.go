@@ -2,9 +2,14 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/testenv"
 )
 
 // TestHeadAnswersEveryGet: HEAD on a GET route — API, page, asset, error —
@@ -153,6 +158,44 @@ func TestErrorsEchoOnlyAPrefix(t *testing.T) {
 		resp, b := f.do("GET", path+name+"=1", "", nil)
 		if i := strings.Index(string(b), strings.Repeat("参", 22)); resp.StatusCode != 400 || i >= 0 {
 			t.Errorf("GET %s<5,100 bytes>=1: %d, echoed at %d: %.200s", path, resp.StatusCode, i, string(b)[max(i-100, 0):])
+		}
+	}
+}
+
+// TestWithdrawnRecordIsGone: a withdrawn record's page and API detail
+// answer 410 with the withdrawal's date and reason category, and nothing
+// of the record; an id that never existed stays a 404.
+func TestWithdrawnRecordIsGone(t *testing.T) {
+	f := newFixture(t)
+	rec := testenv.PenaltyRecord(77)
+	resp, b := f.do("POST", "/api/v1/admin/penalties", f.ingest, []map[string]string{rec})
+	if resp.StatusCode != 200 {
+		t.Fatalf("ingest: %d %s", resp.StatusCode, b)
+	}
+	id := decode[ingestResult](t, b).Results[0].ID
+	if resp, b := f.do("POST", fmt.Sprintf("/api/v1/admin/penalties/%d/withdraw", id), f.ingest,
+		map[string]string{"reason": "repaired", "note": "已完成信用修复"}); resp.StatusCode != 200 {
+		t.Fatalf("withdraw: %d %s", resp.StatusCode, b)
+	}
+	today := domain.ChinaDate(time.Now()).Format(domain.DateLayout)
+	for path, want := range map[string][]string{
+		fmt.Sprintf("/api/v1/penalties/%d", id): {"withdrawn on " + today, "repaired"},
+		fmt.Sprintf("/penalties/%d", id):        {"已于 " + today + " 撤下", "信用修复"},
+	} {
+		resp, b := f.do("GET", path, "", nil)
+		body := string(b)
+		if resp.StatusCode != http.StatusGone || strings.Contains(body, rec["CF_XDR_MC"]) || strings.Contains(body, rec["CF_WSH"]) {
+			t.Errorf("GET %s: %d, party or decision number shown: %.300s", path, resp.StatusCode, body)
+		}
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("GET %s does not say %q: %.300s", path, w, body)
+			}
+		}
+	}
+	for _, path := range []string{"/api/v1/penalties/999999", "/penalties/999999"} {
+		if resp, _ := f.do("GET", path, "", nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, resp.StatusCode)
 		}
 	}
 }

@@ -339,9 +339,11 @@ func TestPenaltyList(t *testing.T) {
 	if one.ID != id["b"] || one.AgencyCode != hqAgencyFix {
 		t.Errorf("detail: %+v", one)
 	}
-	for _, gone := range []string{"withdrawn", "expired"} {
-		e := getJSON[errorOut](f, "/api/v1/penalties/"+itoa(id[gone]), 404)
-		if e.Code != "not_found" {
+	// A withdrawn or expired record's URL says since when and why it is
+	// gone (410), and nothing of its content.
+	for gone, says := range map[string]string{"withdrawn": "was withdrawn on", "expired": "publicity period ended on"} {
+		e := getJSON[errorOut](f, "/api/v1/penalties/"+itoa(id[gone]), 410)
+		if e.Code != "gone" || !strings.Contains(e.Message, says) || strings.Contains(e.Message, "有限公司") {
 			t.Errorf("%s record: %+v", gone, e)
 		}
 	}
@@ -472,7 +474,7 @@ func TestPermitList(t *testing.T) {
 	if p := getJSON[permitOut](f, "/api/v1/permits/"+itoa(id[1]), 200); p.State != "无效" || p.ValidTo != "2027-08-31" {
 		t.Errorf("detail: %+v", p)
 	}
-	getJSON[errorOut](f, "/api/v1/permits/"+itoa(id[3]), 404)
+	getJSON[errorOut](f, "/api/v1/permits/"+itoa(id[3]), 410)
 }
 
 // TestBadParameters checks that every malformed request is a 400 naming
@@ -662,8 +664,8 @@ func TestWithdrawnRecordDisappearsEverywhere(t *testing.T) {
 			t.Errorf("list %v (withdrawn %v)", listed, wantGone)
 		}
 		status := map[bool]int{false: 200, true: 404}
-		getJSON[json.RawMessage](f, "/api/v1/penalties/"+itoa(id[1]), status[wantGone])
-		getJSON[json.RawMessage](f, "/api/v1/penalties/"+itoa(id[2]), 404)
+		getJSON[json.RawMessage](f, "/api/v1/penalties/"+itoa(id[1]), map[bool]int{false: 200, true: 410}[wantGone])
+		getJSON[json.RawMessage](f, "/api/v1/penalties/"+itoa(id[2]), 410)
 		getJSON[json.RawMessage](f, "/api/v1/subjects/"+testenv.CompanyCode, status[wantGone])
 		st := getJSON[statsOut](f, "/api/v1/stats", 200)
 		want := map[bool]int64{false: 2, true: 1}[wantGone]

@@ -32,6 +32,7 @@ var messages = []struct{ key, zh, en string }{
 	{"error.title", "出错了", "Something went wrong"},
 	{"error.not_found", "未找到", "Not found"},
 	{"error.bad_request", "请求有误", "Bad request"},
+	{"error.gone", "已撤下", "No longer published"},
 	{"error.unknown_param", "本页面不接受查询参数 %s；请去掉它后重试。", "This page takes no query parameter %s; remove it and retry."},
 	{"error.repeated_param", "查询参数 %s 只能出现一次。", "The query parameter %s may be given only once."},
 	{"error.unavailable", "服务繁忙", "Service busy"},
@@ -163,6 +164,12 @@ var messages = []struct{ key, zh, en string }{
 	{"record.api_link", "接口地址", "In the API"},
 	{"record.withdraw_note", "决定被变更、撤销或确认违法、无效的，将在 3 日内撤下并说明理由。", "A decision that is changed, revoked or found unlawful or void is withdrawn within 3 days, with the reason."},
 	{"record.bad_id", "记录编号应为正整数。", "A record number is a positive integer."},
+	{"record.gone_withdrawn", "该决定已于 %s 撤下（原因：%s）。撤下的决定不再公示，原内容不再提供。", "This decision was withdrawn on %s (reason: %s). Withdrawn decisions are no longer published."},
+	{"record.gone_expired", "该决定的公示期已于 %s 届满，依规不再公示。", "This decision's publicity period ended on %s; it is no longer published."},
+	{"reason.revoked", "决定被撤销", "the decision was revoked"},
+	{"reason.corrected", "信息更正", "corrected"},
+	{"reason.repaired", "信用修复", "credit repaired"},
+	{"reason.expired", "公示期满", "publicity period ended"},
 	{"record.not_public", "该记录不存在或已不再公示（公示期满、信用修复、撤销或更正）。", "This record does not exist or is no longer published (publicity ended, credit repaired, revoked or corrected)."},
 
 	// Subjects.

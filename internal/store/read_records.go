@@ -370,7 +370,7 @@ func (pub *Public) Penalty(ctx context.Context, id int64) (domain.PublishedPenal
 		return domain.PublishedPenalty{}, err
 	}
 	if len(ps) == 0 {
-		return domain.PublishedPenalty{}, fmt.Errorf("store.Penalty(%d): %w", id, ErrNotFound)
+		return domain.PublishedPenalty{}, fmt.Errorf("store.Penalty(%d): %w", id, pub.gone(ctx, EntityPenalty, id))
 	}
 	return ps[0], nil
 }
@@ -382,7 +382,7 @@ func (pub *Public) Permit(ctx context.Context, id int64) (domain.PublishedPermit
 		return domain.PublishedPermit{}, err
 	}
 	if len(ps) == 0 {
-		return domain.PublishedPermit{}, fmt.Errorf("store.Permit(%d): %w", id, ErrNotFound)
+		return domain.PublishedPermit{}, fmt.Errorf("store.Permit(%d): %w", id, pub.gone(ctx, EntityPermit, id))
 	}
 	return ps[0], nil
 }

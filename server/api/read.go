@@ -164,6 +164,10 @@ func readOne[R, J any](c *gin.Context, entity store.Entity, read func(context.Co
 	}
 	httpx.CacheTags(c, cache.RecordTag(string(entity), id))
 	r, err := read(c.Request.Context(), id)
+	var gone *store.GoneError
+	if errors.As(err, &gone) {
+		return httpx.Gone(goneMessage(gone))
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return httpx.NotFound(notFound)
 	}
@@ -228,4 +232,15 @@ func versionNumber(c *gin.Context) (int, error) {
 		return 0, httpx.BadRequest("n", fmt.Sprintf("must be a version number, an integer from 1 to %d", domain.MaxListVersion))
 	}
 	return n, nil
+}
+
+// goneMessage says since when and why a record is no longer published,
+// without any of its content.
+func goneMessage(g *store.GoneError) string {
+	if !g.Withdrawn {
+		return fmt.Sprintf("this %s is no longer published: its publicity period ended on %s",
+			g.Entity, g.Since.AddDate(0, 0, -1).Format(domain.DateLayout))
+	}
+	return fmt.Sprintf("this %s was withdrawn on %s (reason: %s); withdrawn records are not published",
+		g.Entity, g.Since.In(domain.China).Format(domain.DateLayout), g.Reason)
 }

@@ -44,6 +44,10 @@ func NewError(status int, code, message string) *Error {
 	return &Error{Status: status, Code: code, Message: message}
 }
 
+// Gone is a 410 saying message: the resource existed and is no longer
+// published (a withdrawn record, a penalty past its publicity period).
+func Gone(message string) *Error { return NewError(http.StatusGone, "gone", message) }
+
 // NotFound is a 404 saying message.
 func NotFound(message string) *Error { return NewError(http.StatusNotFound, "not_found", message) }
 

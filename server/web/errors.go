@@ -28,6 +28,8 @@ func (h *Handlers) renderError(c *gin.Context, e *httpx.Error, err error) {
 		title = pr.T("error.not_found")
 	case http.StatusBadRequest:
 		title = pr.T("error.bad_request")
+	case http.StatusGone:
+		title = pr.T("error.gone")
 	case http.StatusServiceUnavailable:
 		title = pr.T("error.unavailable")
 	}

@@ -88,6 +88,14 @@ func (h *Handlers) recordID(c *gin.Context) (int64, error) {
 }
 
 func (h *Handlers) notPublic(c *gin.Context, err error) error {
+	var gone *store.GoneError
+	if errors.As(err, &gone) {
+		pr := printer(c)
+		if !gone.Withdrawn {
+			return httpx.Gone(pr.T("record.gone_expired", domain.FormatDate(gone.Since.AddDate(0, 0, -1))))
+		}
+		return httpx.Gone(pr.T("record.gone_withdrawn", domain.FormatDate(gone.Since.In(domain.China)), pr.T("reason."+string(gone.Reason))))
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return httpx.NotFound(printer(c).T("record.not_public"))
 	}
