@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"strconv"
 	"strings"
@@ -16,34 +14,6 @@ import (
 
 	"github.com/gongshi/gongshi/internal/testenv"
 )
-
-// delayed is a loopback proxy to a real Meilisearch that holds every
-// request for delay before forwarding it (none while delay is 0).
-type delayed struct {
-	URL   string
-	delay atomic.Int64 // nanoseconds
-}
-
-func delayProxy(t *testing.T, target string) *delayed {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &delayed{}
-	forward := httputil.NewSingleHostReverseProxy(u)
-	forward.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, _ error) { w.WriteHeader(http.StatusBadGateway) }
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		select {
-		case <-time.After(time.Duration(p.delay.Load())):
-			forward.ServeHTTP(w, r)
-		case <-r.Context().Done():
-		}
-	}))
-	t.Cleanup(srv.Close)
-	p.URL = srv.URL
-	return p
-}
 
 // fallbackTimeout is how long the portal lets a search from PostgreSQL
 // run.
@@ -87,7 +57,7 @@ func (d *deployment) envWithMeili(meiliURL string) []string {
 func TestSearchLoadWhileMeilisearchSlow(t *testing.T) {
 	d := deploy(t, true)
 	d.run("demo", "--penalties", strconv.Itoa(scale(1000, 20000)), "--permits", "300", "--all-public")
-	proxy := delayProxy(t, d.meili.URL)
+	proxy := testenv.StartDelayProxy(t, d.meili.URL, nil)
 	testenv.StartPortal(t, d.env, "index") // the indexer reaches Meilisearch directly
 	srv := testenv.StartPortal(t, d.envWithMeili(proxy.URL), "serve", "--no-indexer")
 	waitUntil(t, "Meilisearch to answer searches", 60*time.Second, func() bool {
@@ -139,14 +109,14 @@ func TestSearchLoadWhileMeilisearchSlow(t *testing.T) {
 		}
 	})
 	time.Sleep(scale(1500*time.Millisecond, 10*time.Second))
-	proxy.delay.Store(int64(3 * time.Second))
+	proxy.Delay.Store(int64(3 * time.Second))
 	slow.Store(true)
 	time.Sleep(scale(time.Second, 20*time.Second))
 	release := d.lockPenalties()
 	time.Sleep(fallbackTimeout + time.Second)
 	release()
 	time.Sleep(scale(time.Second, 20*time.Second))
-	proxy.delay.Store(0)
+	proxy.Delay.Store(0)
 	heal := waitUntil(t, "Meilisearch to answer searches again", 30*time.Second, func() bool {
 		_, _, body := get(srv.URL() + "/api/v1/search?q=" + url.QueryEscape("化工"))
 		return strings.Contains(body, `"degraded":false`)

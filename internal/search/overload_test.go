@@ -1,14 +1,11 @@
 package search_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -25,12 +22,11 @@ import (
 
 func TestMain(m *testing.M) { testenv.Main(m) }
 
-// slowProxy forwards to a real Meilisearch, holding every request for
-// delay first (none while delay is 0). It counts the searches in flight;
-// those that arrive while late is set are counted apart.
+// slowProxy is a DelayProxy to a real Meilisearch that counts the
+// searches in flight; those that arrive while late is set are counted
+// apart.
 type slowProxy struct {
-	URL   string
-	delay atomic.Int64 // nanoseconds
+	*testenv.DelayProxy
 
 	mu                  sync.Mutex
 	late                bool
@@ -40,34 +36,13 @@ type slowProxy struct {
 
 func newSlowProxy(t *testing.T, target string) *slowProxy {
 	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := &slowProxy{}
-	rp := httputil.NewSingleHostReverseProxy(u)
-	rp.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, _ error) { w.WriteHeader(http.StatusBadGateway) }
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/multi-search" {
-			defer p.arrive()()
+	p.DelayProxy = testenv.StartDelayProxy(t, target, func(r *http.Request) func() {
+		if r.URL.Path != "/multi-search" {
+			return func() {}
 		}
-		// Read first, so that the server notices a client that gives up.
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			return
-		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		if d := time.Duration(p.delay.Load()); d > 0 {
-			select {
-			case <-time.After(d):
-			case <-r.Context().Done():
-				return
-			}
-		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	p.URL = srv.URL
+		return p.arrive()
+	})
 	return p
 }
 
@@ -146,7 +121,7 @@ func TestBreakerKeepsSearchesOffASlowMeilisearch(t *testing.T) {
 		t.Fatalf("Meilisearch fast: %+v, %v", res, err)
 	}
 
-	proxy.delay.Store(int64(5 * time.Second))
+	proxy.Delay.Store(int64(5 * time.Second))
 	var degraded, failed atomic.Int64
 	var wg sync.WaitGroup
 	stop := time.Now().Add(3500 * time.Millisecond)
@@ -188,7 +163,7 @@ func TestBreakerKeepsSearchesOffASlowMeilisearch(t *testing.T) {
 	}
 	t.Logf("%d degraded answers, %d probes", degraded.Load(), lateTotal)
 
-	proxy.delay.Store(0)
+	proxy.Delay.Store(0)
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if res, err := svc.Search(ctx, q); err == nil && !res.Degraded {
 			break
