@@ -17,6 +17,9 @@ type RouteInfo struct {
 // that check them against the API contract; nil for any other handler.
 // The CORS preflights (OPTIONS) are left out: they are no operations.
 func Routes(h http.Handler) []RouteInfo {
+	if u, ok := h.(interface{ Unwrap() http.Handler }); ok {
+		h = u.Unwrap()
+	}
 	e, ok := h.(*gin.Engine)
 	if !ok {
 		return nil

@@ -77,6 +77,8 @@ type Deps struct {
 //	                                   parameters, response cache (by language)
 //	anything else (404, 405)           page headers, limit by IP
 //
+// Outside /api/, responses of text types are compressed (httpx.Compress).
+//
 // Page headers are the pages' Content-Security-Policy and the other
 // security headers (httpx.SecurityHeaders); API headers the same with a
 // policy that allows nothing. A valid query is well-formed percent-encoded
@@ -138,5 +140,10 @@ func New(d Deps) http.Handler {
 	r.NoMethod(pageHeaders, byIP, func(c *gin.Context) {
 		errs.Fail(c, httpx.NewError(http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed here"))
 	})
-	return r
+	h, err := httpx.Compress(r)
+	if err != nil {
+		d.Log.Error("pages served uncompressed", "err", err)
+		return r
+	}
+	return h
 }

@@ -172,6 +172,14 @@ func (u unconfigured) SampleRows(context.Context, string, int) ([][]string, erro
 	return nil, u.err()
 }
 
+func (u unconfigured) SitemapSpans(context.Context) (map[store.Entity]int64, error) {
+	return nil, u.err()
+}
+
+func (u unconfigured) SitemapEntries(context.Context, store.Entity, int64) ([]store.SitemapEntry, error) {
+	return nil, u.err()
+}
+
 func (u unconfigured) DatasetState(context.Context, string) (store.DatasetState, error) {
 	return store.DatasetState{}, u.err()
 }

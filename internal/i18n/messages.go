@@ -141,6 +141,8 @@ var messages = []struct{ key, zh, en string }{
 	// Records.
 	{"record.penalty_heading", "行政处罚决定", "Administrative penalty decision"},
 	{"record.permit_heading", "行政许可决定", "Administrative permit decision"},
+	{"record.penalty_description", "%s于%s对%s作出的行政处罚决定（%s）的公示信息。", "Administrative penalty decision of %s, dated %s, on %s (%s)."},
+	{"record.permit_description", "%s于%s对%s作出的行政许可决定（%s）的公示信息。", "Administrative permit decision of %s, dated %s, for %s (%s)."},
 	{"record.status", "公示状态", "Publicity status"},
 	{"record.in_publicity", "公示中", "Published"},
 	{"record.days_left", "（剩余 %d 天）", "(%d days left)"},

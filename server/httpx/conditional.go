@@ -26,7 +26,7 @@ func ETag(parts ...string) string {
 func NotModified(r *http.Request, tag string, modified time.Time) bool {
 	if inm := r.Header.Get("If-None-Match"); inm != "" {
 		for _, t := range strings.Split(inm, ",") {
-			t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+			t = identityTag(strings.TrimPrefix(strings.TrimSpace(t), "W/"))
 			if t == "*" || t == tag {
 				return true
 			}

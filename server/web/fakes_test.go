@@ -253,3 +253,11 @@ var (
 	_ web.Searcher     = (*fakeSearch)(nil)
 	_ web.Flowcharts   = fakeFlowcharts{}
 )
+
+func (fakePages) SitemapSpans(context.Context) (map[store.Entity]int64, error) {
+	return map[store.Entity]int64{store.EntityPenalty: 1, store.EntityPermit: 1}, nil
+}
+
+func (fakePages) SitemapEntries(context.Context, store.Entity, int64) ([]store.SitemapEntry, error) {
+	return nil, nil
+}

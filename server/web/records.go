@@ -137,6 +137,7 @@ func (h *Handlers) penalty(c *gin.Context) error {
 	today := domain.ChinaDate(h.now())
 	d.Remaining = int(p.PublicityUntil.Sub(today).Hours() / 24)
 	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {pr.T("nav.search"), "/search?type=penalty"}, {p.DecisionNo, ""}}
+	d.Description = pr.T("record.penalty_description", p.Agency, p.DecisionDate.Format(domain.DateLayout), p.Name, p.DecisionNo)
 	d.JSONLD = penaltyJSONLD(p)
 	return h.render(c, "penalty", d)
 }
@@ -165,6 +166,7 @@ func (h *Handlers) permit(c *gin.Context) error {
 		d.HasPersonal = d.HasPersonal || (f.Personal && f.Value != "")
 	}
 	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {pr.T("nav.search"), "/search?type=permit"}, {p.DecisionNo, ""}}
+	d.Description = pr.T("record.permit_description", p.Agency, p.DecisionDate.Format(domain.DateLayout), p.Name, p.DecisionNo)
 	d.JSONLD = permitJSONLD(p)
 	return h.render(c, "permit", d)
 }

@@ -8,10 +8,12 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/gongshi/gongshi/public"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // staticFiles are the embedded assets with the hash of their content.
@@ -72,6 +74,12 @@ func serveStatic(c *gin.Context) {
 	}
 	c.Header("ETag", `"`+v+`"`)
 	c.Header("X-Content-Type-Options", "nosniff")
+	if httpx.NotModified(c.Request, `"`+v+`"`, time.Time{}) {
+		// The file server compares If-None-Match with the identity tag
+		// only; a compressed response's tag carries a suffix.
+		c.Status(http.StatusNotModified)
+		return
+	}
 	req := c.Request.Clone(c.Request.Context())
 	req.URL = &url.URL{Path: "/" + name}
 	staticServer.ServeHTTP(c.Writer, req)

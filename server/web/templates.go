@@ -46,12 +46,17 @@ type pageData struct {
 	Lang      i18n.Lang
 	Demo      bool
 	Nav       string // the active navigation entry
-	AltLang   string // this page in the other language
+	AltLang   string // this page in the other language: path and query
 	Canonical string // path and query of this page
-	Feed      string // an Atom feed of this page, if any
-	Crumbs    []crumb
-	JSONLD    any // schema.org data, written as application/ld+json
-	NoIndex   bool
+	// The page's absolute URLs: canonical (Chinese: without lang; English:
+	// lang=en) and in each language, for <link rel=canonical|alternate>.
+	CanonicalURL, ChineseURL, EnglishURL string
+	// Description is the page's meta description; "": the site's.
+	Description string
+	Feed        string // an Atom feed of this page, if any
+	Crumbs      []crumb
+	JSONLD      any // schema.org data, written as application/ld+json
+	NoIndex     bool
 }
 
 type crumb struct{ Label, URL string }
@@ -70,8 +75,26 @@ func (h *Handlers) page(c *gin.Context, title, nav string) pageData {
 	}
 	q.Set("lang", string(other))
 	alt := c.Request.URL.Path + "?" + q.Encode()
-	return pageData{Title: title, Lang: l, Demo: h.demo.get(c.Request.Context(), h.pages, h.log), Nav: nav, AltLang: alt,
-		Canonical: c.Request.URL.RequestURI()}
+	in := func(lang i18n.Lang) string {
+		q := c.Request.URL.Query()
+		if lang == i18n.Chinese {
+			q.Del("lang")
+		} else {
+			q.Set("lang", string(lang))
+		}
+		u := c.Request.URL.Path
+		if len(q) > 0 {
+			u += "?" + q.Encode()
+		}
+		return h.absolute(u)
+	}
+	d := pageData{Title: title, Lang: l, Demo: h.demo.get(c.Request.Context(), h.pages, h.log), Nav: nav, AltLang: alt,
+		Canonical: c.Request.URL.RequestURI(), ChineseURL: in(i18n.Chinese), EnglishURL: in(i18n.English)}
+	d.CanonicalURL = d.ChineseURL
+	if l == i18n.English {
+		d.CanonicalURL = d.EnglishURL
+	}
+	return d
 }
 
 // langOf is the language of the request, negotiated once.
@@ -134,7 +157,9 @@ func writePage(c *gin.Context, status int, contentType string, body []byte, cach
 		// The language came from Accept-Language: shared caches must
 		// keep the languages apart, and only the default one is stored
 		// under the bare URL.
-		c.Header("Vary", "Accept-Language")
+		// One Vary line, after what the compression layer set.
+		h := c.Writer.Header()
+		h.Set("Vary", strings.Join(append(h.Values("Vary"), "Accept-Language"), ", "))
 		if langOf(c) != i18n.Chinese && strings.HasPrefix(cacheControl, "public") {
 			cacheControl = strings.Replace(cacheControl, "public", "private", 1)
 		}

@@ -66,6 +66,10 @@ type PageStore interface {
 	HasDemoData(ctx context.Context) (bool, error)
 	// SampleRows is up to n rows of a dataset, as its downloads write them.
 	SampleRows(ctx context.Context, name string, n int) ([][]string, error)
+	// SitemapSpans and SitemapEntries list the public records' pages for
+	// the sitemap, store.SitemapSpan ids per file.
+	SitemapSpans(ctx context.Context) (map[store.Entity]int64, error)
+	SitemapEntries(ctx context.Context, entity store.Entity, n int64) ([]store.SitemapEntry, error)
 }
 
 // DatasetStore is what the data pages show of the datasets' versions and
@@ -167,6 +171,9 @@ func (h *Handlers) Register(r httpx.PageRoutes) {
 	get("/api", page(), h.apiReference)
 	get("/subscribe", page(), h.subscribe)
 	get("/about", page(), h.about)
+	get("/robots.txt", page(), h.robots)
+	get("/sitemap.xml", page(), h.sitemap)
+	get("/sitemaps/:file", page(), h.sitemapFile)
 	r.GET("/static/*filepath", httpx.Accept("v"), serveStatic)
 }
 
