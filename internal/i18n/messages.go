@@ -139,6 +139,7 @@ var messages = []struct{ key, zh, en string }{
 	{"facet.permit_status", "许可状态", "Permit status"},
 	{"facet.power_category", "事项类型", "Kind of power"},
 	{"hl.subject_name", "名称", "Name"},
+	{"hl.party_name", "名称", "Name"},
 	{"hl.name", "名称", "Name"},
 	{"hl.credit_code", "统一社会信用代码", "Credit code"},
 	{"hl.decision_no", "文号", "Decision number"},

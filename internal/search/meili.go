@@ -86,12 +86,13 @@ var stopWordsLongestFirst = func() []string {
 	return out
 }()
 
-// exactRequest finds the records of type t the query names exactly.
+// exactRequest finds the records of type t the query names exactly, with
+// their facet counts.
 func exactRequest(t Type, conds []string, ef string) *meili.SearchRequest {
 	perPage := int64(exactLimit)
 	return &meili.SearchRequest{IndexUID: IndexOf(t), Filter: and(append(slices.Clone(conds), ef)),
 		Page: 1, HitsPerPage: &perPage, AttributesToRetrieve: retrieve(t), Locales: []string{"cmn"},
-		Sort: sortOf(t)}
+		Sort: sortOf(t), Facets: facetAttributes(t)}
 }
 
 // sortOf orders exact matches: records newest first.
@@ -144,6 +145,10 @@ func (s *Service) searchMeili(ctx context.Context, c *searchClient, q Query) (*R
 			}
 			res.ExactTotal += r.totalHits
 			res.Facets["type"][string(sl.t)] += r.totalHits
+			// Facets count every match, exact or related.
+			if err := mergeFacets(res.Facets, r.facets, facetsFor(sl.t)); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		res.Total += r.totalHits

@@ -22,7 +22,7 @@ func TestSearchPage(t *testing.T) {
 		},
 		Hits: []search.Hit{{Type: search.TypePenalty, ID: "7", Title: "苏州化工有限公司", Subtitle: "苏应急罚〔2026〕7号",
 			URL: "/penalties/7", Fields: map[string]json.RawMessage{"demo": json.RawMessage("true")},
-			Highlights: map[string]string{"subject_name": "苏州<mark>化工</mark>有限公司", "facts": "没有标记的事实"}}},
+			Highlights: map[string]string{"party_name": "苏州<mark>化工</mark>有限公司", "facts": "没有标记的事实"}}},
 	}
 	resp, body := f.get("/search?q=化工&type=penalty&category=罚款&page=2")
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-cache" {

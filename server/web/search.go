@@ -399,7 +399,7 @@ func (data *searchPageData) paginate(l i18n.Lang, vs url.Values, q search.Query,
 }
 
 // snippetOrder is the order in which highlighted fields are shown.
-var snippetOrder = []string{"subject_name", "name", "credit_code", "decision_no", "permit_no", "code", "violation_type",
+var snippetOrder = []string{"party_name", "name", "credit_code", "decision_no", "permit_no", "code", "violation_type",
 	"document_name", "facts", "content", "conditions", "flow_steps", "legal_basis", "guide_basis", "agency"}
 
 func typeStrings() []string {
