@@ -16,19 +16,30 @@ import (
 	"github.com/gongshi/gongshi/internal/demo"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/search"
+	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/internal/testenv"
 )
 
 // relevanceToday is the "today" of the relevance data set and its searches.
 var relevanceToday = time.Date(2026, 11, 25, 10, 0, 0, 0, domain.China)
 
-// relevanceEnv loads the demo data set (fixed seed and date) into a fresh
-// database, builds the indexes and returns the search service over them.
+// relevanceEnv loads the demo data set (fixed seed and date) and one
+// penalty of 昆山毅科精细化工有限公司 into a fresh database, builds the indexes and returns the search service over them.
 func relevanceEnv(t *testing.T) *search.Service {
 	t.Helper()
 	ctx := context.Background()
 	s := testenv.Store(t)
 	if _, err := demo.Load(ctx, s, demo.Options{Penalties: 3000, Permits: 1500, Seed: demo.DefaultSeed, Now: relevanceToday}); err != nil {
+		t.Fatal(err)
+	}
+	// The company the pinyin queries are about, as citizens name it.
+	r := testenv.PenaltyRecord(9001)
+	r["CF_XDR_MC"], r["CF_WSH"] = "昆山毅科精细化工有限公司", "昆应急罚〔2026〕901号"
+	p, errs := domain.ParsePenalty(r, domain.ParseOptions{Now: relevanceToday})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if _, err := s.UpsertPenalties(ctx, store.Actor{Name: "test"}, []domain.Penalty{p}, store.WriteOptions{Demo: true}); err != nil {
 		t.Fatal(err)
 	}
 	m := testenv.StartMeili(t)
@@ -132,44 +143,6 @@ func TestRelevance(t *testing.T) {
 			if h.Match != search.MatchRelated || slices.ContainsFunc(res.Exact, func(e search.Hit) bool { return e.Type == h.Type && e.ID == h.ID }) {
 				t.Errorf("queries.tsv:%d %q: related hit %s marked %q or repeating an exact one", c.line, c.query, h.ID, h.Match)
 			}
-		}
-	}
-}
-
-func TestRelevanceDump(t *testing.T) {
-	if os.Getenv("RELEVANCE_DUMP") == "" {
-		t.Skip()
-	}
-	svc := relevanceEnv(t)
-	for _, raw := range []string{"type=penalty&per_page=30", "type=permit&per_page=30"} {
-		vs, _ := url.ParseQuery(raw)
-		q, _ := search.ParseQuery(vs)
-		res, err := svc.Search(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, h := range res.Hits {
-			t.Logf("%s | %s | %s | %s", h.Title, h.Fields["credit_code"], h.Fields["decision_no"], h.Fields["party_kind"])
-		}
-	}
-	for _, text := range strings.Split(os.Getenv("RELEVANCE_Q"), "|") {
-		if text == "" {
-			continue
-		}
-		q, err := search.ParseQuery(url.Values{"q": {text}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		res, err := svc.Search(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("%q: kind %s exact %d related %d", text, res.QueryKind, res.ExactTotal, res.Total)
-		for _, h := range res.Exact[:min(3, len(res.Exact))] {
-			t.Logf("   = %s | %s", h.Title, h.Subtitle)
-		}
-		for _, h := range res.Hits[:min(3, len(res.Hits))] {
-			t.Logf("   ~ %s | %s", h.Title, h.Subtitle)
 		}
 	}
 }
