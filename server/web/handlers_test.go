@@ -188,6 +188,13 @@ func TestSearchPageExactMatches(t *testing.T) {
 		t.Errorf("no exact match: the page:\n%s", body)
 	}
 
+	// PostgreSQL, answering while Meilisearch is down, cannot tell.
+	f.search.result.Degraded = true
+	_, body = f.get("/search?q=苏应急罚[2099]1号")
+	if strings.Contains(body, "未找到完全匹配") {
+		t.Error("a degraded answer claims there is no exact match")
+	}
+
 	f.search.result = &search.Result{Query: "化工", Type: "all", QueryKind: search.KindText, Page: 1, PerPage: 20,
 		Hits: []search.Hit{related}, Total: 1, Facets: map[string]map[string]int64{"type": {"penalty": 1}}}
 	_, body = f.get("/search?q=化工")

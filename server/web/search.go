@@ -324,9 +324,11 @@ func sortOptions(pr i18n.Printer, q search.Query) []sortOption {
 var exactKinds = []string{search.KindCreditCode, search.KindDecisionNo, search.KindName, search.KindItemCode}
 
 // exact adds, on the first page, the exact matches of a query that is an
-// identifier or a full name — or says there is none.
+// identifier or a full name — or says there is none. A degraded answer
+// (PostgreSQL) compares numbers as typed and names not at all, so it
+// never claims there is none.
 func (data *searchPageData) exact(pr i18n.Printer, q search.Query, res *search.Result) {
-	if !slices.Contains(exactKinds, res.QueryKind) || q.Page != 1 {
+	if !slices.Contains(exactKinds, res.QueryKind) || q.Page != 1 || (res.Degraded && len(res.Exact) == 0) {
 		return
 	}
 	data.ExactKind = pr.T("search.kind." + res.QueryKind)
