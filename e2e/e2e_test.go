@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -133,6 +134,51 @@ func TestPortal(t *testing.T) {
 		}
 		b.shot("record", false, true)
 		b.shot("record-full", true, false)
+	})
+
+	t.Run("search by full name: exact matches apart from related results", func(t *testing.T) {
+		b := br.in(t)
+		b.open("/search?q=" + url.QueryEscape(p.company))
+		exact := eval[[]string](b, `[...document.querySelectorAll('.exact-matches [data-match="exact"] h3')].map(h => h.textContent)`)
+		if len(exact) == 0 {
+			t.Fatalf("no exact match for the full name %s", p.company)
+		}
+		for _, title := range exact {
+			if title != p.company {
+				t.Errorf("exact match %q for the name %s", title, p.company)
+			}
+		}
+		related := eval[[]string](b, `[...document.querySelectorAll('[data-match="related"] h3')].map(h => h.textContent)`)
+		if slices.Contains(related, p.company) {
+			t.Errorf("a related result repeats the exact name %s", p.company)
+		}
+		// The exact section comes first, with the company's page.
+		order := eval[bool](b, `(() => { const e = document.querySelector(".exact-matches"), r = document.querySelector("#results-h");
+			return !!e && !!r && !!(e.compareDocumentPosition(r) & Node.DOCUMENT_POSITION_FOLLOWING); })()`)
+		profile := eval[string](b, `document.querySelector('.exact-matches a[href^="/subjects/"]')?.getAttribute("href") ?? ""`)
+		if !order || profile != "/subjects/"+p.companyCode {
+			t.Errorf("exact section first %v, profile link %q", order, profile)
+		}
+		if head := b.text("#exact-h"); head != "完全匹配" {
+			t.Errorf("exact section heading %q", head)
+		}
+		b.shot("search-exact", true, true)
+
+		// The same record's decision number typed with square brackets is
+		// an exact match too.
+		subtitle := b.text(`.exact-matches [data-match="exact"] .muted`)
+		number, _, _ := strings.Cut(subtitle, " · ")
+		typed := strings.NewReplacer("〔", "[", "〕", "]").Replace(number)
+		b.open("/search?q=" + url.QueryEscape(typed))
+		if first := b.text(`.exact-matches [data-match="exact"] h3`); first != p.company {
+			t.Errorf("decision number %s typed as %s: first exact match %q", number, typed, first)
+		}
+
+		// A name that names nothing says so.
+		b.open("/search?q=" + url.QueryEscape("苏州没有这家化工有限公司"))
+		if n := b.text(".exact-matches .notice"); !strings.Contains(n, "未找到完全匹配") {
+			t.Errorf("no exact match notice: %q", n)
+		}
 	})
 
 	t.Run("enterprise profile", func(t *testing.T) {

@@ -197,7 +197,7 @@ func TestDegraded(t *testing.T) {
 	e.m.Kill()
 	hitKeys := func(res *search.Result) []string {
 		var out []string
-		for _, h := range res.Hits {
+		for _, h := range append(slices.Clone(res.Exact), res.Hits...) {
 			out = append(out, string(h.Type)+h.ID)
 		}
 		return out
@@ -211,8 +211,9 @@ func TestDegraded(t *testing.T) {
 		}
 		got, exp := hitKeys(res), hitKeys(want)
 		if c.equal {
-			if res.Total != want.Total || !sameIDs(got, exp) {
-				t.Errorf("%s: degraded %d %v, Meilisearch %d %v", c.params, res.Total, got, want.Total, exp)
+			if res.Total+res.ExactTotal != want.Total+want.ExactTotal || !sameIDs(got, exp) {
+				t.Errorf("%s: degraded %d+%d %v, Meilisearch %d+%d %v", c.params, res.ExactTotal, res.Total, got,
+					want.ExactTotal, want.Total, exp)
 			}
 			for f, values := range want.Facets {
 				for v, n := range values {
@@ -228,8 +229,12 @@ func TestDegraded(t *testing.T) {
 				}
 			}
 		}
-		if len(want.Hits) > 0 && len(res.Hits) > 0 {
-			w, g := want.Hits[0], res.Hits[0]
+		if len(want.Exact) != len(res.Exact) {
+			t.Errorf("%s: %d exact matches degraded, %d from Meilisearch", c.params, len(res.Exact), len(want.Exact))
+		}
+		first := func(r *search.Result) []search.Hit { return append(slices.Clone(r.Exact), r.Hits...) }
+		if w, g := first(want), first(res); len(w) > 0 && len(g) > 0 {
+			w, g := w[0], g[0]
 			if w.Exact != g.Exact || (w.Exact && (w.ID != g.ID || w.Title != g.Title || w.URL != g.URL || w.Subtitle != g.Subtitle)) {
 				t.Errorf("%s: first hit degraded %s %q exact %v, Meilisearch %s %q exact %v", c.params, g.ID, g.Title, g.Exact,
 					w.ID, w.Title, w.Exact)

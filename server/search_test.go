@@ -126,7 +126,8 @@ func TestSearchAPI(t *testing.T) {
 	if err := json.Unmarshal(body, &raw); err != nil {
 		t.Fatal(err)
 	}
-	wantKeys := []string{"degraded", "facets", "hits", "page", "per_page", "processing_ms", "query", "total", "total_exact", "type"}
+	wantKeys := []string{"degraded", "exact", "exact_total", "facets", "hits", "page", "per_page", "processing_ms", "query",
+		"query_kind", "subjects", "total", "total_exact", "type"}
 	var gotKeys []string
 	for k := range raw {
 		gotKeys = append(gotKeys, k)
@@ -146,11 +147,35 @@ func TestSearchAPI(t *testing.T) {
 		t.Errorf("hit %+v", h)
 	}
 
-	// The exact decision number comes first, over every type.
-	resp, body = f.get(searchPath(url.Values{"q": {ps[3].DecisionNo}}))
+	// The exact decision number — typed with any brackets — the credit
+	// code and the full name are exact matches, apart from the related
+	// results, over every type; the company's page comes with them.
+	for _, tc := range []struct{ q, kind string }{
+		{ps[3].DecisionNo, search.KindDecisionNo},
+		{"(苏)应急罚[2025]4号", search.KindDecisionNo},
+		{"【苏】应急罚（2025）4号", search.KindDecisionNo},
+		{ps[3].Party.CreditCode, search.KindCreditCode},
+		{ps[3].Party.Name, search.KindName},
+	} {
+		resp, body = f.get(searchPath(url.Values{"q": {tc.q}}))
+		res = decode[search.Result](t, body)
+		if resp.StatusCode != 200 || res.QueryKind != tc.kind || res.ExactTotal != 1 || len(res.Exact) != 1 ||
+			res.Exact[0].ID != idStr(rs[3].ID) || res.Exact[0].Match != search.MatchExact || !res.Exact[0].Exact {
+			t.Errorf("%s: status %d, kind %q, exact %d %+v", tc.q, resp.StatusCode, res.QueryKind, res.ExactTotal, res.Exact)
+		}
+		if len(res.Subjects) != 1 || res.Subjects[0].URL != "/subjects/"+ps[3].Party.CreditCode {
+			t.Errorf("%s: subjects %+v", tc.q, res.Subjects)
+		}
+		for _, h := range res.Hits {
+			if h.ID == idStr(rs[3].ID) || h.Match != search.MatchRelated {
+				t.Errorf("%s: related hit %s %q", tc.q, h.ID, h.Match)
+			}
+		}
+	}
+	resp, body = f.get(searchPath(url.Values{"q": {"苏州没有这家化工有限公司"}}))
 	res = decode[search.Result](t, body)
-	if resp.StatusCode != 200 || len(res.Hits) == 0 || !res.Hits[0].Exact || res.Hits[0].ID != idStr(rs[3].ID) {
-		t.Errorf("decision number: status %d, hits %+v", resp.StatusCode, res.Hits)
+	if resp.StatusCode != 200 || res.QueryKind != search.KindName || res.ExactTotal != 0 || len(res.Exact) != 0 {
+		t.Errorf("an unknown name: kind %q, exact %+v", res.QueryKind, res.Exact)
 	}
 
 	// Withdrawn: gone from search.
@@ -167,6 +192,10 @@ func TestSearchAPI(t *testing.T) {
 	}
 	if res.Total != 4 {
 		t.Errorf("after withdrawal: %d, want 4", res.Total)
+	}
+	_, body = f.get(searchPath(url.Values{"q": {ps[0].DecisionNo}}))
+	if res = decode[search.Result](t, body); res.ExactTotal != 0 || len(res.Exact) != 0 || len(res.Subjects) != 0 {
+		t.Errorf("a withdrawn penalty is still an exact match: %+v", res.Exact)
 	}
 
 	// Degraded: Meilisearch down, same shape from PostgreSQL; /readyz says so.

@@ -54,9 +54,12 @@ type PenaltyDoc struct {
 	Demo            bool     `json:"demo"` // 示例数据
 	PublishedAt     string   `json:"published_at"`
 
-	FineYuan          float64 `json:"fine_yuan"`           // internal: the fine as a number, to sort by
-	Version           int64   `json:"version"`             // internal
-	PublicityUntilDay int     `json:"publicity_until_day"` // internal: YYYYMMDD; searches exclude ended periods
+	FineYuan          float64  `json:"fine_yuan"`              // internal: the fine as a number, to sort by
+	Version           int64    `json:"version"`                // internal
+	PublicityUntilDay int      `json:"publicity_until_day"`    // internal: YYYYMMDD; searches exclude ended periods
+	DecisionKey       string   `json:"decision_key"`           // internal: MatchKey of decision_no
+	PartyKey          string   `json:"party_key"`              // internal: MatchKey of party_name
+	PartyPinyin       []string `json:"party_pinyin,omitempty"` // internal: PartyPinyin of a business's name
 }
 
 // PermitDoc is a document of the permits index, with the field names of
@@ -89,7 +92,11 @@ type PermitDoc struct {
 	Demo            bool   `json:"demo"`
 	PublishedAt     string `json:"published_at"`
 
-	Version int64 `json:"version"` // internal
+	Version     int64    `json:"version"`                // internal
+	DecisionKey string   `json:"decision_key"`           // internal: MatchKey of decision_no
+	PermitKey   string   `json:"permit_key"`             // internal: MatchKey of permit_no
+	PartyKey    string   `json:"party_key"`              // internal: MatchKey of party_name
+	PartyPinyin []string `json:"party_pinyin,omitempty"` // internal: PartyPinyin of a business's name
 }
 
 // PowerDoc is a document of the powers index: a 权力清单 item with its
@@ -156,7 +163,8 @@ type ServiceDoc struct {
 }
 
 // internalFields are document fields hits leave out.
-var internalFields = map[string]bool{"version": true, "publicity_until_day": true, "list_version": true, "fine_yuan": true}
+var internalFields = map[string]bool{"version": true, "publicity_until_day": true, "list_version": true, "fine_yuan": true,
+	"decision_key": true, "permit_key": true, "party_key": true, "party_pinyin": true}
 
 // publicFields lists, per type, the document fields hits carry: every
 // field of its *Doc type but the internal ones.
@@ -202,6 +210,7 @@ func PenaltyDocument(p domain.PublishedPenalty, version int64) PenaltyDoc {
 		PublicityClass: string(p.Class), Source: p.Source, Remarks: p.Remarks, Demo: p.Demo,
 		PublishedAt: p.PublishedAt.In(cst).Format(time.RFC3339),
 		FineYuan:    float64(p.Fine) / 100, Version: version, PublicityUntilDay: dayNumber(p.PublicityUntil),
+		DecisionKey: MatchKey(p.DecisionNo), PartyKey: MatchKey(p.Name), PartyPinyin: partyPinyin(p.Kind, p.Name),
 	}
 	if d.Categories == nil {
 		d.Categories = []string{}
@@ -223,6 +232,8 @@ func PermitDocument(p domain.PublishedPermit, version int64) PermitDoc {
 		ValidTo: date(p.ValidTo), Agency: p.Agency, AgencyCode: p.AgencyCode, District: p.District,
 		DistrictCode: p.DistrictCode, State: string(p.State), Source: p.Source, Remarks: p.Remarks,
 		Demo: p.Demo, PublishedAt: p.PublishedAt.In(cst).Format(time.RFC3339), Version: version,
+		DecisionKey: MatchKey(p.DecisionNo), PermitKey: MatchKey(p.PermitNo), PartyKey: MatchKey(p.Name),
+		PartyPinyin: partyPinyin(p.Kind, p.Name),
 	}
 }
 

@@ -35,6 +35,8 @@ func (h Hit) appendJSON(b []byte) []byte {
 	if h.Exact {
 		b = append(b, `,"exact":true`...)
 	}
+	b = append(b, `,"match":`...)
+	b = appendString(b, h.Match)
 	b = append(b, `,"fields":`...)
 	b = appendFields(b, h.Type, h.Fields)
 	if len(h.Highlights) > 0 {
@@ -46,19 +48,33 @@ func (h Hit) appendJSON(b []byte) []byte {
 
 // MarshalJSON encodes the result in one pass over its hits.
 func (r *Result) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 4096+len(r.Hits)*2048)
+	b := make([]byte, 0, 4096+(len(r.Hits)+len(r.Exact))*2048)
 	b = append(b, `{"query":`...)
 	b = appendString(b, r.Query)
 	b = append(b, `,"type":`...)
 	b = appendString(b, r.Type)
-	b = append(b, `,"hits":[`...)
-	for i, h := range r.Hits {
+	b = append(b, `,"query_kind":`...)
+	b = appendString(b, r.QueryKind)
+	b = append(b, `,"exact":`...)
+	b = appendHits(b, r.Exact)
+	b = append(b, `,"exact_total":`...)
+	b = strconv.AppendInt(b, r.ExactTotal, 10)
+	b = append(b, `,"subjects":[`...)
+	for i, s := range r.Subjects {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = h.appendJSON(b)
+		b = append(b, `{"credit_code":`...)
+		b = appendString(b, s.CreditCode)
+		b = append(b, `,"name":`...)
+		b = appendString(b, s.Name)
+		b = append(b, `,"url":`...)
+		b = appendString(b, s.URL)
+		b = append(b, '}')
 	}
-	b = append(b, `],"facets":`...)
+	b = append(b, `],"hits":`...)
+	b = appendHits(b, r.Hits)
+	b = append(b, `,"facets":`...)
 	b = appendMap(b, r.Facets, func(b []byte, counts map[string]int64) []byte {
 		return appendMap(b, counts, func(b []byte, n int64) []byte { return strconv.AppendInt(b, n, 10) })
 	})
@@ -75,6 +91,18 @@ func (r *Result) MarshalJSON() ([]byte, error) {
 	b = append(b, `,"degraded":`...)
 	b = strconv.AppendBool(b, r.Degraded)
 	return append(b, '}'), nil
+}
+
+// appendHits appends hits as a JSON array.
+func appendHits(b []byte, hits []Hit) []byte {
+	b = append(b, '[')
+	for i, h := range hits {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = h.appendJSON(b)
+	}
+	return append(b, ']')
 }
 
 // appendMap appends m as a JSON object, keys sorted, each value appended

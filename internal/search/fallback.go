@@ -46,7 +46,7 @@ func (s *Service) searchPostgres(ctx context.Context, q Query) (*Result, error) 
 func (s *Service) searchPostgresIn(ctx context.Context, q Query) (*Result, error) {
 	kind, value := exactOf(q.Text)
 	terms := strings.Fields(q.Text)
-	res := newResult(q)
+	res := newResult(q, kind)
 	start := (q.Page - 1) * q.PerPage
 	end := start + q.PerPage
 	var acc int64
@@ -68,11 +68,22 @@ func (s *Service) searchPostgresIn(ctx context.Context, q Query) (*Result, error
 				res.Facets[attr][v] += n
 			}
 		}
-		res.Hits = append(res.Hits, p.hits...)
+		// Exact matches rank first within their type; they are shown
+		// apart from the related results (on the page they fall on).
+		for _, h := range p.hits {
+			if h.Exact {
+				res.Exact = append(res.Exact, exactHit(h))
+				res.ExactTotal++
+				res.Total--
+			} else {
+				res.Hits = append(res.Hits, h)
+			}
+		}
 	}
 	if len(res.Hits) > q.PerPage {
 		res.Hits = res.Hits[:q.PerPage]
 	}
+	res.Subjects = subjectsOf(res.Exact)
 	return res, nil
 }
 
@@ -82,8 +93,11 @@ func (s *Service) recordQuery(q Query, terms []string, kind exactKind, value str
 		Agency: q.Filters.Agency, Stage: q.Filters.Stage, SubjectKind: q.Filters.SubjectKind,
 		PermitStatus: q.Filters.PermitStatus, Sort: q.Sort, Offset: offset, Limit: limit,
 	}
-	if kind == exactCreditCode || kind == exactDecisionNo {
+	switch kind {
+	case exactCreditCode:
 		rq.Exact = value
+	case exactDecisionNo:
+		rq.Exact = q.Text // PostgreSQL compares the number as stored
 	}
 	return rq
 }

@@ -128,13 +128,16 @@ func filterFor(t Type, f Filters, today time.Time) []string {
 // identifier is the query, or "" when the kind of identifier does not
 // apply to t.
 func exactFilter(t Type, kind exactKind, value string) string {
+	record := t == TypePenalty || t == TypePermit
 	switch {
-	case kind == exactCreditCode && (t == TypePenalty || t == TypePermit):
+	case kind == exactCreditCode && record:
 		return "credit_code = " + quote(value)
 	case kind == exactDecisionNo && t == TypePenalty:
-		return "decision_no = " + quote(value)
+		return "decision_key = " + quote(value)
 	case kind == exactDecisionNo && t == TypePermit:
-		return "(decision_no = " + quote(value) + " OR permit_no = " + quote(value) + ")"
+		return "(decision_key = " + quote(value) + " OR permit_key = " + quote(value) + ")"
+	case kind == exactName && record:
+		return "party_key = " + quote(value)
 	case kind == exactItemCode && (t == TypePower || t == TypeService):
 		return "code = " + quote(value)
 	}

@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 
 	meili "github.com/meilisearch/meilisearch-go"
+
+	"github.com/gongshi/gongshi/internal/domain"
 )
 
 // exactLimit is how many exact matches of an identifier are put first.
@@ -37,7 +40,7 @@ func mainRequest(t Type, q Query, conds []string) *meili.SearchRequest {
 	}
 	r := &meili.SearchRequest{
 		IndexUID:             IndexOf(t),
-		Query:                q.Text,
+		Query:                meiliQuery(q.Text),
 		Filter:               and(conds),
 		Page:                 page,
 		HitsPerPage:          &perPage,
@@ -46,20 +49,64 @@ func mainRequest(t Type, q Query, conds []string) *meili.SearchRequest {
 		ShowMatchesPosition:  q.Text != "",
 		Locales:              []string{"cmn"},
 		ShowRankingScore:     multi,
+		// Every word of the query must occur: with the default, "last",
+		// Meilisearch drops words from the end until something matches,
+		// and a full name or a decision number (苏, 应急, 罚 …) matched
+		// every record of the city.
+		MatchingStrategy: meili.All,
 	}
 	switch {
 	case q.Sort != "":
 		r.Sort = []string{meiliSort(q.Sort)}
-		r.MatchingStrategy = meili.All
-	case q.Text == "" && (t == TypePenalty || t == TypePermit):
+	case r.Query == "" && (t == TypePenalty || t == TypePermit):
 		r.Sort = []string{"decision_date:desc"} // browsing: newest first
 	}
 	return r
 }
 
+// meiliQuery is the query text Meilisearch is sent: "" (browse) when the
+// text holds nothing but stop words — 苏州, 有限公司 — which Meilisearch
+// would otherwise answer with nothing at all.
+func meiliQuery(text string) string {
+	rest := text
+	for _, w := range stopWordsLongestFirst {
+		rest = strings.ReplaceAll(rest, w, "")
+	}
+	if strings.IndexFunc(rest, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0 {
+		return ""
+	}
+	return text
+}
+
+// stopWordsLongestFirst are the stop words, longer ones first, so that
+// removing them removes 有限公司 whole before 公司.
+var stopWordsLongestFirst = func() []string {
+	out := slices.Clone(stopWords)
+	slices.SortStableFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
+}()
+
+// exactRequest finds the records of type t the query names exactly, with
+// their facet counts.
+func exactRequest(t Type, conds []string, ef string) *meili.SearchRequest {
+	perPage := int64(exactLimit)
+	return &meili.SearchRequest{IndexUID: IndexOf(t), Filter: and(append(slices.Clone(conds), ef)),
+		Page: 1, HitsPerPage: &perPage, AttributesToRetrieve: retrieve(t), Locales: []string{"cmn"},
+		Sort: sortOf(t), Facets: facetAttributes(t)}
+}
+
+// sortOf orders exact matches: records newest first.
+func sortOf(t Type) []string {
+	if t == TypePenalty || t == TypePermit {
+		return []string{"decision_date:desc"}
+	}
+	return nil
+}
+
 // searchMeili answers q with one multi-search request: per type, the
-// ranked query and, when the query is an identifier, a query for the
-// exact matches, which come first.
+// ranked query for the related results and, when the query is an
+// identifier or a name, a query for the exact matches, which the ranked
+// one leaves out.
 func (s *Service) searchMeili(ctx context.Context, c *searchClient, q Query) (*Result, error) {
 	kind, value := exactOf(q.Text)
 	today := s.today()
@@ -67,12 +114,13 @@ func (s *Service) searchMeili(ctx context.Context, c *searchClient, q Query) (*R
 	var slots []slot
 	for _, t := range q.Types {
 		conds := filterFor(t, q.Filters, today)
+		ranked := conds
 		if ef := exactFilter(t, kind, value); ef != "" {
-			reqs = append(reqs, &meili.SearchRequest{IndexUID: IndexOf(t), Filter: and(append(slices.Clone(conds), ef)),
-				Limit: exactLimit, AttributesToRetrieve: retrieve(t), Locales: []string{"cmn"}})
+			reqs = append(reqs, exactRequest(t, conds, ef))
 			slots = append(slots, slot{t, true})
+			ranked = append(slices.Clone(conds), "NOT "+ef)
 		}
-		reqs = append(reqs, mainRequest(t, q, conds))
+		reqs = append(reqs, mainRequest(t, q, ranked))
 		slots = append(slots, slot{t, false})
 	}
 	answer, err := c.multiSearch(ctx, reqs)
@@ -87,16 +135,19 @@ func (s *Service) searchMeili(ctx context.Context, c *searchClient, q Query) (*R
 		return nil, fmt.Errorf("multi-search: %d results for %d queries", len(results), len(reqs))
 	}
 
-	res := newResult(q)
-	var exact []Hit
+	res := newResult(q, kind)
 	var ranked []scoredHit
 	for i, r := range results {
 		sl := slots[i]
 		if sl.exact {
 			for _, h := range r.hits {
-				hit := buildHit(sl.t, h)
-				hit.Exact = true
-				exact = append(exact, hit)
+				res.Exact = append(res.Exact, exactHit(buildHit(sl.t, h)))
+			}
+			res.ExactTotal += r.totalHits
+			res.Facets["type"][string(sl.t)] += r.totalHits
+			// Facets count every match, exact or related.
+			if err := mergeFacets(res.Facets, r.facets, facetsFor(sl.t)); err != nil {
+				return nil, err
 			}
 			continue
 		}
@@ -104,7 +155,7 @@ func (s *Service) searchMeili(ctx context.Context, c *searchClient, q Query) (*R
 		if r.totalHits >= MaxTotalHits {
 			res.TotalExact = false
 		}
-		res.Facets["type"][string(sl.t)] = r.totalHits
+		res.Facets["type"][string(sl.t)] += r.totalHits
 		if err := mergeFacets(res.Facets, r.facets, facetsFor(sl.t)); err != nil {
 			return nil, err
 		}
@@ -117,46 +168,41 @@ func (s *Service) searchMeili(ctx context.Context, c *searchClient, q Query) (*R
 		from := min((q.Page-1)*q.PerPage, len(ranked))
 		ranked = ranked[from:min(from+q.PerPage, len(ranked))]
 	}
-	hits := make([]Hit, len(ranked))
-	for i, h := range ranked {
-		hits[i] = buildHit(h.t, h.hit)
+	for _, h := range ranked {
+		res.Hits = append(res.Hits, buildHit(h.t, h.hit))
 	}
-	res.Hits = exactFirst(exact, hits, q.Page, q.PerPage)
+	res.Subjects = subjectsOf(res.Exact)
 	return res, nil
 }
 
-func newResult(q Query) *Result {
-	return &Result{Query: q.Text, Type: q.Type, Hits: []Hit{}, Facets: map[string]map[string]int64{"type": {}},
-		TotalExact: true, Page: q.Page, PerPage: q.PerPage}
+// newResult is an empty result of q, whose text is of the given kind.
+func newResult(q Query, kind exactKind) *Result {
+	return &Result{Query: q.Text, Type: q.Type, QueryKind: queryKind(q.Text, kind), Exact: []Hit{}, Subjects: []Subject{},
+		Hits: []Hit{}, Facets: map[string]map[string]int64{"type": {}}, TotalExact: true, Page: q.Page, PerPage: q.PerPage}
 }
 
-// exactFirst puts the exact matches at the top of the first page; on every
-// page, ranked hits that are exact matches are dropped, so none repeats.
-func exactFirst(exact, ranked []Hit, page, perPage int) []Hit {
-	if len(exact) == 0 {
-		return ranked
-	}
+// exactHit marks h as an exact match.
+func exactHit(h Hit) Hit {
+	h.Exact, h.Match = true, MatchExact
+	return h
+}
+
+// subjectsOf lists the enterprises of the exact record hits, once each:
+// parties with a real 统一社会信用代码 that are not natural persons.
+func subjectsOf(exact []Hit) []Subject {
+	out := []Subject{}
 	seen := map[string]bool{}
-	var out []Hit
 	for _, h := range exact {
-		k := string(h.Type) + "/" + h.ID
-		if !seen[k] {
-			seen[k] = true
-			if page == 1 {
-				out = append(out, h)
-			}
+		if _, ok := recordEntities[h.Type]; !ok {
+			continue
 		}
-	}
-	for _, h := range ranked {
-		if !seen[string(h.Type)+"/"+h.ID] {
-			out = append(out, h)
+		code := rawString(h.Fields["credit_code"])
+		if seen[code] || rawString(h.Fields["party_kind"]) == string(domain.PartyNaturalPerson) ||
+			code == domain.USCCPlaceholder || domain.ValidateUSCC(code) != nil {
+			continue
 		}
-	}
-	if len(out) > perPage {
-		out = out[:perPage]
-	}
-	if out == nil {
-		out = []Hit{}
+		seen[code] = true
+		out = append(out, Subject{CreditCode: code, Name: rawString(h.Fields["party_name"]), URL: "/subjects/" + code})
 	}
 	return out
 }
@@ -302,5 +348,5 @@ func markElements(raw json.RawMessage, ps []matchPosition) string {
 
 func newHit(t Type, fields map[string]json.RawMessage) Hit {
 	id, title, subtitle, link := describe(t, func(k string) string { return rawString(fields[k]) })
-	return Hit{Type: t, ID: id, Title: title, Subtitle: subtitle, URL: link, Fields: fields}
+	return Hit{Type: t, ID: id, Title: title, Subtitle: subtitle, URL: link, Match: MatchRelated, Fields: fields}
 }

@@ -34,7 +34,7 @@ func penalties(ids ...int64) []any {
 	var out []any
 	for _, id := range ids {
 		out = append(out, &search.PenaltyDoc{ID: id, Type: search.TypePenalty, PartyName: "苏州化工有限公司",
-			Categories: []string{"罚款"}, PublicityUntilDay: 20991231})
+			PartyKey: search.MatchKey("苏州化工有限公司"), Categories: []string{"罚款"}, PublicityUntilDay: 20991231})
 	}
 	return out
 }

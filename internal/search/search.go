@@ -82,10 +82,17 @@ type Query struct {
 }
 
 // Result is the one response shape of GET /api/v1/search, from Meilisearch
-// or, degraded, from PostgreSQL.
+// or, degraded, from PostgreSQL. When the query is an identifier or a full
+// registered name (QueryKind), the records it names exactly are Exact
+// (every page carries them) and Hits are the related results, paged,
+// which never repeat an exact match; Total counts the related results.
 type Result struct {
 	Query        string                      `json:"query"`
 	Type         string                      `json:"type"`
+	QueryKind    string                      `json:"query_kind"` // a Kind* constant
+	Exact        []Hit                       `json:"exact"`
+	ExactTotal   int64                       `json:"exact_total"`
+	Subjects     []Subject                   `json:"subjects"` // the enterprises of the exact matches
 	Hits         []Hit                       `json:"hits"`
 	Facets       map[string]map[string]int64 `json:"facets"`
 	Total        int64                       `json:"total"`
@@ -106,9 +113,24 @@ type Hit struct {
 	Title      string                     `json:"title"`
 	Subtitle   string                     `json:"subtitle"`
 	URL        string                     `json:"url"`
-	Exact      bool                       `json:"exact,omitempty"` // the query is this record's credit code, decision or item number
+	Exact      bool                       `json:"exact,omitempty"` // the query is this record's credit code, decision or item number, or its party's name
+	Match      string                     `json:"match"`           // MatchExact or MatchRelated
 	Fields     map[string]json.RawMessage `json:"fields"`
 	Highlights map[string]string          `json:"highlights,omitempty"`
+}
+
+// Values of Hit.Match.
+const (
+	MatchExact   = "exact"
+	MatchRelated = "related"
+)
+
+// Subject is an enterprise whose records the query named exactly, with
+// the page of its public records (/subjects/{credit_code}).
+type Subject struct {
+	CreditCode string `json:"credit_code"`
+	Name       string `json:"name"`
+	URL        string `json:"url"`
 }
 
 // SortOptions are the values of the sort parameter, with the types each
@@ -463,15 +485,47 @@ const (
 	exactCreditCode           // a valid 统一社会信用代码
 	exactDecisionNo           // looks like a decision or permit number: 〔2025〕12号
 	exactItemCode             // looks like a list item code: 320500CF0001
+	exactName                 // looks like a full registered name: …有限公司, …经营部
 )
+
+// Query kinds, as Result.QueryKind reports them.
+const (
+	KindBrowse     = ""
+	KindText       = "text"
+	KindCreditCode = "credit_code"
+	KindDecisionNo = "decision_no"
+	KindItemCode   = "item_code"
+	KindName       = "name"
+)
+
+var kindNames = map[exactKind]string{exactCreditCode: KindCreditCode, exactDecisionNo: KindDecisionNo,
+	exactItemCode: KindItemCode, exactName: KindName}
+
+// queryKind names what the query text is.
+func queryKind(text string, kind exactKind) string {
+	if text == "" {
+		return KindBrowse
+	}
+	if k, ok := kindNames[kind]; ok {
+		return k
+	}
+	return KindText
+}
 
 var (
-	decisionNoPattern = regexp.MustCompile(`[0-9]+.*号|[〔\[［(（【].*[0-9]`)
+	decisionNoPattern = regexp.MustCompile(`[0-9]+.*号|[〔\[［(（【〖﹝].*[0-9]`)
 	itemCodePattern   = regexp.MustCompile(`^[0-9A-Z][0-9A-Z-]{4,}$`)
+	// nameSuffixes end the registered names of the businesses decisions
+	// are made on: companies, their branches, 个体工商户 and co-operatives.
+	nameSuffixes = []string{"公司", "分公司", "厂", "店", "经营部", "门市部", "商行", "供应站", "加油站", "站", "合作社",
+		"事务所", "中心", "馆", "场", "院", "所"}
 )
 
+// minNameRunes is the shortest text taken for a full registered name.
+const minNameRunes = 4
+
 // exactOf classifies the query text: the identifier an exact match needs,
-// normalized as stored.
+// as its MatchKey (a credit code and an item code: normalized as stored).
 func exactOf(text string) (exactKind, string) {
 	if text == "" || strings.ContainsAny(text, " ") && !decisionNoPattern.MatchString(text) {
 		return exactNone, ""
@@ -480,10 +534,30 @@ func exactOf(text string) (exactKind, string) {
 		return exactCreditCode, code
 	}
 	if decisionNoPattern.MatchString(text) && utf8.RuneCountInString(text) <= 64 && strings.ContainsAny(text, "0123456789") {
-		return exactDecisionNo, text
+		return exactDecisionNo, MatchKey(text)
 	}
 	if code := domain.NormalizeCode(text); itemCodePattern.MatchString(code) && strings.ContainsAny(code, "0123456789") {
 		return exactItemCode, code
 	}
+	if looksLikeName(text) {
+		return exactName, MatchKey(text)
+	}
 	return exactNone, ""
+}
+
+// looksLikeName reports whether text can be a full registered name: Han
+// characters, no spaces, ending as such names end.
+func looksLikeName(text string) bool {
+	if strings.ContainsAny(text, " ") || utf8.RuneCountInString(text) < minNameRunes || utf8.RuneCountInString(text) > 100 {
+		return false
+	}
+	if strings.IndexFunc(text, func(r rune) bool { return unicode.Is(unicode.Han, r) }) < 0 {
+		return false
+	}
+	for _, s := range nameSuffixes {
+		if strings.HasSuffix(text, s) {
+			return true
+		}
+	}
+	return false
 }

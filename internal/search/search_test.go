@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gongshi/gongshi/internal/domain"
 )
 
 func parse(t *testing.T, raw string) (Query, *ParamError) {
@@ -123,7 +125,7 @@ func TestFilters(t *testing.T) {
 	if got := filterFor(TypePermit, Filters{PermitStatus: []string{"无效"}}, today); !slices.Equal(got, []string{`state IN ["无效"]`}) {
 		t.Errorf("permit filter %v", got)
 	}
-	if got := exactFilter(TypePermit, exactDecisionNo, `苏"〔2025〕1号`); got != `(decision_no = "苏\"〔2025〕1号" OR permit_no = "苏\"〔2025〕1号")` {
+	if got := exactFilter(TypePermit, exactDecisionNo, `苏"〔2025〕1号`); got != `(decision_key = "苏\"〔2025〕1号" OR permit_key = "苏\"〔2025〕1号")` {
 		t.Errorf("exact filter %s", got)
 	}
 	if exactFilter(TypePower, exactCreditCode, "91330282L07196379D") != "" {
@@ -141,8 +143,16 @@ func TestExactOf(t *testing.T) {
 		{"91330282l07196379d", exactCreditCode, "91330282L07196379D"},
 		{"91330282L07196379E", exactItemCode, "91330282L07196379E"}, // bad check character: not a credit code
 		{"00000000000000000X", exactItemCode, "00000000000000000X"},
-		{"（苏）应急罚〔2025〕12号", exactDecisionNo, "（苏）应急罚〔2025〕12号"},
-		{"苏应急罚[2025]12号", exactDecisionNo, "苏应急罚[2025]12号"},
+		{"（苏）应急罚〔2025〕12号", exactDecisionNo, "〔苏〕应急罚〔2025〕12号"},
+		{"苏应急罚[2025]12号", exactDecisionNo, "苏应急罚〔2025〕12号"},
+		{"苏应急罚【2025】12号", exactDecisionNo, "苏应急罚〔2025〕12号"},
+		{"苏应急罚(2025)12号", exactDecisionNo, "苏应急罚〔2025〕12号"},
+		{"苏州普吴化工有限公司", exactName, "苏州普吴化工有限公司"},
+		{"太仓市浮桥镇郑氏五金建材经营部", exactName, "太仓市浮桥镇郑氏五金建材经营部"},
+		{"苏州市虎丘区（高新区）某某有限公司", exactName, "苏州市虎丘区〔高新区〕某某有限公司"},
+		{"危险化学品", exactNone, ""},
+		{"化工公司", exactName, "化工公司"},
+		{"公司", exactNone, ""},
 		{"320500CF0001", exactItemCode, "320500CF0001"},
 		{"化工 培训", exactNone, ""},
 		{"化工", exactNone, ""},
@@ -204,20 +214,55 @@ func TestMarkSpans(t *testing.T) {
 	}
 }
 
-func TestExactFirst(t *testing.T) {
-	h := func(id string) Hit { return Hit{Type: TypePenalty, ID: id} }
-	ids := func(hs []Hit) (out []string) {
-		for _, x := range hs {
-			out = append(out, x.ID)
+func TestMatchKey(t *testing.T) {
+	want := "苏应急罚〔2024〕53号"
+	for _, v := range []string{"苏应急罚〔2024〕53号", "苏应急罚[2024]53号", "苏应急罚(2024)53号", "苏应急罚（2024）53号",
+		"苏应急罚【2024】53号", "苏应急罚［２０２４］５３号", " 苏应急罚 〔2024〕 53 号", "苏应急罚﹝2024﹞53号", "苏应急罚〖2024〗53号"} {
+		if got := MatchKey(v); got != want {
+			t.Errorf("MatchKey(%q) = %q, want %q", v, got, want)
 		}
-		return out
 	}
-	exact := []Hit{h("7")}
-	if got := ids(exactFirst(exact, []Hit{h("1"), h("7"), h("2")}, 1, 3)); !slices.Equal(got, []string{"7", "1", "2"}) {
-		t.Errorf("page 1: %v", got)
+	if MatchKey("苏州市虎丘区（高新区）abc有限公司") != MatchKey("苏州市虎丘区(高新区)ABC有限公司") {
+		t.Error("names differing in bracket width and letter case have different keys")
 	}
-	if got := ids(exactFirst(exact, []Hit{h("3"), h("7"), h("4")}, 2, 3)); !slices.Equal(got, []string{"3", "4"}) {
-		t.Errorf("page 2: %v", got)
+	if MatchKey("苏应急罚〔2024〕53号") == MatchKey("苏应急罚〔2024〕5号") {
+		t.Error("different numbers share a key")
+	}
+}
+
+func TestPartyPinyin(t *testing.T) {
+	words := PartyPinyin("昆山毅科精细化工有限公司")
+	for _, w := range []string{"kunshan", "yike", "yikejingxi", "kunshanyike", "jingxihuagong", "ksyk", "ykjx",
+		"yikejingxihuagongyouxiangongsi", "ksykjxhgyxgs"} {
+		if !slices.Contains(words, w) {
+			t.Errorf("PartyPinyin lacks %q: %v", w, words)
+		}
+	}
+	if slices.Contains(words, "kunshanyikejingxi") {
+		t.Error("a run longer than maxSpan that is not a tail is indexed")
+	}
+	if got := PartyPinyin("苏州ABC-2电子（苏州）"); !slices.Contains(got, "abc") || !slices.Contains(got, "abc2dianzi") {
+		t.Errorf("Latin letters and digits: %v", got)
+	}
+	if got := partyPinyin(domain.PartyNaturalPerson, "王建国"); got != nil {
+		t.Errorf("a natural person's name is indexed in pinyin: %v", got)
+	}
+	if got := partyPinyin(domain.PartyIndividualBusiness, "苏州市王记五金店"); !slices.Contains(got, "wangji") {
+		t.Errorf("个体工商户: %v", got)
+	}
+}
+
+func TestSubjectsOf(t *testing.T) {
+	hit := func(id, code, kind string) Hit {
+		return Hit{Type: TypePenalty, ID: id, Fields: map[string]json.RawMessage{
+			"credit_code": json.RawMessage(`"` + code + `"`), "party_name": json.RawMessage(`"甲公司"`),
+			"party_kind": json.RawMessage(`"` + kind + `"`)}}
+	}
+	got := subjectsOf([]Hit{hit("1", "91330282L07196379D", "法人及非法人组织"), hit("2", "91330282L07196379D", "法人及非法人组织"),
+		hit("3", "00000000000000000X", "个体工商户"), hit("4", "", "自然人"), hit("5", "91310115MA1H8R7C6D", "法人及非法人组织"),
+		{Type: TypePower, ID: "pw-1", Fields: map[string]json.RawMessage{"credit_code": json.RawMessage(`"91330282L07196379D"`)}}})
+	if len(got) != 1 || got[0].CreditCode != "91330282L07196379D" || got[0].URL != "/subjects/91330282L07196379D" || got[0].Name != "甲公司" {
+		t.Errorf("subjects %+v", got)
 	}
 }
 
@@ -260,7 +305,7 @@ func TestSettings(t *testing.T) {
 }
 
 func TestHitJSON(t *testing.T) {
-	h := Hit{Type: TypePenalty, ID: "7", Title: "苏州<化工>", URL: "/penalties/7", Fields: map[string]json.RawMessage{
+	h := Hit{Type: TypePenalty, ID: "7", Title: "苏州<化工>", URL: "/penalties/7", Match: MatchRelated, Fields: map[string]json.RawMessage{
 		"credit_code": json.RawMessage(`"91330282L07196379D"`), "id": json.RawMessage(`7`), "zz_extra": json.RawMessage(`[1]`),
 		"party_name": json.RawMessage(`"苏州化工"`), "facts": json.RawMessage(`"a<b>&c"`)},
 		Highlights: map[string]string{"party_name": "苏州<mark>化工</mark>"}}
@@ -268,7 +313,7 @@ func TestHitJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"type":"penalty","id":"7","title":"苏州\u003c化工\u003e","subtitle":"","url":"/penalties/7",` +
+	want := `{"type":"penalty","id":"7","title":"苏州\u003c化工\u003e","subtitle":"","url":"/penalties/7","match":"related",` +
 		`"fields":{"id":7,"party_name":"苏州化工","credit_code":"91330282L07196379D","facts":"a\u003cb\u003e\u0026c","zz_extra":[1]},` +
 		`"highlights":{"party_name":"苏州\u003cmark\u003e化工\u003c/mark\u003e"}}`
 	if string(b) != want {

@@ -29,8 +29,14 @@ func synonyms() map[string][]string {
 	return out
 }
 
+// stopWords are words nearly every party name or record holds — the
+// city, the legal forms of a company — which, left in a query, would make
+// a full company name match every company of the city. Meilisearch
+// ignores them in queries (a query of stop words only is kept whole).
+var stopWords = []string{"苏州", "苏州市", "有限公司", "有限责任公司", "股份有限公司", "有限", "责任", "股份", "公司"}
+
 // rankingRules put sort first, so that an explicit sort orders strictly by
-// the sort field (searches with a sort also require every query word);
+// the sort field (every search requires all query words);
 // without a sort, relevance applies as usual.
 var rankingRules = []string{"sort", "words", "typo", "proximity", "attribute", "exactness"}
 
@@ -46,22 +52,24 @@ var indexAttrs = map[string]attrs{
 	IndexPenalties: {
 		searchable: []string{"party_name", "credit_code", "decision_no", "violation_type", "facts", "content",
 			"basis", "agency", "legal_rep", "business_reg_no", "licence_affected", "categories", "district",
-			"source", "remarks"},
+			"source", "remarks", "party_pinyin"},
 		filterable: []string{"type", "categories", "year", "district", "district_code", "agency", "agency_code", "stage",
-			"party_kind", "credit_code", "decision_no", "publicity_until_day", "publicity_class", "demo"},
+			"party_kind", "credit_code", "decision_no", "publicity_until_day", "publicity_class", "demo",
+			"decision_key", "party_key"},
 		sortable:  []string{"decision_date", "fine_yuan"},
-		codes:     []string{"credit_code", "decision_no", "business_reg_no", "agency_code", "district_code"},
+		codes:     []string{"credit_code", "decision_no", "business_reg_no", "agency_code", "district_code", "party_pinyin"},
 		highlight: []string{"party_name", "decision_no", "credit_code", "violation_type", "facts", "content", "basis", "agency"},
 		crop:      []string{"facts", "content", "basis"},
 	},
 	IndexPermits: {
 		searchable: []string{"party_name", "credit_code", "decision_no", "permit_no", "document_name",
 			"certificate_name", "content", "agency", "legal_rep", "business_reg_no", "category", "district", "source",
-			"remarks"},
+			"remarks", "party_pinyin"},
 		filterable: []string{"type", "category", "year", "district", "district_code", "agency", "agency_code",
-			"party_kind", "state", "credit_code", "decision_no", "permit_no", "demo"},
-		sortable:  []string{"decision_date"},
-		codes:     []string{"credit_code", "decision_no", "permit_no", "business_reg_no", "agency_code", "district_code"},
+			"party_kind", "state", "credit_code", "decision_no", "permit_no", "demo", "decision_key", "permit_key", "party_key"},
+		sortable: []string{"decision_date"},
+		codes: []string{"credit_code", "decision_no", "permit_no", "business_reg_no", "agency_code", "district_code",
+			"party_pinyin"},
 		highlight: []string{"party_name", "decision_no", "credit_code", "permit_no", "document_name", "content", "agency"},
 		crop:      []string{"content"},
 	},
@@ -97,6 +105,7 @@ func Settings(index string) *meili.Settings {
 		FilterableAttributes: a.filterable,
 		SortableAttributes:   a.sortable,
 		Synonyms:             synonyms(),
+		StopWords:            stopWords,
 		TypoTolerance: &meili.TypoTolerance{
 			Enabled:             true,
 			MinWordSizeForTypos: meili.MinWordSizeForTypos{OneTypo: 5, TwoTypos: 9},

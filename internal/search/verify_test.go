@@ -2,6 +2,7 @@ package search_test
 
 import (
 	"context"
+	"net/url"
 	"slices"
 	"strconv"
 	"testing"
@@ -39,8 +40,21 @@ func TestWithdrawnRecordIsNoHitBeforeTheIndexCatchesUp(t *testing.T) {
 	for id := range ids {
 		withdrawn = max(withdrawn, id)
 	}
+	// The documents' party is 苏州化工有限公司: the full name matches
+	// them exactly, and must stop matching the withdrawn one at once.
+	exactQuery, err := search.ParseQuery(url.Values{"q": {"苏州化工有限公司"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := svc.Search(ctx, exactQuery); err != nil || res.Degraded || res.ExactTotal != 3 || len(res.Exact) != 3 {
+		t.Fatalf("exact matches of the name: %+v, %v", res, err)
+	}
 	if err := f.s.Withdraw(ctx, store.Actor{Name: "test"}, store.EntityPenalty, withdrawn, domain.ReasonRepaired, ""); err != nil {
 		t.Fatal(err)
+	}
+	if res, err := svc.Search(ctx, exactQuery); err != nil || res.Degraded || res.ExactTotal != 2 || len(res.Exact) != 2 ||
+		slices.ContainsFunc(res.Exact, func(h search.Hit) bool { return h.ID == strconv.FormatInt(withdrawn, 10) }) {
+		t.Errorf("after the withdrawal of %d, exact matches of the name: %+v, %v", withdrawn, res, err)
 	}
 	res, err := svc.Search(ctx, q)
 	if err != nil || res.Degraded {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -92,8 +93,10 @@ func (w *Writer) exists(ctx context.Context, uid string) (bool, error) {
 }
 
 // NeedsRebuild reports the live indexes that must be rebuilt: missing
-// ones, and ones without their settings — an index Meilisearch created
-// by itself when documents were written to it after it was deleted.
+// ones, ones without their settings — an index Meilisearch created by
+// itself when documents were written to it after it was deleted — and
+// ones whose documents predate fields filters now use (such as the keys
+// exact matches compare), which lack one of the filterable attributes.
 func (w *Writer) NeedsRebuild(ctx context.Context) ([]string, error) {
 	var out []string
 	for _, uid := range Indexes {
@@ -111,7 +114,7 @@ func (w *Writer) NeedsRebuild(ctx context.Context) ([]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("filterable attributes of %s: %w", uid, err)
 		}
-		if f == nil || len(*f) == 0 {
+		if f == nil || len(*f) == 0 || !containsAll(*f, indexAttrs[uid].filterable) {
 			out = append(out, uid)
 		}
 	}
@@ -268,4 +271,14 @@ func (w *Writer) Apply(ctx context.Context, c Changes) error {
 		}
 	}
 	return w.wait(ctx, w.TaskTimeout, tasks...)
+}
+
+// containsAll reports whether have holds every string of want.
+func containsAll(have []any, want []string) bool {
+	for _, w := range want {
+		if !slices.Contains(have, any(w)) {
+			return false
+		}
+	}
+	return true
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -129,7 +130,7 @@ func (h *Handlers) searchFeed(c *gin.Context) error {
 		Links: []atomLink{{Href: h.absolute("/search/feed.atom?" + vs.Encode()), Rel: "self", Type: "application/atom+xml"},
 			{Href: h.absolute(page), Rel: "alternate", Type: "text/html"}}}
 	var newest time.Time
-	for _, hit := range res.Hits {
+	for _, hit := range append(slices.Clone(res.Exact), res.Hits...) {
 		e := atomEntry{ID: "urn:gongshi:" + string(hit.Type) + ":" + hit.ID, Title: hit.Title,
 			Link: atomLink{Href: h.absolute(hit.URL), Rel: "alternate", Type: "text/html"}}
 		e.Summary = atomText{Type: "text", Body: hit.Subtitle}

@@ -22,7 +22,7 @@ func TestSearchPage(t *testing.T) {
 		},
 		Hits: []search.Hit{{Type: search.TypePenalty, ID: "7", Title: "苏州化工有限公司", Subtitle: "苏应急罚〔2026〕7号",
 			URL: "/penalties/7", Fields: map[string]json.RawMessage{"demo": json.RawMessage("true")},
-			Highlights: map[string]string{"subject_name": "苏州<mark>化工</mark>有限公司", "facts": "没有标记的事实"}}},
+			Highlights: map[string]string{"party_name": "苏州<mark>化工</mark>有限公司", "facts": "没有标记的事实"}}},
 	}
 	resp, body := f.get("/search?q=化工&type=penalty&category=罚款&page=2")
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-cache" {
@@ -157,5 +157,48 @@ func TestErrorPages(t *testing.T) {
 	resp, body = f.get("/search?q=化工")
 	if resp.StatusCode != http.StatusServiceUnavailable || strings.Contains(body, "not configured") {
 		t.Errorf("search unavailable: %d, message shown %v", resp.StatusCode, strings.Contains(body, "not configured"))
+	}
+}
+
+// A query naming records exactly shows them apart, with the company's
+// page, before the related results; without one the page says so.
+func TestSearchPageExactMatches(t *testing.T) {
+	f := newPagesFixture(t)
+	exact := search.Hit{Type: search.TypePenalty, ID: "7", Title: "常熟市博泰铝业有限公司", Subtitle: "常应急罚〔2026〕38号",
+		URL: "/penalties/7", Exact: true, Match: search.MatchExact}
+	related := search.Hit{Type: search.TypePenalty, ID: "8", Title: "太仓吴泰铝业有限公司", URL: "/penalties/8", Match: search.MatchRelated}
+	f.search.result = &search.Result{Query: "常熟市博泰铝业有限公司", Type: "all", QueryKind: search.KindName, Page: 1, PerPage: 20,
+		Exact: []search.Hit{exact}, ExactTotal: 1, Hits: []search.Hit{related}, Total: 1,
+		Subjects: []search.Subject{{CreditCode: "91320581647066676H", Name: "常熟市博泰铝业有限公司", URL: "/subjects/91320581647066676H"}},
+		Facets:   map[string]map[string]int64{"type": {"penalty": 2}}}
+	_, body := f.get("/search?q=常熟市博泰铝业有限公司")
+	ex, rel := strings.Index(body, `data-match="exact"`), strings.Index(body, `data-match="related"`)
+	if ex < 0 || rel < ex || !strings.Contains(body, `href="/subjects/91320581647066676H"`) ||
+		!strings.Contains(body, "完全匹配") || !strings.Contains(body, "相关结果共 1 条") {
+		t.Errorf("exact %d, related %d; the page:\n%s", ex, rel, body)
+	}
+	if strings.Contains(body, "未找到完全匹配") {
+		t.Error("an exact match is said to be missing")
+	}
+
+	f.search.result = &search.Result{Query: "苏应急罚〔2099〕1号", Type: "all", QueryKind: search.KindDecisionNo, Page: 1, PerPage: 20,
+		Exact: []search.Hit{}, Hits: []search.Hit{related}, Total: 1, Facets: map[string]map[string]int64{"type": {"penalty": 1}}}
+	_, body = f.get("/search?q=苏应急罚[2099]1号")
+	if !strings.Contains(body, "未找到完全匹配") || strings.Contains(body, `data-match="exact"`) {
+		t.Errorf("no exact match: the page:\n%s", body)
+	}
+
+	// PostgreSQL, answering while Meilisearch is down, cannot tell.
+	f.search.result.Degraded = true
+	_, body = f.get("/search?q=苏应急罚[2099]1号")
+	if strings.Contains(body, "未找到完全匹配") {
+		t.Error("a degraded answer claims there is no exact match")
+	}
+
+	f.search.result = &search.Result{Query: "化工", Type: "all", QueryKind: search.KindText, Page: 1, PerPage: 20,
+		Hits: []search.Hit{related}, Total: 1, Facets: map[string]map[string]int64{"type": {"penalty": 1}}}
+	_, body = f.get("/search?q=化工")
+	if strings.Contains(body, "完全匹配") {
+		t.Error("free text is said to have or lack exact matches")
 	}
 }

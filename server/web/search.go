@@ -78,6 +78,9 @@ type searchPageData struct {
 	Searched    bool // a query or a filter was given
 	Result      *search.Result
 	Hits        []searchHit
+	ExactHits   []searchHit // the records the query names exactly (page 1)
+	ExactKind   string      // what the query names exactly ("" for free text): the label of the kind
+	ExactMore   int         // the exact matches are more than listed; their number listed
 	Tabs        []searchTab
 	Facets      []facetGroup
 	Hidden      []hiddenField // the parameters the facet form keeps
@@ -183,7 +186,8 @@ func (h *Handlers) searchPage(c *gin.Context) error {
 	data.Tabs = searchTabs(pr, vs, q, res)
 	data.facets(pr, vs, res)
 	data.Sorts = sortOptions(pr, q)
-	data.Hits = searchHits(pr, res)
+	data.Hits = searchHits(pr, res.Hits)
+	data.exact(pr, q, res)
 	data.paginate(l, vs, q, res)
 	// Results follow the index, which trails the database by seconds:
 	// browsers revalidate, and shared caches do not store them.
@@ -316,10 +320,28 @@ func sortOptions(pr i18n.Printer, q search.Query) []sortOption {
 	return out
 }
 
+// exactKinds are the query kinds that name records exactly.
+var exactKinds = []string{search.KindCreditCode, search.KindDecisionNo, search.KindName, search.KindItemCode}
+
+// exact adds, on the first page, the exact matches of a query that is an
+// identifier or a full name — or says there is none. A degraded answer
+// (PostgreSQL) compares numbers as typed and names not at all, so it
+// never claims there is none.
+func (data *searchPageData) exact(pr i18n.Printer, q search.Query, res *search.Result) {
+	if !slices.Contains(exactKinds, res.QueryKind) || q.Page != 1 || (res.Degraded && len(res.Exact) == 0) {
+		return
+	}
+	data.ExactKind = pr.T("search.kind." + res.QueryKind)
+	data.ExactHits = searchHits(pr, res.Exact)
+	if res.ExactTotal > int64(len(res.Exact)) {
+		data.ExactMore = len(res.Exact)
+	}
+}
+
 // searchHits are the hits as shown, with up to three highlighted snippets.
-func searchHits(pr i18n.Printer, res *search.Result) []searchHit {
+func searchHits(pr i18n.Printer, hits []search.Hit) []searchHit {
 	var out []searchHit
-	for _, hit := range res.Hits {
+	for _, hit := range hits {
 		sh := searchHit{Hit: hit, TypeLabel: pr.T(typeLabelKeys[string(hit.Type)])}
 		sh.URL = withLang(pr.Lang(), hit.URL)
 		for _, attr := range snippetOrder {
@@ -379,7 +401,7 @@ func (data *searchPageData) paginate(l i18n.Lang, vs url.Values, q search.Query,
 }
 
 // snippetOrder is the order in which highlighted fields are shown.
-var snippetOrder = []string{"subject_name", "name", "credit_code", "decision_no", "permit_no", "code", "violation_type",
+var snippetOrder = []string{"party_name", "name", "credit_code", "decision_no", "permit_no", "code", "violation_type",
 	"document_name", "facts", "content", "conditions", "flow_steps", "legal_basis", "guide_basis", "agency"}
 
 func typeStrings() []string {
@@ -423,7 +445,10 @@ func (h *Handlers) suggest(c *gin.Context) error {
 			return err
 		}
 		l := langOf(c)
-		for _, hit := range res.Hits {
+		for _, hit := range append(slices.Clone(res.Exact), res.Hits...) {
+			if len(out) == q.PerPage {
+				break
+			}
 			out = append(out, suggestion{Title: hit.Title, Subtitle: hit.Subtitle, URL: withLang(l, hit.URL), Type: string(hit.Type)})
 		}
 	}
