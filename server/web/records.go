@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"sort"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"github.com/gongshi/gongshi/internal/cache"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/i18n"
+	"github.com/gongshi/gongshi/internal/qrsvg"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/server/httpx"
 )
@@ -52,9 +54,57 @@ func fieldRows(pr i18n.Printer, fields []domain.Field, vals []string) []fieldRow
 	return rows
 }
 
+// summaryRow is one line of a record's summary: what a reader needs
+// first — who, what, on which basis, what was decided, when, by whom.
+type summaryRow struct {
+	Label  string
+	Value  string
+	Extra  string // a second line, e.g. the facts under the violation
+	Strong bool   // the decision itself
+}
+
+// share is what a page offers for passing it on and printing: its
+// absolute URL, a QR code of it, and the print colophon's date.
+type share struct {
+	URL       string        // the page's absolute URL (relative without a configured base URL)
+	QR        template.HTML // an inline SVG QR code of URL; "" without an absolute URL
+	PrintDate string        // the date printed in the colophon (the browser puts in its own)
+	Publisher string
+}
+
+// shareOf is the share block of the page at path.
+func (h *Handlers) shareOf(c *gin.Context, path string) share {
+	sh := share{URL: h.absolute(withLang(langOf(c), path)), Publisher: bureau,
+		PrintDate: domain.FormatDate(domain.ChinaDate(h.now()))}
+	if strings.HasPrefix(sh.URL, "http://") || strings.HasPrefix(sh.URL, "https://") {
+		svg, err := qrsvg.SVG(sh.URL, printer(c).T("share.qr_label", sh.URL))
+		if err != nil {
+			h.log.WarnContext(c.Request.Context(), "pages: no QR code", "url", sh.URL, "err", err)
+		}
+		sh.QR = template.HTML(svg) // drawn on the server from the URL alone
+	}
+	return sh
+}
+
+// splitEmpty parts the fields into those given and those left empty: the
+// empty ones are folded away under one line.
+func splitEmpty(rows []fieldRow) (given, empty []fieldRow) {
+	for _, r := range rows {
+		if r.Value == "" {
+			empty = append(empty, r)
+		} else {
+			given = append(given, r)
+		}
+	}
+	return given, empty
+}
+
 type recordPage struct {
 	pageData
-	Kind        string // penalty, permit
+	Summary     []summaryRow
+	Share       share
+	EmptyFields []fieldRow // the standard fields this record leaves empty
+	Kind        string     // penalty, permit
 	ID          int64
 	Heading     string
 	Party       string
@@ -134,6 +184,9 @@ func (h *Handlers) penalty(c *gin.Context) error {
 		}
 		d.HasPersonal = d.HasPersonal || (d.Fields[i].Personal && d.Fields[i].Value != "")
 	}
+	d.Summary = penaltySummary(pr, p)
+	d.Fields, d.EmptyFields = splitEmpty(d.Fields)
+	d.Share = h.shareOf(c, "/penalties/"+strconv.FormatInt(p.ID, 10))
 	today := domain.ChinaDate(h.now())
 	d.Remaining = int(p.PublicityUntil.Sub(today).Hours() / 24)
 	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {pr.T("nav.search"), "/search?type=penalty"}, {p.DecisionNo, ""}}
@@ -164,9 +217,69 @@ func (h *Handlers) permit(c *gin.Context) error {
 	for _, f := range d.Fields {
 		d.HasPersonal = d.HasPersonal || (f.Personal && f.Value != "")
 	}
+	d.Summary = permitSummary(pr, p)
+	d.Fields, d.EmptyFields = splitEmpty(d.Fields)
+	d.Share = h.shareOf(c, "/permits/"+strconv.FormatInt(p.ID, 10))
 	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {pr.T("nav.search"), "/search?type=permit"}, {p.DecisionNo, ""}}
 	d.JSONLD = permitJSONLD(p)
 	return h.render(c, "permit", d)
+}
+
+// partyLine is the party as the summary names it: its name, and its
+// credit code when that identifies it.
+func partyLine(p domain.Party) string {
+	if p.CreditCode != "" && !domain.IsUSCCPlaceholder(p.CreditCode) {
+		return p.Name + "（" + p.CreditCode + "）"
+	}
+	return p.Name
+}
+
+// penaltySummary leads a penalty's page: party, violation, legal basis,
+// decision and fine, date, agency.
+func penaltySummary(pr i18n.Printer, p domain.PublishedPenalty) []summaryRow {
+	decision := p.Content
+	var extra []string
+	if p.Fine > 0 {
+		extra = append(extra, pr.T("record.fine")+" "+pr.T("record.yuan", p.Fine.YuanGrouped()))
+	}
+	if p.Confiscated > 0 {
+		extra = append(extra, pr.T("record.confiscated")+" "+pr.T("record.yuan", p.Confiscated.YuanGrouped()))
+	}
+	if decision == "" && len(p.Categories) > 0 {
+		cats := make([]string, len(p.Categories))
+		for i, c := range p.Categories {
+			cats[i] = pr.Enum(c)
+		}
+		decision = strings.Join(cats, "、")
+	}
+	return []summaryRow{
+		{Label: pr.T("record.party"), Value: partyLine(p.Party)},
+		{Label: pr.Field("CF_WFXW"), Value: p.ViolationType, Extra: p.Facts},
+		{Label: pr.Field("CF_YJ"), Value: p.Basis},
+		{Label: pr.T("record.decision"), Value: decision, Extra: strings.Join(extra, pr.T("record.list_sep")), Strong: true},
+		{Label: pr.Field("CF_JDRQ"), Value: domain.FormatDate(p.DecisionDate)},
+		{Label: pr.Field("CF_CFJG"), Value: p.Agency},
+	}
+}
+
+// permitSummary leads a permit's page: party, what is permitted, its
+// validity, date, agency.
+func permitSummary(pr i18n.Printer, p domain.PublishedPermit) []summaryRow {
+	what := p.CertName
+	if what == "" {
+		what = p.DocName
+	}
+	if p.PermitNo != "" {
+		what += "（" + p.PermitNo + "）"
+	}
+	return []summaryRow{
+		{Label: pr.T("record.party"), Value: partyLine(p.Party)},
+		{Label: pr.T("record.permitted"), Value: what, Extra: p.Content, Strong: true},
+		{Label: pr.Field("XK_XKLB"), Value: pr.Enum(p.Category)},
+		{Label: pr.T("record.validity"), Value: domain.FormatOptionalDate(p.ValidFrom) + " — " + domain.FormatOptionalDate(p.ValidTo)},
+		{Label: pr.Field("XK_JDRQ"), Value: domain.FormatDate(p.DecisionDate)},
+		{Label: pr.Field("XK_XKJG"), Value: p.Agency},
+	}
 }
 
 // agencyLD is the issuing agency as schema.org data.
