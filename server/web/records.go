@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"errors"
 	"html/template"
 	"net/http"
@@ -12,7 +13,9 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gongshi/gongshi/internal/cache"
+	"github.com/gongshi/gongshi/internal/dataset"
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/export"
 	"github.com/gongshi/gongshi/internal/i18n"
 	"github.com/gongshi/gongshi/internal/qrsvg"
 	"github.com/gongshi/gongshi/internal/store"
@@ -382,6 +385,8 @@ type subjectPage struct {
 	Truncated bool
 	FeedURL   string
 	APIURL    string
+	ReportURL string
+	Downloads []downloadLink // CSV and XLSX of its penalties and permits
 }
 
 type timelineYear struct {
@@ -464,7 +469,8 @@ func (h *Handlers) subject(c *gin.Context) error {
 	pr := printer(c)
 	d := &subjectPage{pageData: h.page(c, name, "search"), S: s, Name: name, FineTotal: s.FineTotal.YuanGrouped(),
 		Truncated: int64(len(s.Penalties)) < s.PenaltyCount || int64(len(s.Permits)) < s.PermitCount,
-		FeedURL:   "/subjects/" + s.CreditCode + "/feed.atom", APIURL: "/api/v1/subjects/" + s.CreditCode}
+		FeedURL:   "/subjects/" + s.CreditCode + "/feed.atom", APIURL: "/api/v1/subjects/" + s.CreditCode,
+		ReportURL: "/subjects/" + s.CreditCode + "/report", Downloads: subjectDownloadLinks(pr, s.CreditCode)}
 	d.Feed = d.FeedURL
 	d.Timeline = subjectTimeline(pr, s)
 	for _, e := range d.Timeline {
@@ -480,4 +486,155 @@ func (h *Handlers) subject(c *gin.Context) error {
 		"identifier": map[string]any{"@type": "PropertyValue", "propertyID": "统一社会信用代码", "value": s.CreditCode},
 	}
 	return h.render(c, "subject", d)
+}
+
+// ------------------------------------------------- one company's records
+
+// subjectDownload is one company's public penalties or permits as a
+// file, with the columns of the dataset of the same name.
+type subjectDownload struct {
+	dataset string // dataset.Penalties or dataset.Permits
+	format  export.Format
+}
+
+// subjectDownloads are the files of a subject's records, by path suffix.
+var subjectDownloads = []subjectDownload{
+	{dataset.Penalties, export.CSV}, {dataset.Penalties, export.XLSX},
+	{dataset.Permits, export.CSV}, {dataset.Permits, export.XLSX},
+}
+
+func (d subjectDownload) suffix() string { return "/" + d.dataset + "." + string(d.format) }
+
+// subjectFile serves /subjects/{code}/{penalties|permits}.{csv|xlsx}:
+// every public record of the party, masked as everywhere, in the
+// dataset's columns — Chinese labels by default (the CSV with a
+// byte-order mark, for spreadsheets), or ?headers=standard|en. A party's
+// records are few, so the file is built in memory and sent only whole,
+// with an ETag, like the pages.
+func (h *Handlers) subjectFile(d subjectDownload) func(c *gin.Context) error {
+	ds, ok := dataset.ByName(d.dataset)
+	if !ok {
+		panic("web: no dataset " + d.dataset)
+	}
+	return func(c *gin.Context) error {
+		headers := export.HeadersZH
+		if v := c.Query("headers"); v != "" {
+			if headers, ok = export.ParseHeaders(v); !ok {
+				return httpx.BadRequest("headers", printer(c).T("subject.bad_headers"))
+			}
+		}
+		s, _, err := h.loadSubject(c)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		w, err := export.NewWriter(&buf, d.format, ds.Fields, export.Options{Headers: headers,
+			BOM: d.format == export.CSV && headers != export.HeadersStandard, SheetName: ds.Name})
+		if err != nil {
+			return err
+		}
+		if err = h.eachSubjectRow(c, s.CreditCode, d.dataset, w.Write); err == nil {
+			err = w.Close()
+		}
+		if err != nil {
+			w.Abort()
+			return err
+		}
+		day := domain.ChinaDate(h.now())
+		c.Header("Content-Disposition", `attachment; filename="gongshi-`+s.CreditCode+"-"+d.dataset+"-"+
+			day.Format(time.DateOnly)+"."+string(d.format)+`"`)
+		c.Header("X-Content-Type-Options", "nosniff")
+		writePage(c, http.StatusOK, d.format.ContentType(), buf.Bytes(), "public, max-age=60")
+		return nil
+	}
+}
+
+// eachSubjectRow gives row the values of every public record of the
+// party in one dataset, newest first, through the public read path;
+// each record's cache tag joins the response's, so a withdrawal purges
+// the cached file.
+func (h *Handlers) eachSubjectRow(c *gin.Context, code, name string, row func([]string) error) error {
+	ctx := c.Request.Context()
+	var vals []string
+	var cursor string
+	for {
+		switch name {
+		case dataset.Penalties:
+			pg, err := h.reads.Penalties(ctx, store.PenaltyQuery{CreditCode: code, Cursor: cursor, Limit: store.MaxPageSize})
+			if err != nil {
+				return err
+			}
+			for i := range pg.Items {
+				httpx.CacheTags(c, cache.RecordTag(string(store.EntityPenalty), pg.Items[i].ID))
+				vals = store.PenaltyValues(&pg.Items[i].Penalty, vals)
+				if err := row(vals); err != nil {
+					return err
+				}
+			}
+			cursor = pg.Next
+		default:
+			pg, err := h.reads.Permits(ctx, store.PermitQuery{CreditCode: code, Cursor: cursor, Limit: store.MaxPageSize})
+			if err != nil {
+				return err
+			}
+			for i := range pg.Items {
+				httpx.CacheTags(c, cache.RecordTag(string(store.EntityPermit), pg.Items[i].ID))
+				vals = store.PermitValues(&pg.Items[i].Permit, vals)
+				if err := row(vals); err != nil {
+					return err
+				}
+			}
+			cursor = pg.Next
+		}
+		if cursor == "" {
+			return nil
+		}
+	}
+}
+
+// downloadLink is one file of a party's records offered on its pages.
+type downloadLink struct {
+	Label string
+	URL   string
+	Type  string
+}
+
+func subjectDownloadLinks(pr i18n.Printer, code string) []downloadLink {
+	out := make([]downloadLink, len(subjectDownloads))
+	for i, d := range subjectDownloads {
+		out[i] = downloadLink{Label: pr.T("subject.download."+d.dataset, strings.ToUpper(string(d.format))),
+			URL: "/subjects/" + code + d.suffix(), Type: d.format.MediaType()}
+	}
+	return out
+}
+
+// reportPage is the printable 公示信息报告 of a party: everything public
+// about it on one page, for printing or saving as PDF.
+type reportPage struct {
+	pageData
+	S         store.Subject
+	Name      string
+	Penalties []domain.PublishedPenalty
+	Permits   []domain.PublishedPermit
+	FineTotal string
+	Truncated bool
+	Share     share
+	Generated string
+	Downloads []downloadLink
+}
+
+func (h *Handlers) subjectReport(c *gin.Context) error {
+	s, name, err := h.loadSubject(c)
+	if err != nil {
+		return err
+	}
+	pr := printer(c)
+	d := &reportPage{pageData: h.page(c, pr.T("report.title")+" · "+name, "search"), S: s, Name: name,
+		Penalties: s.Penalties, Permits: s.Permits, FineTotal: s.FineTotal.YuanGrouped(),
+		Truncated: int64(len(s.Penalties)) < s.PenaltyCount || int64(len(s.Permits)) < s.PermitCount,
+		Share:     h.shareOf(c, "/subjects/"+s.CreditCode+"/report"),
+		Generated: domain.FormatInstant(h.now()), Downloads: subjectDownloadLinks(pr, s.CreditCode)}
+	d.NoIndex = true // the profile is the page to find; the report is its print form
+	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {name, "/subjects/" + s.CreditCode}, {pr.T("report.title"), ""}}
+	return h.render(c, "report", d)
 }
