@@ -633,7 +633,7 @@ func (h *Handlers) subjectReport(c *gin.Context) error {
 		Penalties: s.Penalties, Permits: s.Permits, FineTotal: s.FineTotal.YuanGrouped(),
 		Truncated: int64(len(s.Penalties)) < s.PenaltyCount || int64(len(s.Permits)) < s.PermitCount,
 		Share:     h.shareOf(c, "/subjects/"+s.CreditCode+"/report"),
-		Generated: domain.FormatInstant(h.now()), Downloads: subjectDownloadLinks(pr, s.CreditCode)}
+		Generated: h.now().In(domain.China).Format("2006-01-02 15:04"), Downloads: subjectDownloadLinks(pr, s.CreditCode)}
 	d.NoIndex = true // the profile is the page to find; the report is its print form
 	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {name, "/subjects/" + s.CreditCode}, {pr.T("report.title"), ""}}
 	return h.render(c, "report", d)
