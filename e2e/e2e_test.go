@@ -123,9 +123,9 @@ func TestPortal(t *testing.T) {
 		if h := b.text("#rec-title"); h != p.company {
 			t.Errorf("record of %q, want %s", h, p.company)
 		}
-		fields := eval[int](b, `document.querySelectorAll("table.fields tbody tr").length`)
+		fields := eval[int](b, `document.querySelectorAll("table.fields tbody tr").length + document.querySelectorAll(".empty-fields li").length`)
 		if fields < 20 {
-			t.Errorf("record page shows %d fields", fields)
+			t.Errorf("record page shows %d fields, given and folded", fields)
 		}
 		ldType := eval[string](b, `JSON.parse(document.querySelector('script[type="application/ld+json"]').textContent)["@type"]`)
 		apiLink := eval[string](b, `document.querySelector('a[href^="/api/v1/"]').getAttribute("href")`)
@@ -432,6 +432,8 @@ func TestPortal(t *testing.T) {
 			t.Error("search page without highlights")
 		}
 	})
+
+	recordPagesInBrowser(t, p, br, recordPath, subjectPath)
 
 	t.Run("no external hosts", func(t *testing.T) {
 		if ext := br.externalRequests(); len(ext) > 0 {

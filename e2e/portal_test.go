@@ -160,14 +160,17 @@ func startPortal(t *testing.T) *portal {
 	if _, err := snaps.TakeSnapshots(ctx); err != nil {
 		t.Fatalf("snapshots: %v", err)
 	}
-	h := server.New(server.Deps{
+	// The portal knows its public URL (PORTAL_BASE_URL), as in production:
+	// record pages show it with a QR code.
+	srv := httptest.NewUnstartedServer(nil)
+	p.URL = "http://" + srv.Listener.Addr().String()
+	srv.Config.Handler = server.New(server.Deps{
 		Log: log, Ingest: s, Keys: s, Overview: s, Reads: p.pub, Pages: p.pub, Datasets: snaps, Search: svc,
-		Rules: domain.DefaultPublicityRules(), Now: now,
+		Rules: domain.DefaultPublicityRules(), Now: now, BaseURL: p.URL,
 		Limits: httpx.Limits{PerIP: ratelimit.PerMinute(1_000_000), PerKey: ratelimit.PerMinute(1_000_000)},
 	})
-	srv := httptest.NewServer(h)
+	srv.Start()
 	t.Cleanup(srv.Close)
-	p.URL = srv.URL
 	t.Logf("portal with demo data and search index ready in %v at %s", time.Since(start).Round(time.Millisecond), p.URL)
 	return p
 }

@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -11,8 +15,11 @@ import (
 	"time"
 
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/ratelimit"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/internal/testenv"
+	"github.com/gongshi/gongshi/server"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 type feedEntry struct {
@@ -245,6 +252,16 @@ func TestFeedShapesMaskingAndCurrentState(t *testing.T) {
 	} else {
 		noPersonID(t, "masked feed", b)
 	}
+	// Without a key the feed is the same public, masked data.
+	anon := f.page("penalties", "", "", 0)
+	if !anon.Masked || len(anon.Changes) != len(masked.Changes) || anon.Changes[0].Record["CF_XDR_ZJHM"] != first["CF_XDR_ZJHM"] {
+		t.Errorf("anonymous feed: masked %v, %d entries, id %q", anon.Masked, len(anon.Changes), anon.Changes[0].Record["CF_XDR_ZJHM"])
+	}
+	if resp, b := f.get("/api/v1/feeds/penalties", "", nil); resp.StatusCode != 200 || resp.Header.Get("RateLimit-Limit") == "" {
+		t.Fatalf("anonymous feed: %d %v", resp.StatusCode, resp.Header)
+	} else {
+		noPersonID(t, "anonymous feed", b)
+	}
 
 	// Paging: limit, has_more, the Link header, resuming after a cursor.
 	resp, b := f.get("/api/v1/feeds/penalties?limit=3", f.feed, nil)
@@ -282,7 +299,6 @@ func TestFeedAuthAndBadParameters(t *testing.T) {
 		status    int
 		field     string
 	}{
-		{"/api/v1/feeds/penalties", "", 401, ""},
 		{"/api/v1/feeds/penalties", "gs_nope_nope", 401, ""},
 		{"/api/v1/feeds/penalties", f.ingest, 403, ""},
 		{"/api/v1/feeds/nonsense", f.feed, 404, ""},
@@ -318,5 +334,32 @@ func TestFeedAuthAndBadParameters(t *testing.T) {
 	}
 	if p := f.page("penalties", f.feed, "", 0); len(p.Changes) != 500 || !p.HasMore {
 		t.Errorf("default page: %d entries, has_more %v", len(p.Changes), p.HasMore)
+	}
+}
+
+// TestFeedAnonymousIsRateLimitedByIP: the public, masked feed spends the
+// client IP's budget like the other reads.
+func TestFeedAnonymousIsRateLimitedByIP(t *testing.T) {
+	s := testenv.Store(t)
+	now := func() time.Time { return dsNow }
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	pub := s.Public(domain.DefaultMasking, now)
+	srv := httptest.NewServer(server.New(server.Deps{Log: log, Keys: s, Feeds: s.CreditFeed(pub),
+		Rules: domain.DefaultPublicityRules(), Now: now,
+		Limits: httpx.Limits{PerIP: ratelimit.Limit{Rate: 3, Burst: 3, Period: time.Hour}, PerKey: ratelimit.PerMinute(1000)}}))
+	t.Cleanup(srv.Close)
+	for i := 1; i <= 4; i++ {
+		resp, err := http.Get(srv.URL + "/api/v1/feeds/permits")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		want := http.StatusOK
+		if i == 4 {
+			want = http.StatusTooManyRequests
+		}
+		if resp.StatusCode != want || resp.Header.Get("RateLimit-Limit") != "3" {
+			t.Errorf("request %d: %d (limit %q), want %d", i, resp.StatusCode, resp.Header.Get("RateLimit-Limit"), want)
+		}
 	}
 }

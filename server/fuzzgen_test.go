@@ -36,6 +36,20 @@ func (o *fuzzOp) String() string { return o.method + " " + o.path }
 
 func (o *fuzzOp) secured() bool { return o.op.Security != nil && len(*o.op.Security) > 0 }
 
+// keyOptional reports whether the operation also admits requests without
+// a key (an empty security requirement among its alternatives).
+func (o *fuzzOp) keyOptional() bool {
+	if o.op.Security == nil {
+		return true
+	}
+	for _, req := range *o.op.Security {
+		if len(req) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // fuzzSpecOps lists every operation of the spec, in path and method order.
 func fuzzSpecOps(doc *openapi3.T) []*fuzzOp {
 	var ops []*fuzzOp
@@ -174,7 +188,7 @@ func (g *fuzzGen) pick(vs []string) string { return vs[g.r.IntN(len(vs))] }
 // valid builds a request the spec says is valid.
 func (g *fuzzGen) valid(op *fuzzOp) *fuzzReq {
 	r := &fuzzReq{op: op, path: map[string]string{}}
-	if op.secured() {
+	if op.secured() && (!op.keyOptional() || g.r.IntN(2) == 0) {
 		r.key = g.keys[fuzzScopeOf(op)]
 	}
 	for _, p := range op.params {
@@ -355,7 +369,11 @@ func (g *fuzzGen) mutate(op *fuzzOp) *fuzzReq {
 			if fuzzScopeOf(op) == "feed" {
 				other = g.keys["ingest"]
 			}
-			r.key = g.pick([]string{"", "not-a-key", other})
+			bad := []string{"", "not-a-key", other}
+			if op.keyOptional() {
+				bad = bad[1:] // no key at all is a valid request
+			}
+			r.key = g.pick(bad)
 			r.mutation, r.convention = "no valid key", true
 			return true
 		})

@@ -33,7 +33,8 @@ type pagesFixture struct {
 	penalties []int64
 	person    int64
 	permits   []int64
-	store     *store.Store
+	s         *store.Store
+	pub       *store.Public
 }
 
 // pagesBaseURL is the portal's public URL in the page tests.
@@ -41,12 +42,12 @@ const pagesBaseURL = "https://gongshi.example.cn"
 
 var pagesNow = time.Date(2026, 11, 25, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
-func newPagesFixture(t *testing.T) *pagesFixture {
+func newPagesFixture(t *testing.T, opts ...func(*server.Deps)) *pagesFixture {
 	t.Helper()
 	s := testenv.Store(t)
 	ctx := context.Background()
 	actor := store.Actor{Name: "test"}
-	f := &pagesFixture{t: t, store: s}
+	f := &pagesFixture{t: t}
 	var ps []domain.Penalty
 	for n := 1; n <= 3; n++ {
 		p, errs := domain.ParsePenalty(testenv.PenaltyRecord(n), domain.ParseOptions{Now: pagesNow})
@@ -110,13 +111,18 @@ func newPagesFixture(t *testing.T) *pagesFixture {
 	}
 	pub := s.Public(domain.DefaultMasking, func() time.Time { return pagesNow })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	h := server.New(server.Deps{
+	deps := server.Deps{
 		Log:      log,
 		Overview: s, Reads: pub, Pages: pub, Datasets: snapshot.New(s, pub, t.TempDir(), log), Rules: domain.DefaultPublicityRules(),
 		Now:     func() time.Time { return pagesNow },
 		Limits:  httpx.Limits{PerIP: ratelimit.PerMinute(1_000_000), PerKey: ratelimit.PerMinute(1_000_000)},
 		BaseURL: pagesBaseURL,
-	})
+	}
+	for _, o := range opts {
+		o(&deps)
+	}
+	f.s, f.pub = s, pub
+	h := server.New(deps)
 	f.srv = httptest.NewServer(h)
 	t.Cleanup(f.srv.Close)
 	return f

@@ -150,7 +150,7 @@ func TestRobotsAndSitemap(t *testing.T) {
 		t.Errorf("pages.xml lacks the power list: %s", got)
 	}
 
-	if err := f.store.Withdraw(context.Background(), store.Actor{Name: "test"}, store.EntityPenalty, f.penalties[1],
+	if err := f.s.Withdraw(context.Background(), store.Actor{Name: "test"}, store.EntityPenalty, f.penalties[1],
 		domain.ReasonRevoked, "撤销"); err != nil {
 		t.Fatal(err)
 	}

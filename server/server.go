@@ -70,7 +70,8 @@ type Deps struct {
 //	/healthz /readyz /metrics          API headers
 //	/api/v1 (reads, datasets)          API headers, CORS, limit by IP, valid query, response cache
 //	/api/v1 (search, downloads)        API headers, CORS, limit by IP, valid query
-//	/api/v1/feeds                      API headers, CORS, limit by key, scope feed, valid query
+//	/api/v1/feeds                      API headers, CORS, limit by key (by IP without one), scope feed
+//	                                   when a key is given (the masked feed is public), valid query
 //	/api/v1/admin                      API headers, limit by key, scope ingest, valid query, no query
 //	                                   parameters, JSON bodies
 //	pages, assets, /openapi.yaml       page headers, limit by IP, valid query, each route's query
@@ -117,7 +118,7 @@ func New(d Deps) http.Handler {
 		Cached:   httpx.CrossOrigin(public.Group("", cache.Middleware(nil))),
 		Uncached: httpx.CrossOrigin(public),
 		Feeds: httpx.CrossOrigin(r.Group("/api/v1/feeds", apiHeaders, httpx.CORS(), byKey, httpx.ValidQuery(errs),
-			httpx.RequireScope(errs, api.FeedKeys(d.Keys), store.ScopeFeed, keys))),
+			api.AnonymousFeeds(httpx.RequireScope(errs, api.FeedKeys(d.Keys), store.ScopeFeed, keys)))),
 		Admin: httpx.Group(r.Group("/api/v1/admin", apiHeaders, byKey, httpx.RequireScope(errs, d.Keys, store.ScopeIngest, keys),
 			httpx.ValidQuery(errs), httpx.Accept().Check(errs), httpx.RequireJSON(errs))),
 	})

@@ -1,6 +1,6 @@
 // Gongshi progressive enhancements. Every page works without this file:
 // it adds search suggestions while typing, applies filters as they change,
-// and adds print and PNG-download buttons.
+// and adds print, copy-link and PNG-download buttons.
 (function () {
   "use strict";
   var en = document.documentElement.lang === "en";
@@ -139,7 +139,52 @@
     slot.appendChild(b);
   }
 
+  // A copy button beside a read-only field (the page's absolute URL).
+  function setupCopy(slot) {
+    var input = document.getElementById(slot.getAttribute("data-copy"));
+    if (!input) return;
+    var b = document.createElement("button");
+    var status = document.createElement("span");
+    b.type = "button";
+    b.className = "secondary";
+    b.textContent = slot.getAttribute("data-label");
+    status.className = "copy-status";
+    status.setAttribute("role", "status");
+    function done(ok) { status.textContent = slot.getAttribute(ok ? "data-copied" : "data-copy-failed"); }
+    function fallback() {
+      input.focus();
+      input.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      done(ok);
+    }
+    b.addEventListener("click", function () {
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(input.value).then(function () { done(true); }, fallback);
+      } else {
+        fallback();
+      }
+    });
+    input.addEventListener("focus", function () { input.select(); });
+    slot.appendChild(b);
+    slot.appendChild(status);
+  }
+
+  // The print colophon carries the date the page is printed on.
+  function setupPrintDate(el) {
+    function today() {
+      var d = new Date();
+      var p = function (n) { return (n < 10 ? "0" : "") + n; };
+      el.textContent = d.getFullYear() + "-" + p(d.getMonth() + 1) + "-" + p(d.getDate());
+      el.setAttribute("datetime", el.textContent);
+    }
+    today();
+    window.addEventListener("beforeprint", today);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-copy]").forEach(setupCopy);
+    document.querySelectorAll("[data-print-date]").forEach(setupPrintDate);
     document.querySelectorAll("input[data-suggest]").forEach(setupSuggest);
     document.querySelectorAll("form[data-autosubmit]").forEach(setupAutosubmit);
     document.querySelectorAll("[data-png]").forEach(setupPNG);

@@ -66,6 +66,22 @@ func (k feedKeys) Authenticate(ctx context.Context, secret string) (store.APIKey
 	return key, err
 }
 
+// AnonymousFeeds lets requests without an Authorization header through
+// to the feeds unauthenticated: the masked feed is public data, read
+// under the client IP's rate limit like the other reads. A request that
+// bears credentials passes through auth (RequireScope with the feed
+// scope), so a bad or revoked key is still refused rather than silently
+// read as anonymous, and only a key with feed:full reads unmasked.
+func AnonymousFeeds(auth gin.HandlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.GetHeader("Authorization") == "" {
+			c.Next()
+			return
+		}
+		auth(c)
+	}
+}
+
 // A cursor is opaque to consumers: base64url of "gs1:<entity>:<seq>". It
 // names its entity, so a permits cursor cannot silently skip penalties.
 const cursorPrefix = "gs1:"

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -24,6 +25,7 @@ type datasetSummary struct {
 	Modified    time.Time
 	Fields      int
 	Formats     []export.Format
+	People      []formatLink // downloads for spreadsheets: Chinese headers, BOM on CSV
 }
 
 type datasetsPage struct {
@@ -43,6 +45,9 @@ func (h *Handlers) summary(c *gin.Context, ds dataset.Dataset) (datasetSummary, 
 	l := langOf(c)
 	s := datasetSummary{Name: ds.Name, Title: localized(l, ds.Title), Description: localized(l, ds.Description),
 		Fields: len(ds.Fields), Formats: export.Formats}
+	for _, f := range peopleFormats {
+		s.People = append(s.People, formatLink{Format: f, URL: downloadURL(ds.Name, f, export.HeadersZH), ContentType: f.MediaType()})
+	}
 	st, err := h.datasets.DatasetState(c.Request.Context(), ds.Name)
 	if err != nil {
 		return s, err
@@ -79,11 +84,32 @@ type formatLink struct {
 	ContentType string
 }
 
+// downloadURL is the live download of a dataset in a format and with
+// the column names of headers; a CSV for spreadsheets starts with a
+// byte-order mark, without which Chinese-locale Excel misreads UTF-8.
+func downloadURL(name string, f export.Format, headers export.Headers) string {
+	u := "/api/v1/datasets/" + name + "/download?format=" + string(f)
+	if headers != export.HeadersStandard {
+		u += "&headers=" + string(headers)
+		if f == export.CSV {
+			u += "&bom=1"
+		}
+	}
+	return u
+}
+
+// peopleFormats are the downloads offered first, for people opening
+// them in a spreadsheet: Chinese column labels, and a byte-order mark
+// on the CSV. The standard-code variants of every format follow, for
+// programs.
+var peopleFormats = []export.Format{export.XLSX, export.CSV}
+
 type datasetPage struct {
 	pageData
 	D         datasetSummary
 	Dict      []dictRow
-	Downloads []formatLink
+	People    []formatLink // Chinese headers (BOM on CSV): for spreadsheets
+	Downloads []formatLink // standard codes: for programs
 	Snapshots []store.Snapshot
 	Columns   []string
 	Sample    [][]string
@@ -113,8 +139,9 @@ func (h *Handlers) datasetPage(c *gin.Context) error {
 		d.Dict = append(d.Dict, dictRow{Field: f, LabelText: label})
 		d.Columns = append(d.Columns, label)
 	}
+	d.People = s.People
 	for _, f := range export.Formats {
-		d.Downloads = append(d.Downloads, formatLink{Format: f, URL: "/api/v1/datasets/" + ds.Name + "/download?format=" + string(f),
+		d.Downloads = append(d.Downloads, formatLink{Format: f, URL: downloadURL(ds.Name, f, export.HeadersStandard),
 			ContentType: f.MediaType()})
 	}
 	if d.Snapshots, err = h.datasets.Snapshots(c.Request.Context(), ds.Name); err != nil {
@@ -131,7 +158,7 @@ func (h *Handlers) datasetPage(c *gin.Context) error {
 		"url": "/data/" + ds.Name, "identifier": ds.Name, "license": dataset.License, "inLanguage": "zh-CN",
 		"creator": bureauLD()}
 	var dist []map[string]any
-	for _, dl := range d.Downloads {
+	for _, dl := range append(slices.Clone(d.People), d.Downloads...) {
 		dist = append(dist, map[string]any{"@type": "DataDownload", "encodingFormat": dl.ContentType, "contentUrl": dl.URL})
 	}
 	ld["distribution"] = dist

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"errors"
+	"html/template"
 	"net/http"
 	"sort"
 	"strconv"
@@ -11,8 +13,11 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gongshi/gongshi/internal/cache"
+	"github.com/gongshi/gongshi/internal/dataset"
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/export"
 	"github.com/gongshi/gongshi/internal/i18n"
+	"github.com/gongshi/gongshi/internal/qrsvg"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/server/httpx"
 )
@@ -52,9 +57,57 @@ func fieldRows(pr i18n.Printer, fields []domain.Field, vals []string) []fieldRow
 	return rows
 }
 
+// summaryRow is one line of a record's summary: what a reader needs
+// first — who, what, on which basis, what was decided, when, by whom.
+type summaryRow struct {
+	Label  string
+	Value  string
+	Extra  string // a second line, e.g. the facts under the violation
+	Strong bool   // the decision itself
+}
+
+// share is what a page offers for passing it on and printing: its
+// absolute URL, a QR code of it, and the print colophon's date.
+type share struct {
+	URL       string        // the page's absolute URL (relative without a configured base URL)
+	QR        template.HTML // an inline SVG QR code of URL; "" without an absolute URL
+	PrintDate string        // the date printed in the colophon (the browser puts in its own)
+	Publisher string
+}
+
+// shareOf is the share block of the page at path.
+func (h *Handlers) shareOf(c *gin.Context, path string) share {
+	sh := share{URL: h.absolute(withLang(langOf(c), path)), Publisher: bureau,
+		PrintDate: domain.FormatDate(domain.ChinaDate(h.now()))}
+	if strings.HasPrefix(sh.URL, "http://") || strings.HasPrefix(sh.URL, "https://") {
+		svg, err := qrsvg.SVG(sh.URL, printer(c).T("share.qr_label", sh.URL))
+		if err != nil {
+			h.log.WarnContext(c.Request.Context(), "pages: no QR code", "url", sh.URL, "err", err)
+		}
+		sh.QR = template.HTML(svg) // drawn on the server from the URL alone
+	}
+	return sh
+}
+
+// splitEmpty parts the fields into those given and those left empty: the
+// empty ones are folded away under one line.
+func splitEmpty(rows []fieldRow) (given, empty []fieldRow) {
+	for _, r := range rows {
+		if r.Value == "" {
+			empty = append(empty, r)
+		} else {
+			given = append(given, r)
+		}
+	}
+	return given, empty
+}
+
 type recordPage struct {
 	pageData
-	Kind        string // penalty, permit
+	Summary     []summaryRow
+	Share       share
+	EmptyFields []fieldRow // the standard fields this record leaves empty
+	Kind        string     // penalty, permit
 	ID          int64
 	Heading     string
 	Party       string
@@ -134,6 +187,9 @@ func (h *Handlers) penalty(c *gin.Context) error {
 		}
 		d.HasPersonal = d.HasPersonal || (d.Fields[i].Personal && d.Fields[i].Value != "")
 	}
+	d.Summary = penaltySummary(pr, p)
+	d.Fields, d.EmptyFields = splitEmpty(d.Fields)
+	d.Share = h.shareOf(c, "/penalties/"+strconv.FormatInt(p.ID, 10))
 	today := domain.ChinaDate(h.now())
 	d.Remaining = int(p.PublicityUntil.Sub(today).Hours() / 24)
 	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {pr.T("nav.search"), "/search?type=penalty"}, {p.DecisionNo, ""}}
@@ -165,10 +221,70 @@ func (h *Handlers) permit(c *gin.Context) error {
 	for _, f := range d.Fields {
 		d.HasPersonal = d.HasPersonal || (f.Personal && f.Value != "")
 	}
+	d.Summary = permitSummary(pr, p)
+	d.Fields, d.EmptyFields = splitEmpty(d.Fields)
+	d.Share = h.shareOf(c, "/permits/"+strconv.FormatInt(p.ID, 10))
 	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {pr.T("nav.search"), "/search?type=permit"}, {p.DecisionNo, ""}}
 	d.Description = pr.T("record.permit_description", p.Agency, p.DecisionDate.Format(domain.DateLayout), p.Name, p.DecisionNo)
 	d.JSONLD = permitJSONLD(p)
 	return h.render(c, "permit", d)
+}
+
+// partyLine is the party as the summary names it: its name, and its
+// credit code when that identifies it.
+func partyLine(p domain.Party) string {
+	if p.CreditCode != "" && !domain.IsUSCCPlaceholder(p.CreditCode) {
+		return p.Name + "（" + p.CreditCode + "）"
+	}
+	return p.Name
+}
+
+// penaltySummary leads a penalty's page: party, violation, legal basis,
+// decision and fine, date, agency.
+func penaltySummary(pr i18n.Printer, p domain.PublishedPenalty) []summaryRow {
+	decision := p.Content
+	var extra []string
+	if p.Fine > 0 {
+		extra = append(extra, pr.T("record.fine")+" "+pr.T("record.yuan", p.Fine.YuanGrouped()))
+	}
+	if p.Confiscated > 0 {
+		extra = append(extra, pr.T("record.confiscated")+" "+pr.T("record.yuan", p.Confiscated.YuanGrouped()))
+	}
+	if decision == "" && len(p.Categories) > 0 {
+		cats := make([]string, len(p.Categories))
+		for i, c := range p.Categories {
+			cats[i] = pr.Enum(c)
+		}
+		decision = strings.Join(cats, "、")
+	}
+	return []summaryRow{
+		{Label: pr.T("record.party"), Value: partyLine(p.Party)},
+		{Label: pr.Field("CF_WFXW"), Value: p.ViolationType, Extra: p.Facts},
+		{Label: pr.Field("CF_YJ"), Value: p.Basis},
+		{Label: pr.T("record.decision"), Value: decision, Extra: strings.Join(extra, pr.T("record.list_sep")), Strong: true},
+		{Label: pr.Field("CF_JDRQ"), Value: domain.FormatDate(p.DecisionDate)},
+		{Label: pr.Field("CF_CFJG"), Value: p.Agency},
+	}
+}
+
+// permitSummary leads a permit's page: party, what is permitted, its
+// validity, date, agency.
+func permitSummary(pr i18n.Printer, p domain.PublishedPermit) []summaryRow {
+	what := p.CertName
+	if what == "" {
+		what = p.DocName
+	}
+	if p.PermitNo != "" {
+		what += "（" + p.PermitNo + "）"
+	}
+	return []summaryRow{
+		{Label: pr.T("record.party"), Value: partyLine(p.Party)},
+		{Label: pr.T("record.permitted"), Value: what, Extra: p.Content, Strong: true},
+		{Label: pr.Field("XK_XKLB"), Value: pr.Enum(p.Category)},
+		{Label: pr.T("record.validity"), Value: domain.FormatOptionalDate(p.ValidFrom) + " — " + domain.FormatOptionalDate(p.ValidTo)},
+		{Label: pr.Field("XK_JDRQ"), Value: domain.FormatDate(p.DecisionDate)},
+		{Label: pr.Field("XK_XKJG"), Value: p.Agency},
+	}
 }
 
 // agencyLD is the issuing agency as schema.org data.
@@ -271,6 +387,8 @@ type subjectPage struct {
 	Truncated bool
 	FeedURL   string
 	APIURL    string
+	ReportURL string
+	Downloads []downloadLink // CSV and XLSX of its penalties and permits
 }
 
 type timelineYear struct {
@@ -353,7 +471,8 @@ func (h *Handlers) subject(c *gin.Context) error {
 	pr := printer(c)
 	d := &subjectPage{pageData: h.page(c, name, "search"), S: s, Name: name, FineTotal: s.FineTotal.YuanGrouped(),
 		Truncated: int64(len(s.Penalties)) < s.PenaltyCount || int64(len(s.Permits)) < s.PermitCount,
-		FeedURL:   "/subjects/" + s.CreditCode + "/feed.atom", APIURL: "/api/v1/subjects/" + s.CreditCode}
+		FeedURL:   "/subjects/" + s.CreditCode + "/feed.atom", APIURL: "/api/v1/subjects/" + s.CreditCode,
+		ReportURL: "/subjects/" + s.CreditCode + "/report", Downloads: subjectDownloadLinks(pr, s.CreditCode)}
 	d.Feed = d.FeedURL
 	d.Timeline = subjectTimeline(pr, s)
 	for _, e := range d.Timeline {
@@ -369,4 +488,155 @@ func (h *Handlers) subject(c *gin.Context) error {
 		"identifier": map[string]any{"@type": "PropertyValue", "propertyID": "统一社会信用代码", "value": s.CreditCode},
 	}
 	return h.render(c, "subject", d)
+}
+
+// ------------------------------------------------- one company's records
+
+// subjectDownload is one company's public penalties or permits as a
+// file, with the columns of the dataset of the same name.
+type subjectDownload struct {
+	dataset string // dataset.Penalties or dataset.Permits
+	format  export.Format
+}
+
+// subjectDownloads are the files of a subject's records, by path suffix.
+var subjectDownloads = []subjectDownload{
+	{dataset.Penalties, export.CSV}, {dataset.Penalties, export.XLSX},
+	{dataset.Permits, export.CSV}, {dataset.Permits, export.XLSX},
+}
+
+func (d subjectDownload) suffix() string { return "/" + d.dataset + "." + string(d.format) }
+
+// subjectFile serves /subjects/{code}/{penalties|permits}.{csv|xlsx}:
+// every public record of the party, masked as everywhere, in the
+// dataset's columns — Chinese labels by default (the CSV with a
+// byte-order mark, for spreadsheets), or ?headers=standard|en. A party's
+// records are few, so the file is built in memory and sent only whole,
+// with an ETag, like the pages.
+func (h *Handlers) subjectFile(d subjectDownload) func(c *gin.Context) error {
+	ds, ok := dataset.ByName(d.dataset)
+	if !ok {
+		panic("web: no dataset " + d.dataset)
+	}
+	return func(c *gin.Context) error {
+		headers := export.HeadersZH
+		if v := c.Query("headers"); v != "" {
+			if headers, ok = export.ParseHeaders(v); !ok {
+				return httpx.BadRequest("headers", printer(c).T("subject.bad_headers"))
+			}
+		}
+		s, _, err := h.loadSubject(c)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		w, err := export.NewWriter(&buf, d.format, ds.Fields, export.Options{Headers: headers,
+			BOM: d.format == export.CSV && headers != export.HeadersStandard, SheetName: ds.Name})
+		if err != nil {
+			return err
+		}
+		if err = h.eachSubjectRow(c, s.CreditCode, d.dataset, w.Write); err == nil {
+			err = w.Close()
+		}
+		if err != nil {
+			w.Abort()
+			return err
+		}
+		day := domain.ChinaDate(h.now())
+		c.Header("Content-Disposition", `attachment; filename="gongshi-`+s.CreditCode+"-"+d.dataset+"-"+
+			day.Format(time.DateOnly)+"."+string(d.format)+`"`)
+		c.Header("X-Content-Type-Options", "nosniff")
+		writePage(c, http.StatusOK, d.format.ContentType(), buf.Bytes(), "public, max-age=60")
+		return nil
+	}
+}
+
+// eachSubjectRow gives row the values of every public record of the
+// party in one dataset, newest first, through the public read path;
+// each record's cache tag joins the response's, so a withdrawal purges
+// the cached file.
+func (h *Handlers) eachSubjectRow(c *gin.Context, code, name string, row func([]string) error) error {
+	ctx := c.Request.Context()
+	var vals []string
+	var cursor string
+	for {
+		switch name {
+		case dataset.Penalties:
+			pg, err := h.reads.Penalties(ctx, store.PenaltyQuery{CreditCode: code, Cursor: cursor, Limit: store.MaxPageSize})
+			if err != nil {
+				return err
+			}
+			for i := range pg.Items {
+				httpx.CacheTags(c, cache.RecordTag(string(store.EntityPenalty), pg.Items[i].ID))
+				vals = store.PenaltyValues(&pg.Items[i].Penalty, vals)
+				if err := row(vals); err != nil {
+					return err
+				}
+			}
+			cursor = pg.Next
+		default:
+			pg, err := h.reads.Permits(ctx, store.PermitQuery{CreditCode: code, Cursor: cursor, Limit: store.MaxPageSize})
+			if err != nil {
+				return err
+			}
+			for i := range pg.Items {
+				httpx.CacheTags(c, cache.RecordTag(string(store.EntityPermit), pg.Items[i].ID))
+				vals = store.PermitValues(&pg.Items[i].Permit, vals)
+				if err := row(vals); err != nil {
+					return err
+				}
+			}
+			cursor = pg.Next
+		}
+		if cursor == "" {
+			return nil
+		}
+	}
+}
+
+// downloadLink is one file of a party's records offered on its pages.
+type downloadLink struct {
+	Label string
+	URL   string
+	Type  string
+}
+
+func subjectDownloadLinks(pr i18n.Printer, code string) []downloadLink {
+	out := make([]downloadLink, len(subjectDownloads))
+	for i, d := range subjectDownloads {
+		out[i] = downloadLink{Label: pr.T("subject.download."+d.dataset, strings.ToUpper(string(d.format))),
+			URL: "/subjects/" + code + d.suffix(), Type: d.format.MediaType()}
+	}
+	return out
+}
+
+// reportPage is the printable 公示信息报告 of a party: everything public
+// about it on one page, for printing or saving as PDF.
+type reportPage struct {
+	pageData
+	S         store.Subject
+	Name      string
+	Penalties []domain.PublishedPenalty
+	Permits   []domain.PublishedPermit
+	FineTotal string
+	Truncated bool
+	Share     share
+	Generated string
+	Downloads []downloadLink
+}
+
+func (h *Handlers) subjectReport(c *gin.Context) error {
+	s, name, err := h.loadSubject(c)
+	if err != nil {
+		return err
+	}
+	pr := printer(c)
+	d := &reportPage{pageData: h.page(c, pr.T("report.title")+" · "+name, "search"), S: s, Name: name,
+		Penalties: s.Penalties, Permits: s.Permits, FineTotal: s.FineTotal.YuanGrouped(),
+		Truncated: int64(len(s.Penalties)) < s.PenaltyCount || int64(len(s.Permits)) < s.PermitCount,
+		Share:     h.shareOf(c, "/subjects/"+s.CreditCode+"/report"),
+		Generated: h.now().In(domain.China).Format("2006-01-02 15:04"), Downloads: subjectDownloadLinks(pr, s.CreditCode)}
+	d.NoIndex = true // the profile is the page to find; the report is its print form
+	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {name, "/subjects/" + s.CreditCode}, {pr.T("report.title"), ""}}
+	return h.render(c, "report", d)
 }

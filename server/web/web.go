@@ -154,6 +154,10 @@ func (h *Handlers) Register(r httpx.PageRoutes) {
 	get("/permits/:id", page(), h.permit)
 	get("/subjects/:code", page(), h.subject)
 	get("/subjects/:code/feed.atom", page(), h.subjectFeed)
+	get("/subjects/:code/report", page(), h.subjectReport)
+	for _, d := range subjectDownloads {
+		get("/subjects/:code"+d.suffix(), page("headers"), h.subjectFile(d))
+	}
 	for _, k := range domain.ListKinds {
 		base := "/lists/" + string(k)
 		get(base, page("version", "q", "category"), h.list(k))
