@@ -272,6 +272,8 @@ var messages = []struct{ key, zh, en string }{
 	{"flow.kind.step", "步骤", "step"},
 	{"flow.kind.decision", "判断", "decision"},
 	{"flow.kind.end", "结束", "end"},
+	{"flow.generic_note", "本事项没有公布自己的办理流程图。同类事项的通用流程可作参考，但不是本事项的流程，图中不标时限；本事项的办理时限以本页所列为准。", "This item has published no flowchart of its own. The usual procedure of such items may help, but it is not this item's procedure and shows no time limits; this item's time limits are those given on this page."},
+	{"flow.generic_summary", "通用流程示意，非本事项流程", "Generic procedure, not this item's own"},
 
 	// Versions and comparison.
 	{"versions.title", "%s版本历史", "Versions of the %s"},

@@ -129,6 +129,9 @@ type Options struct {
 	Note string
 	// DefaultFlow, if set, gives a flowchart (办理流程) to every power or
 	// public-service item that has none — CSV and XLSX rows never carry one.
+	// Pages and the API show a category's standard flow, unchanged, as a
+	// labelled generic illustration, never as the item's own
+	// (flowchart.IsGeneric).
 	// category is the power item's 事项类型, "" for public services.
 	DefaultFlow func(kind domain.ListKind, category string) domain.Flow
 	// DryRun reads and checks a list file and reports what publishing it

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/search"
 	"github.com/gongshi/gongshi/server/httpx"
 )
@@ -74,7 +75,7 @@ func TestListPages(t *testing.T) {
 		"/lists/powers?category=行政许可":          {"危险化学品经营许可（含变更）"},
 		"/lists/powers?q=危险化学品":                {"危险化学品经营许可"},
 		"/lists/powers?version=1":              {"危险化学品经营许可", "?version=1"},
-		"/lists/powers/320500CF0001":           {"对生产经营单位未履行安全生产职责的处罚", "办理流程图</title>", "/api/v1/powers/320500CF0001"},
+		"/lists/powers/320500CF0001":           {"对生产经营单位未履行安全生产职责的处罚", "办理流程图（通用流程示意，非本事项流程）</title>", "/api/v1/powers/320500CF0001"},
 		"/lists/responsibilities":              {"组织编制安全生产规划", "与市场监管部门的分工"},
 		"/lists/responsibilities/ZR002":        {"与市场监管部门的分工", "/api/v1/lists/responsibilities"},
 		"/lists/public-services/GG001":         {"安全生产举报受理", "/lists/public-services/GG001/flowchart.svg"},
@@ -157,5 +158,38 @@ func TestErrorPages(t *testing.T) {
 	resp, body = f.get("/search?q=化工")
 	if resp.StatusCode != http.StatusServiceUnavailable || strings.Contains(body, "not configured") {
 		t.Errorf("search unavailable: %d, message shown %v", resp.StatusCode, strings.Contains(body, "not configured"))
+	}
+}
+
+// An item whose flowchart is its category's standard flow unchanged has
+// no flowchart of its own: the page says so and shows the standard flow
+// only folded, labelled generic and without time limits, so it cannot
+// contradict the item's own limits. An item's own flowchart is shown as
+// it is.
+func TestItemWithoutItsOwnFlowchart(t *testing.T) {
+	f := newPagesFixture(t)
+	own := domain.StandardFlow("行政许可")
+	own.Nodes[len(own.Nodes)-2].TimeLimit = "12个工作日"
+	for n := 1; n <= 2; n++ {
+		f.reads.powers[n][1].Flow = own
+		f.reads.powers[n][1].Guide.PromisedLimit = "12个工作日"
+	}
+	_, body := f.get("/lists/powers/320500CF0001")
+	for _, want := range []string{`id="flow-generic-note"`, "本事项没有公布自己的办理流程图", `<details class="flow-generic">`,
+		"<summary>通用流程示意，非本事项流程</summary>", "（通用流程示意，非本事项流程）</title>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("generic flow: the page lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "时限：") {
+		t.Error("the generic flow states time limits")
+	}
+	_, body = f.get("/lists/powers/320500XK0002")
+	if strings.Contains(body, "通用流程示意") || !strings.Contains(body, "时限：12个工作日") || !strings.Contains(body, `<details class="flow-text" open>`) {
+		t.Error("an item's own flowchart is not shown as its own")
+	}
+	resp, body := f.get("/lists/powers/320500CF0001/flowchart.svg")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "通用流程示意，非本事项流程") {
+		t.Errorf("generic flowchart download: %d %.200s", resp.StatusCode, body)
 	}
 }

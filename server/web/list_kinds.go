@@ -22,9 +22,9 @@ type listPages struct {
 	// item reads the item code of version n into its page and returns
 	// the item's name.
 	item func(h *Handlers, c *gin.Context, d *itemPage, code string, n int) (store.VersionInfo, string, error)
-	// flow reads the name and flowchart of an item (lists whose items
-	// have flowcharts only).
-	flow func(h *Handlers, c *gin.Context, code string, n int) (string, domain.Flow, error)
+	// flow reads the name, category ("" for a public service) and
+	// flowchart of an item (lists whose items have flowcharts only).
+	flow func(h *Handlers, c *gin.Context, code string, n int) (name, category string, f domain.Flow, err error)
 	// all reads version n with its items in full, for comparisons.
 	all func(h *Handlers, c *gin.Context, n int) (store.VersionInfo, []listItem, error)
 }
@@ -115,16 +115,16 @@ func (h *Handlers) powerItem(c *gin.Context, d *itemPage, code string, n int) (s
 	}
 	d.Power = it
 	d.APIURL = "/api/v1/powers/" + url.PathEscape(code) + versionQS(n)
-	d.Flow, err = h.itemFlow(c, domain.ListPowers, it.Name, it.Code, it.Flow, n)
+	d.Flow, err = h.itemFlow(c, domain.ListPowers, it.Name, it.Code, it.Category, it.Flow, n)
 	return v, it.Name, err
 }
 
-func (h *Handlers) powerFlow(c *gin.Context, code string, n int) (string, domain.Flow, error) {
+func (h *Handlers) powerFlow(c *gin.Context, code string, n int) (string, string, domain.Flow, error) {
 	_, it, err := h.reads.PowerItem(c.Request.Context(), code, n)
 	if err != nil {
-		return "", domain.Flow{}, h.listMissing(c, domain.ListPowers, n, err)
+		return "", "", domain.Flow{}, h.listMissing(c, domain.ListPowers, n, err)
 	}
-	return it.Name, it.Flow, nil
+	return it.Name, it.Category, it.Flow, nil
 }
 
 func (h *Handlers) powersAll(c *gin.Context, n int) (store.VersionInfo, []listItem, error) {
@@ -212,13 +212,13 @@ func (h *Handlers) serviceItem(c *gin.Context, d *itemPage, code string, n int) 
 	}
 	d.Service = it
 	d.APIURL = "/api/v1/lists/public-services" + versionPath(n)
-	d.Flow, err = h.itemFlow(c, domain.ListPublicServices, it.Name, it.Code, it.Flow, n)
+	d.Flow, err = h.itemFlow(c, domain.ListPublicServices, it.Name, it.Code, "", it.Flow, n)
 	return v, it.Name, err
 }
 
-func (h *Handlers) serviceFlow(c *gin.Context, code string, n int) (string, domain.Flow, error) {
+func (h *Handlers) serviceFlow(c *gin.Context, code string, n int) (string, string, domain.Flow, error) {
 	_, it, err := h.service(c, code, n)
-	return it.Name, it.Flow, err
+	return it.Name, "", it.Flow, err
 }
 
 func (h *Handlers) servicesAll(c *gin.Context, n int) (store.VersionInfo, []listItem, error) {

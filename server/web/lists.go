@@ -161,6 +161,9 @@ type flowView struct {
 	Steps       []flowStep
 	SVGURL      string
 	FileName    string
+	// Generic: the item has no flowchart of its own; this is its
+	// category's standard flow, shown labelled and without time limits.
+	Generic bool
 }
 
 func flowSteps(pr i18n.Printer, f domain.Flow) []flowStep {
@@ -248,17 +251,34 @@ func (h *Handlers) listItem(kind domain.ListKind) httpx.HandlerFunc {
 
 // itemFlow renders the flowchart of an item of a list, or nil when it has
 // none; n is the version asked for.
-func (h *Handlers) itemFlow(c *gin.Context, kind domain.ListKind, name, code string, f domain.Flow, n int) (*flowView, error) {
+func (h *Handlers) itemFlow(c *gin.Context, kind domain.ListKind, name, code, category string, f domain.Flow, n int) (*flowView, error) {
 	if len(f.Nodes) == 0 {
 		return nil, nil
 	}
 	pr := printer(c)
-	svg, err := h.flowcharts.RenderTitled(c.Request.Context(), flowTitle(pr, name, code), f)
+	svg, generic, err := h.drawFlow(c, name, code, category, f)
 	if err != nil {
 		return nil, err
 	}
-	return &flowView{SVG: string(svg), Description: flowchart.Describe(f), Steps: flowSteps(pr, f),
+	if generic {
+		f = flowchart.Generic(f)
+	}
+	return &flowView{SVG: string(svg), Description: flowchart.Describe(f), Steps: flowSteps(pr, f), Generic: generic,
 		SVGURL: "/lists/" + string(kind) + "/" + url.PathEscape(code) + "/flowchart.svg" + versionQS(n), FileName: code + "-flowchart"}, nil
+}
+
+// drawFlow draws the flowchart f of an item of category ("" for a public
+// service). The unchanged standard flow of the category is not the item's
+// own: it is drawn labelled generic, without time limits, and generic is
+// true.
+func (h *Handlers) drawFlow(c *gin.Context, name, code, category string, f domain.Flow) (svg []byte, generic bool, err error) {
+	title := flowTitle(printer(c), name, code)
+	if flowchart.IsGeneric(category, f) {
+		svg, err = h.flowcharts.RenderGeneric(c.Request.Context(), title, f)
+		return svg, true, err
+	}
+	svg, err = h.flowcharts.RenderTitled(c.Request.Context(), title, f)
+	return svg, false, err
 }
 
 // flowTitle is the title of an item's flowchart.
@@ -289,14 +309,14 @@ func (h *Handlers) flowchartSVG(kind domain.ListKind) httpx.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		name, flow, err := listPagesOf[kind].flow(h, c, code, n)
+		name, category, flow, err := listPagesOf[kind].flow(h, c, code, n)
 		if err != nil {
 			return err
 		}
 		if len(flow.Nodes) == 0 {
 			return httpx.NotFound(pr.T("flow.none"))
 		}
-		svg, err := h.flowcharts.RenderTitled(c.Request.Context(), flowTitle(pr, name, code), flow)
+		svg, _, err := h.drawFlow(c, name, code, category, flow)
 		if err != nil {
 			return err
 		}
