@@ -193,3 +193,30 @@ func TestItemWithoutItsOwnFlowchart(t *testing.T) {
 		t.Errorf("generic flowchart download: %d %.200s", resp.StatusCode, body)
 	}
 }
+
+// Item pages keep the source's structure: line breaks in 办理条件 and
+// 设定依据 stay breaks, and materials the source numbered itself are not
+// numbered again.
+func TestItemTextKeepsItsStructure(t *testing.T) {
+	f := newPagesFixture(t)
+	for n := 1; n <= 2; n++ {
+		it := &f.reads.powers[n][1]
+		it.LegalBasis = "《危险化学品安全管理条例》第三十三条\n《危险化学品经营许可证管理办法》第六条"
+		it.Guide.Conditions = "一、有符合国家标准的经营场所；\n二、有专职安全管理人员。"
+		it.Guide.Materials = []string{"一、设立", "1.申请书", "2.营业执照复印件"}
+		f.reads.services[n][1].Materials = []string{"申请书", "身份证明"}
+	}
+	_, body := f.get("/lists/powers/320500XK0002")
+	for _, want := range []string{"第三十三条<br>\n《危险化学品经营许可证管理办法》", "经营场所；<br>\n二、有专职安全管理人员",
+		`<ul class="materials own-numbers"><li>一、设立</li><li>1.申请书</li>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the power item page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, `<ol class="materials">`) {
+		t.Error("materials numbered by the source are numbered again")
+	}
+	if _, body := f.get("/lists/public-services/GG002"); !strings.Contains(body, `<ol class="materials"><li>申请书</li>`) {
+		t.Error("materials without numbers of their own are not numbered")
+	}
+}
