@@ -3,6 +3,7 @@ package web_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -218,5 +219,84 @@ func TestItemTextKeepsItsStructure(t *testing.T) {
 	}
 	if _, body := f.get("/lists/public-services/GG002"); !strings.Contains(body, `<ol class="materials"><li>申请书</li>`) {
 		t.Error("materials without numbers of their own are not numbered")
+	}
+}
+
+// The power list is paginated on the server (50 items a page) and grouped
+// by category, each group with its count over all pages; the filters and
+// the version stay in the page links.
+func TestPowerListPages(t *testing.T) {
+	f := newPagesFixture(t)
+	var items []domain.PowerItem
+	for i := range 120 {
+		cat := []string{"行政许可", "行政处罚", "行政检查"}[i%3]
+		items = append(items, domain.PowerItem{Code: fmt.Sprintf("320500QL%04d", i+1), Name: fmt.Sprintf("事项%d", i+1), Category: cat, Unit: "执法监督处"})
+	}
+	f.reads.powers[2] = items
+	_, body := f.get("/lists/powers")
+	if n := strings.Count(body, `<a href="/lists/powers/320500QL`); n != 50 {
+		t.Errorf("page 1 lists %d items, want 50", n)
+	}
+	for _, want := range []string{">行政许可 <span class=\"count\">本类 40 项</span>", ">行政处罚 <span class=\"count\">本类 40 项</span>",
+		"显示 120 项，共 120 项 · 本页第 1–50 项", `href="/lists/powers?page=2" rel="next"`, `href="/lists/powers?page=3"`,
+		`<a class="skip skip-results" href="#list-status">跳到结果</a>`, `data-filter-in-place="list-results"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("page 1 lacks %s", want)
+		}
+	}
+	if strings.Contains(body, ">行政检查 <span class=\"count\">本类") {
+		t.Error("page 1 shows the third category, which begins on page 2")
+	}
+	_, body = f.get("/lists/powers?page=2")
+	if !strings.Contains(body, ">行政处罚（续） <span class=\"count\">本类 40 项</span>") || !strings.Contains(body, `href="/lists/powers" rel="prev"`) {
+		t.Error("page 2 does not continue the category of page 1")
+	}
+	_, body = f.get("/lists/powers?page=3")
+	if n := strings.Count(body, `<a href="/lists/powers/320500QL`); n != 20 || strings.Contains(body, `rel="next"`) {
+		t.Errorf("the last page lists %d items, want 20 and no next page", n)
+	}
+	_, body = f.get("/lists/powers?q=事项1&category=行政处罚&version=2")
+	if !strings.Contains(body, "显示 10 项，共 120 项") || strings.Contains(body, "本页第") {
+		t.Error("a filter that fits one page")
+	}
+	_, body = f.get("/lists/powers?category=行政检查&page=1&lang=en")
+	if !strings.Contains(body, "40 in this category") {
+		t.Error("the English page lacks the group count")
+	}
+	if resp, body := f.get("/lists/powers?page=4"); resp.StatusCode != http.StatusNotFound || !strings.Contains(body, "没有第 4 页：共 3 页") {
+		t.Errorf("page 4 of 3: %d", resp.StatusCode)
+	}
+	for _, q := range []string{"page=0", "page=x", "page=-1"} {
+		if resp, body := f.get("/lists/powers?" + q); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "页码") {
+			t.Errorf("%s: %d", q, resp.StatusCode)
+		}
+	}
+	_, body = f.get("/lists/powers?q=没有这个事项")
+	if !strings.Contains(body, "显示 0 项") {
+		t.Error("an empty filter result")
+	}
+}
+
+// The search filters never submit themselves (WCAG 3.2.2): each form has a
+// button; a skip link leads past them to the results; they sit in a
+// toggle that narrow screens fold.
+func TestSearchFiltersApplyByButton(t *testing.T) {
+	f := newPagesFixture(t)
+	f.search.result = &search.Result{Query: "化工", Type: "penalty", Total: 1, Page: 1, PerPage: 20,
+		Facets: map[string]map[string]int64{"type": {"penalty": 1}, "category": {"罚款": 1}},
+		Hits:   []search.Hit{{Type: search.TypePenalty, ID: "7", Title: "苏州化工有限公司", URL: "/penalties/7"}}}
+	_, body := f.get("/search?q=化工&type=penalty")
+	if strings.Contains(body, "data-autosubmit") {
+		t.Error("a search form submits itself on change")
+	}
+	for _, want := range []string{`<a class="skip skip-results" href="#results-h">跳到结果</a>`, `id="results-h"`,
+		`<details class="filters-toggle" open>`, "<summary>筛选条件</summary>", `<button type="submit" class="secondary">应用筛选</button>`,
+		`<button type="submit" class="secondary">排序</button>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the search page lacks %s", want)
+		}
+	}
+	if strings.Index(body, "filters-toggle") > strings.Index(body, `class="results"`) {
+		t.Error("the filters come after the results")
 	}
 }

@@ -155,7 +155,7 @@ func (h *Handlers) Register(r httpx.PageRoutes) {
 	get("/subjects/:code/feed.atom", page(), h.subjectFeed)
 	for _, k := range domain.ListKinds {
 		base := "/lists/" + string(k)
-		get(base, page("version", "q", "category"), h.list(k))
+		get(base, page("version", "q", "category", "page"), h.list(k))
 		get(base+"/versions", page(), h.versions(k))
 		get(base+"/compare", page("from", "to"), h.compare(k))
 		get(base+"/:code", page("version"), h.listItem(k))
