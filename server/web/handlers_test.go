@@ -300,3 +300,35 @@ func TestSearchFiltersApplyByButton(t *testing.T) {
 		t.Error("the filters come after the results")
 	}
 }
+
+// The API page renders the spec's Markdown (no raw backticks) and speaks
+// Chinese on the Chinese page: introduction, tag names and summaries; the
+// spec's English details are marked lang="en". The English page keeps the
+// spec's English.
+func TestAPIPageRendersMarkdownInChinese(t *testing.T) {
+	f := newPagesFixture(t)
+	resp, body := f.get("/api")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/api: %d", resp.StatusCode)
+	}
+	for _, want := range []string{"<li>JSON 字段名为易读的英文", "<code>x-standard-code</code>", "<h2 id=\"tag-records\">公示记录 <code>records</code></h2>",
+		"<strong>已公示的行政处罚：筛选、排序、分页</strong>", "<strong>把整份清单发布为下一个版本</strong>", `<div class="prose" lang="en">`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the Chinese API page lacks %s", want)
+		}
+	}
+	for _, bad := range []string{"`", "Conventions:", "Administrative penalties (行政处罚) and permits"} {
+		if strings.Contains(body, bad) {
+			t.Errorf("the Chinese API page shows %q", bad)
+		}
+	}
+	_, body = f.get("/api?lang=en")
+	for _, want := range []string{"<p>Conventions:</p>", "<code>x-standard-code</code>", "<strong>Publish a whole list as its next version</strong>"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the English API page lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "`") || strings.Contains(body, `lang="en">`) && strings.Contains(body, "JSON 字段名") {
+		t.Error("the English API page shows raw Markdown or the Chinese introduction")
+	}
+}

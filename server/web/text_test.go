@@ -1,6 +1,9 @@
 package web
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestTextLines(t *testing.T) {
 	got := string(textLines("一、具有法人资格；\r\n二、有<专职>安全管理人员  \n三、其他"))
@@ -21,5 +24,16 @@ func TestOwnNumbers(t *testing.T) {
 		if ownNumbers(items) {
 			t.Errorf("ownNumbers(%q) = true", items)
 		}
+	}
+}
+
+// The spec's Markdown is rendered, its raw HTML dropped.
+func TestMarkdown(t *testing.T) {
+	got := string(markdownHTML("Amounts are `\"20000.00\"` <script>alert(1)</script>\n\n* one\n* two"))
+	if !strings.Contains(got, "<code>&quot;20000.00&quot;</code>") || !strings.Contains(got, "<li>one</li>") || strings.Contains(got, "<script") {
+		t.Errorf("markdownHTML = %q", got)
+	}
+	if got := string(markdownInline("a `b`")); got != "a <code>b</code>" {
+		t.Errorf("markdownInline = %q", got)
 	}
 }
