@@ -370,3 +370,36 @@ func TestHomeAndHealth(t *testing.T) {
 		t.Errorf("404: %d %s", resp.StatusCode, b)
 	}
 }
+
+// PUT of a list that removes more than a quarter of the items is a 409
+// naming the reason unless "allow_removals": true; "dry_run": true answers
+// the changes and writes nothing.
+func TestPublishListRemovalGuard(t *testing.T) {
+	f := newFixture(t)
+	items := testenv.PowerItems(4)
+	if resp, b := f.do("PUT", "/api/v1/admin/lists/powers", f.ingest, map[string]any{"items": items}); resp.StatusCode != 201 {
+		t.Fatalf("publish: %d %s", resp.StatusCode, b)
+	}
+	fewer := map[string]any{"items": items[2:]}
+	resp, b := f.do("PUT", "/api/v1/admin/lists/powers", f.ingest, map[string]any{"items": items[2:], "dry_run": true})
+	r := decode[store.PublishResult](t, b)
+	if resp.StatusCode != 200 || !r.DryRun || r.Removed != 2 || len(r.Changes) != 2 || r.Changes[0].Name != "测试事项1" {
+		t.Errorf("dry run: %d %s", resp.StatusCode, b)
+	}
+	resp, b = f.do("PUT", "/api/v1/admin/lists/powers", f.ingest, fewer)
+	if e := decode[apiError](t, b); resp.StatusCode != 409 || e.Code != "too_many_removals" ||
+		!strings.Contains(e.Message, "2 of the 4 items") || !strings.Contains(e.Message, "allow_removals=true") {
+		t.Errorf("removing 2 of 4: %d %s", resp.StatusCode, b)
+	}
+	if n := f.count(`SELECT count(*) FROM list_versions`); n != 1 {
+		t.Errorf("versions = %d after a dry run and a refusal, want 1", n)
+	}
+	if resp, b := f.do("PUT", "/api/v1/admin/lists/powers", f.ingest, map[string]any{"items": items[2:], "allow_removals": "yes"}); resp.StatusCode != 422 ||
+		!strings.Contains(string(b), "allow_removals") {
+		t.Errorf("allow_removals \"yes\": %d %s", resp.StatusCode, b)
+	}
+	resp, b = f.do("PUT", "/api/v1/admin/lists/powers", f.ingest, map[string]any{"items": items[2:], "allow_removals": true})
+	if r := decode[store.PublishResult](t, b); resp.StatusCode != 201 || r.Number != 2 || r.Removed != 2 {
+		t.Errorf("allow_removals=true: %d %s", resp.StatusCode, b)
+	}
+}

@@ -2,11 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/testenv"
 )
 
@@ -72,5 +74,47 @@ func TestBadConfigurationFailsFast(t *testing.T) {
 	code, _, errOut := run(t, "migrate", "status")
 	if code != 2 || !strings.Contains(errOut, "DATABASE_URL") {
 		t.Errorf("exit %d: %s", code, errOut)
+	}
+}
+
+// import powers --dry-run prints every change by name and writes nothing;
+// a file that removes most of the list is refused without --allow-removals.
+func TestImportPowersDryRunAndRemovals(t *testing.T) {
+	testenv.Store(t)
+	t.Setenv("DATABASE_URL", testenv.DatabaseURL(t))
+	dir := t.TempDir()
+	write := func(name string, items []domain.PowerItem) string {
+		b, err := json.Marshal(items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	items := testenv.PowerItems(4)
+	if code, out, errOut := run(t, "import", "powers", write("v1.json", items)); code != 0 || !strings.Contains(out, "published version 1") {
+		t.Fatalf("first import: exit %d out %q err %q", code, out, errOut)
+	}
+	next := append([]domain.PowerItem{}, items[2:]...)
+	next[0].Name = "测试事项3（调整）"
+	next = append(next, testenv.PowerItems(5)[4])
+	path := write("v2.json", next)
+	code, out, errOut := run(t, "import", "powers", path, "--dry-run")
+	for _, want := range []string{"would publish version 2, nothing written", "~ 320500CF0003 测试事项3（调整）",
+		"+ 320500CF0005 测试事项5", "- 320500CF0001 测试事项1", "- 320500CF0002 测试事项2", "needs --allow-removals"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("dry run: exit %d, output lacks %q:\n%s%s", code, want, out, errOut)
+		}
+	}
+	code, _, errOut = run(t, "import", "powers", path)
+	if code == 0 || !strings.Contains(errOut, "more than a quarter") || !strings.Contains(errOut, "--allow-removals") {
+		t.Errorf("removing 2 of 4: exit %d err %q", code, errOut)
+	}
+	code, out, errOut = run(t, "import", "powers", path, "--allow-removals")
+	if code != 0 || !strings.Contains(out, "published version 2") || !strings.Contains(out, "- 320500CF0002 测试事项2") {
+		t.Errorf("--allow-removals: exit %d out %q err %q", code, out, errOut)
 	}
 }

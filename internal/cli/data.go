@@ -22,6 +22,8 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	format := fs.String("format", "", "csv, xlsx or json (default: from the file name)")
 	effective := fs.String("effective", "", "lists: effective date YYYY-MM-DD (default today)")
 	note := fs.String("note", "", "lists: what this version changes")
+	dryRun := fs.Bool("dry-run", false, "lists: print what the file adds, changes and removes, and write nothing")
+	allowRemovals := fs.Bool("allow-removals", false, "lists: publish even if the file removes more than a quarter of the items")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -41,6 +43,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		Kind: kind, Path: pos[1], Format: importer.Format(*format), Map: maps,
 		SkipInvalid: *rejects != "", RejectsPath: *rejects,
 		Actor: store.Actor{Name: "cli:import"}, Now: now(), Rules: rules, Note: *note,
+		DryRun: *dryRun, AllowRemovals: *allowRemovals,
 		DefaultFlow: func(_ domain.ListKind, category string) domain.Flow {
 			if category == "" {
 				category = domain.ServiceCategory
@@ -68,10 +71,24 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintln(e.stdout, rep.Summary())
+	printChanges(e, rep)
 	for _, p := range rep.Problems {
 		fmt.Fprintln(e.stderr, p.String())
 	}
 	return nil
+}
+
+// printChanges lists a list import's changes, one a line: "+ code name"
+// added, "~" changed, "- code name" removed: always for a dry run, and for
+// a publish that removed items.
+func printChanges(e *env, rep importer.Report) {
+	if !rep.DryRun && rep.Removed == 0 {
+		return
+	}
+	marks := map[string]string{"added": "+", "changed": "~", "removed": "-"}
+	for _, ch := range rep.Changes {
+		fmt.Fprintf(e.stdout, "%s %s %s\n", marks[ch.Change], ch.Code, ch.Name)
+	}
 }
 
 func kindNames() string {

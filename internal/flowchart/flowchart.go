@@ -20,6 +20,7 @@ import (
 	"html"
 	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -66,20 +67,58 @@ func (r *Renderer) Render(ctx context.Context, f domain.Flow) ([]byte, error) {
 	return r.RenderTitled(ctx, DefaultTitle, f)
 }
 
+// GenericLabel labels a category's standard flow shown for an item that
+// has no flowchart of its own: a picture of how such items usually go,
+// never the item's own flow.
+const GenericLabel = "通用流程示意，非本事项流程"
+
+// IsGeneric reports whether f is the standard flow of category
+// (domain.StandardFlow; "" is domain.ServiceCategory) unchanged: the
+// template an import gives an item whose file had no flowchart, not a flow
+// of the item's own.
+func IsGeneric(category string, f domain.Flow) bool {
+	if category == "" {
+		category = domain.ServiceCategory
+	}
+	std := domain.StandardFlow(category)
+	return len(f.Nodes) > 0 && slices.Equal(f.Nodes, std.Nodes) && slices.Equal(f.Edges, std.Edges)
+}
+
+// Generic returns a copy of f without its time limits: shown as a generic
+// illustration, it must not state limits that contradict the item's own.
+func Generic(f domain.Flow) domain.Flow {
+	g := domain.Flow{Nodes: slices.Clone(f.Nodes), Edges: slices.Clone(f.Edges)}
+	for i := range g.Nodes {
+		g.Nodes[i].TimeLimit = ""
+	}
+	return g
+}
+
+// RenderGeneric draws Generic(f) as RenderTitled does, labelled
+// GenericLabel at the top of the picture and in its title and description.
+func (r *Renderer) RenderGeneric(ctx context.Context, title string, f domain.Flow) ([]byte, error) {
+	return r.draw(ctx, title+"（"+GenericLabel+"）", GenericLabel, Generic(f))
+}
+
 // RenderTitled draws f as a standalone SVG document (starting at <svg>, so
 // it can also be inlined in HTML) whose <title> is title and whose <desc>
 // describes every node and edge in words. A flow that fails
 // domain.Flow.Validate is an error. The same flow and title are drawn once
 // per Renderer; ctx bounds a drawing.
 func (r *Renderer) RenderTitled(ctx context.Context, title string, f domain.Flow) ([]byte, error) {
+	return r.draw(ctx, title, "", f)
+}
+
+// draw renders f titled title, with banner (if any) written above it.
+func (r *Renderer) draw(ctx context.Context, title, banner string, f domain.Flow) ([]byte, error) {
 	if err := f.Validate(); err != nil {
 		return nil, fmt.Errorf("flowchart: invalid flow: %w", err)
 	}
-	key := cacheKey(title, f)
+	key := cacheKey(title+"\x00"+banner, f)
 	if svg, ok := r.cache.get(key); ok {
 		return svg, nil
 	}
-	svg, err := r.render(ctx, title, f, key[:8])
+	svg, err := r.render(ctx, title, banner, f, key[:8])
 	if err != nil {
 		return nil, err
 	}
@@ -99,8 +138,8 @@ func cacheKey(title string, f domain.Flow) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func (r *Renderer) render(ctx context.Context, title string, f domain.Flow, id string) ([]byte, error) {
-	dot := toDOT(f, "fc"+id)
+func (r *Renderer) render(ctx context.Context, title, banner string, f domain.Flow, id string) ([]byte, error) {
+	dot := toDOT(f, "fc"+id, banner)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := ctx.Err(); err != nil {
@@ -122,7 +161,7 @@ func (r *Renderer) render(ctx context.Context, title string, f domain.Flow, id s
 	if err := r.gv.Render(ctx, graph, graphviz.SVG, &buf); err != nil {
 		return nil, fmt.Errorf("flowchart: render: %w", err)
 	}
-	return finish(buf.Bytes(), title, f, "fc"+id)
+	return finish(buf.Bytes(), title, banner, f, "fc"+id)
 }
 
 // Sizes in points (1/72 inch), which are also the SVG's user units.
@@ -130,6 +169,7 @@ const (
 	nodeFont   = 14.0
 	limitFont  = 11.0
 	edgeFont   = 12.0
+	bannerFont = 16.0
 	lineHeight = 1.3
 	padX       = 12.0 // each side of a box's text
 	padY       = 7.0
@@ -260,11 +300,14 @@ func htmlText(s string) string {
 // limitText is how a node's time limit is shown.
 func limitText(limit string) string { return "时限：" + limit }
 
-func toDOT(f domain.Flow, id string) []byte {
+func toDOT(f domain.Flow, id, banner string) []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "digraph %s {\n", dotString(id))
 	fmt.Fprintf(&b, "  graph [id=%s, rankdir=TB, nodesep=0.35, ranksep=0.45, pad=0.2, bgcolor=\"white\", fontname=%s];\n",
 		dotString(id), dotString(FontFamily))
+	if banner != "" {
+		fmt.Fprintf(&b, "  graph [label=%s, labelloc=t, fontsize=%g, fontcolor=\"#8a1f11\"];\n", dotString(banner), bannerFont)
+	}
 	fmt.Fprintf(&b, "  node [fontname=%s, fontsize=%g, fixedsize=true, penwidth=1.2, margin=0];\n", dotString(FontFamily), nodeFont)
 	fmt.Fprintf(&b, "  edge [fontname=%s, fontsize=%g, color=\"#3d4a57\", fontcolor=\"#1b1b1b\", arrowsize=0.8];\n",
 		dotString(FontFamily), edgeFont)
@@ -350,7 +393,7 @@ func fixGroup(g string) string {
 // finish turns Graphviz's SVG into the published form: no prolog or
 // comments, role="img" with the title and description first, and readable
 // <title>s on the graph, nodes and edges in place of Graphviz's ids.
-func finish(svg []byte, title string, f domain.Flow, id string) ([]byte, error) {
+func finish(svg []byte, title, banner string, f domain.Flow, id string) ([]byte, error) {
 	m := svgStart.FindSubmatchIndex(svg)
 	if m == nil {
 		return nil, fmt.Errorf("flowchart: graphviz returned no <svg> element")
@@ -402,7 +445,11 @@ func finish(svg []byte, title string, f domain.Flow, id string) ([]byte, error) 
 	b.WriteString(open)
 	fmt.Fprintf(&b, ` role="img" aria-labelledby="%[1]s-title %[1]s-desc">`+"\n", id)
 	fmt.Fprintf(&b, `<title id="%s-title">%s</title>`+"\n", id, html.EscapeString(title))
-	fmt.Fprintf(&b, `<desc id="%s-desc">%s</desc>`, id, html.EscapeString(Describe(f)))
+	desc := Describe(f)
+	if banner != "" {
+		desc = banner + "。" + desc
+	}
+	fmt.Fprintf(&b, `<desc id="%s-desc">%s</desc>`, id, html.EscapeString(desc))
 	b.WriteString(rest)
 	return []byte(b.String()), nil
 }

@@ -260,3 +260,39 @@ func TestRendererContextAndClose(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The standard flow of a category, unchanged, is generic; one with an
+// item's own time limit is not. A generic flow is drawn labelled, in the
+// picture and its text, and states no time limits.
+func TestGenericFlow(t *testing.T) {
+	f := domain.StandardFlow("行政许可")
+	if !IsGeneric("行政许可", f) || IsGeneric("行政处罚", f) || IsGeneric("行政许可", domain.Flow{}) {
+		t.Error("IsGeneric misjudges the standard flow of 行政许可")
+	}
+	if !IsGeneric("", domain.StandardFlow(domain.ServiceCategory)) {
+		t.Error("the standard public-service flow is not generic")
+	}
+	own := domain.StandardFlow("行政许可")
+	own.Nodes[2].TimeLimit = "5个工作日"
+	if IsGeneric("行政许可", own) {
+		t.Error("a flow with the item's own time limit counts as generic")
+	}
+	if hasLimit := slices.ContainsFunc(f.Nodes, func(n domain.FlowNode) bool { return n.TimeLimit != "" }); !hasLimit {
+		t.Fatal("the standard 行政许可 flow has no time limits: the test proves nothing")
+	}
+	svg, err := testRenderer.RenderGeneric(context.Background(), "危险化学品经营许可", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(svg)
+	if !strings.Contains(s, ">"+GenericLabel+"</text>") || !strings.Contains(s, "<title id=") ||
+		!strings.Contains(s, "危险化学品经营许可（"+GenericLabel+"）</title>") || !strings.Contains(s, ">"+GenericLabel+"。流程共") {
+		t.Errorf("the generic flowchart is not labelled: %.600s", s)
+	}
+	if strings.Contains(s, "时限") {
+		t.Error("the generic flowchart states time limits")
+	}
+	if own, _ := testRenderer.RenderTitled(context.Background(), "危险化学品经营许可", f); strings.Contains(string(own), GenericLabel) {
+		t.Error("an item's own flowchart is labelled generic")
+	}
+}

@@ -129,8 +129,18 @@ type Options struct {
 	Note string
 	// DefaultFlow, if set, gives a flowchart (办理流程) to every power or
 	// public-service item that has none — CSV and XLSX rows never carry one.
+	// Pages and the API show a category's standard flow, unchanged, as a
+	// labelled generic illustration, never as the item's own
+	// (flowchart.IsGeneric).
 	// category is the power item's 事项类型, "" for public services.
 	DefaultFlow func(kind domain.ListKind, category string) domain.Flow
+	// DryRun reads and checks a list file and reports what publishing it
+	// would add, change and remove, writing nothing (lists only).
+	DryRun bool
+	// AllowRemovals publishes a list version that removes more than a
+	// quarter of the current version's items; without it such a file is
+	// refused (store.ErrTooManyRemovals).
+	AllowRemovals bool
 }
 
 // Report says what an import did. For lists, Created, Updated and
@@ -153,6 +163,11 @@ type Report struct {
 	Problems       []Problem `json:"problems,omitempty"`
 	RejectsPath    string    `json:"rejects_path,omitempty"` // written with SkipInvalid
 	Written        bool      `json:"written"`                // the store call committed
+	// DryRun: the list was checked and compared, nothing written; Version
+	// is the number publishing it would take.
+	DryRun bool `json:"dry_run,omitempty"`
+	// Changes are the list items the version adds, changes and removes.
+	Changes []store.ListChange `json:"changes,omitempty"`
 }
 
 // Summary is a one-line account of the report for a terminal.
@@ -162,7 +177,14 @@ func (r Report) Summary() string {
 	if r.Kind.isList() {
 		fmt.Fprintf(&b, ", %d removed", r.Removed)
 		if r.Version > 0 {
-			if r.VersionCreated {
+			if r.DryRun && r.VersionCreated {
+				fmt.Fprintf(&b, "; dry run: would publish version %d, nothing written", r.Version)
+				if prev := r.Unchanged + r.Updated + r.Removed; r.Removed*4 > prev && prev > 0 {
+					fmt.Fprintf(&b, "; it removes %d of %d items, more than a quarter: publishing needs --allow-removals", r.Removed, prev)
+				}
+			} else if r.DryRun {
+				fmt.Fprintf(&b, "; dry run: version %d unchanged, nothing written", r.Version)
+			} else if r.VersionCreated {
 				fmt.Fprintf(&b, "; published version %d", r.Version)
 			} else {
 				fmt.Fprintf(&b, "; version %d unchanged", r.Version)
@@ -263,6 +285,9 @@ func Run(ctx context.Context, opt Options, w Writer) (rep Report, err error) {
 		if samePath(opt.RejectsPath, opt.Path) {
 			return rep, fmt.Errorf("%w: the rejects file must not be the imported file", ErrUsage)
 		}
+	}
+	if (opt.DryRun || opt.AllowRemovals) && !opt.Kind.isList() {
+		return rep, fmt.Errorf("%w: --dry-run and --allow-removals apply to lists (%s, %s, %s)", ErrUsage, Powers, Responsibilities, PublicServices)
 	}
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()

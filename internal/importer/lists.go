@@ -210,10 +210,17 @@ func importList[T any](ctx context.Context, opt Options, format Format, maps []m
 	var lr listRows[T]
 	var err error
 	if format == FormatJSON {
-		if len(maps) > 0 {
-			return rep, fmt.Errorf("%w: --map applies to CSV and XLSX columns, not to JSON list items", ErrUsage)
+		var rename jsonRenames
+		if rename, rep.Problems = k.schema.jsonRenames(maps); len(rep.Problems) > 0 {
+			return rep, invalidError(ErrColumns, rep.Problems, 0)
 		}
-		lr, err = readListJSON(opt.Path, k)
+		lr, err = readListJSON(opt.Path, k, rename)
+		if err == nil {
+			rep.Problems = rename.unused()
+			if len(rep.Problems) > 0 {
+				return rep, invalidError(ErrColumns, rep.Problems, 0)
+			}
+		}
 	} else {
 		var headerProblems []Problem
 		lr, headerProblems, err = readListTable(opt.Path, format, maps, k)
@@ -249,13 +256,19 @@ func importList[T any](ctx context.Context, opt Options, format Format, maps []m
 	if eff.IsZero() {
 		eff = domain.ChinaDate(opt.Now)
 	}
-	in := store.ListInput{Kind: k.kind, EffectiveDate: eff, Note: opt.Note}
+	in := store.ListInput{Kind: k.kind, EffectiveDate: eff, Note: opt.Note, DryRun: opt.DryRun,
+		GuardRemovals: !opt.AllowRemovals && !opt.DryRun}
 	k.input(&in, lr.items)
 	res, err := w.PublishList(ctx, opt.Actor, in, store.WriteOptions{Demo: opt.Demo})
+	if errors.Is(err, store.ErrTooManyRemovals) {
+		return rep, fmt.Errorf("%w (check that the file is the whole list in the expected layout; to publish it anyway, use --allow-removals)", err)
+	}
 	if err != nil {
 		return rep, err
 	}
-	rep.Written = true
+	rep.Written = !opt.DryRun
+	rep.DryRun = opt.DryRun
+	rep.Changes = res.Changes
 	rep.Created, rep.Updated, rep.Removed = res.Added, res.Changed, res.Removed
 	rep.Unchanged = res.Items - res.Added - res.Changed
 	rep.Version, rep.VersionCreated = res.Number, res.Created
@@ -364,7 +377,7 @@ func readListTable[T any](path string, format Format, maps []mapEntry, k listKin
 // readListJSON reads an array of list items in their JSON form (the json
 // tags of domain.PowerItem, ResponsibilityItem, ServiceItem); unknown
 // fields are errors.
-func readListJSON[T any](path string, k listKind[T]) (listRows[T], error) {
+func readListJSON[T any](path string, k listKind[T], rename jsonRenames) (listRows[T], error) {
 	var lr listRows[T]
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -386,7 +399,7 @@ func readListJSON[T any](path string, k listKind[T]) (listRows[T], error) {
 		r := row{line: jr.line, record: jr.position}
 		var it T
 		var ps []Problem
-		if err := jr.dec.Decode(&it); err != nil {
+		if err := rename.decode(jr.dec, &it); err != nil {
 			var syn *json.SyntaxError
 			if errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF) {
 				return lr, fmt.Errorf("%w: record %d (line %d): %v", ErrUnreadable, r.record, r.line, err)

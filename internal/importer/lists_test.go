@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
 
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/internal/testenv"
 )
 
@@ -115,6 +118,7 @@ func TestPowersImport(t *testing.T) {
 	g.rows[0][6] = "市级、区级"
 	opt := listOptions(Powers, g.csv(t, filepath.Join(dir, "other.csv"), csvStyle{}))
 	opt.Map = []string{"事项名称=职权名称"}
+	opt.AllowRemovals = true // removes 1 of 2
 	rep = run(t, s, opt)
 	if rep.Version != 2 || rep.Updated != 1 || rep.Removed != 1 || rep.Created+rep.Unchanged != 0 {
 		t.Errorf("changed list: report = %+v, want version 2 with 1 updated, 1 removed", rep)
@@ -234,4 +238,93 @@ func TestPublicServicesImportFromXLSX(t *testing.T) {
 	if !slices.Equal(materials, []string{"举报材料", "相关证据"}) || limit != "15" || complaint != "12345" {
 		t.Errorf("stored %q, %q, %q", materials, limit, complaint)
 	}
+}
+
+// A dry run reports the changes by name and writes nothing; a file that
+// removes more than a quarter of the items is refused without
+// AllowRemovals, and published with it.
+func TestListDryRunAndRemovals(t *testing.T) {
+	s := testenv.Store(t)
+	dir := t.TempDir()
+	f := fixture{header: powerHeader, rows: powerRows()}
+	run(t, s, listOptions(Powers, f.csv(t, filepath.Join(dir, "powers.csv"), csvStyle{})))
+	versions, changes := countRows(t, s, "list_versions"), countRows(t, s, "changes")
+
+	g := fixture{header: powerHeader, rows: powerRows()[1:]}
+	g.rows[0][1] = "危险化学品经营许可（含仓储经营）"
+	path := g.csv(t, filepath.Join(dir, "fewer.csv"), csvStyle{})
+	opt := listOptions(Powers, path)
+	opt.DryRun = true
+	rep := run(t, s, opt)
+	want := []store.ListChange{{Code: "320500XK001", Name: "危险化学品经营许可（含仓储经营）", Change: "changed"},
+		{Code: "320500CF001", Name: "对生产经营单位未按规定开展安全生产教育和培训的处罚", Change: "removed"}}
+	if !rep.DryRun || rep.Written || rep.Version != 2 || rep.Updated != 1 || rep.Removed != 1 || !slices.Equal(rep.Changes, want) {
+		t.Errorf("dry run: report = %+v, want changes %v", rep, want)
+	}
+	if sum := rep.Summary(); !strings.Contains(sum, "dry run: would publish version 2, nothing written") ||
+		!strings.Contains(sum, "removes 1 of 2 items, more than a quarter: publishing needs --allow-removals") {
+		t.Errorf("dry-run summary %q", sum)
+	}
+	if countRows(t, s, "list_versions") != versions || countRows(t, s, "changes") != changes {
+		t.Error("a dry run wrote")
+	}
+
+	_, err := Run(context.Background(), listOptions(Powers, path), s)
+	if !errors.Is(err, store.ErrTooManyRemovals) || !strings.Contains(err.Error(), "--allow-removals") {
+		t.Fatalf("removing 1 of 2 items: err = %v, want ErrTooManyRemovals naming --allow-removals", err)
+	}
+	if countRows(t, s, "list_versions") != versions {
+		t.Error("a refused import wrote")
+	}
+	opt = listOptions(Powers, path)
+	opt.AllowRemovals = true
+	if rep := run(t, s, opt); rep.Version != 2 || rep.Removed != 1 || !rep.Written {
+		t.Errorf("with AllowRemovals: report = %+v", rep)
+	}
+	if _, err := Run(context.Background(), Options{Kind: Penalties, Path: path, DryRun: true}, s); !errors.Is(err, ErrUsage) {
+		t.Errorf("--dry-run of records: err = %v, want ErrUsage", err)
+	}
+}
+
+// --map renames the keys of JSON list items, nested guide fields
+// included, and drops the ones mapped to "-".
+func TestListJSONMap(t *testing.T) {
+	s := testenv.Store(t)
+	dir := t.TempDir()
+	b, err := json.Marshal(powerItems())
+	must(t, err)
+	run(t, s, listOptions(Powers, writeTemp(t, dir, "powers.json", b)))
+
+	var items []map[string]any
+	must(t, json.Unmarshal(b, &items))
+	for i, it := range items {
+		it["职权名称"], it["序号"] = it["name"], i+1
+		delete(it, "name")
+		g := it["guide"].(map[string]any)
+		it["办理条件说明"] = g["conditions"]
+		delete(g, "conditions")
+	}
+	other, err := json.Marshal(items)
+	must(t, err)
+	path := writeTemp(t, dir, "other.json", other)
+	opt := listOptions(Powers, path)
+	opt.Map = []string{"事项名称=职权名称,guide.conditions=办理条件说明", "-=序号"}
+	if rep := run(t, s, opt); rep.VersionCreated || rep.Unchanged != 2 {
+		t.Errorf("the same items under other keys: report = %+v, want unchanged", rep)
+	}
+	opt.Map = []string{"事项名称=职权名称,guide.conditions=办理条件说明,-=序号,备注=无此字段"}
+	_, err = Run(context.Background(), opt, s)
+	if !errors.Is(err, ErrColumns) || !strings.Contains(fmt.Sprint(err), "无此字段") {
+		t.Errorf("a mapped key no item has: err = %v", err)
+	}
+	opt.Map = []string{"职权=职权名称"}
+	if _, err := Run(context.Background(), opt, s); !errors.Is(err, ErrColumns) {
+		t.Errorf("an unknown target: err = %v", err)
+	}
+}
+
+func writeTemp(t *testing.T, dir, name string, b []byte) string {
+	p := filepath.Join(dir, name)
+	writeFile(t, p, b)
+	return p
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -22,7 +24,28 @@ type ListInput struct {
 	Powers           []domain.PowerItem
 	Responsibilities []domain.ResponsibilityItem
 	Services         []domain.ServiceItem
+	// GuardRemovals refuses, with ErrTooManyRemovals, a version that
+	// removes more than a quarter of the current version's items: the
+	// mark of a file of another layout or of the wrong list.
+	GuardRemovals bool
+	// DryRun computes the result and its changes and writes nothing.
+	DryRun bool
 }
+
+// ErrTooManyRemovals is the error of a guarded publish that would remove
+// more than a quarter of the current version's items.
+var ErrTooManyRemovals = errors.New("the new version removes more than a quarter of the items")
+
+// ListChange is one item a new version adds, changes or removes.
+type ListChange struct {
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	Change string `json:"change"` // added, changed or removed
+}
+
+// tooManyRemovals reports whether removing removed of prev items is more
+// than a quarter of them.
+func tooManyRemovals(removed, prev int) bool { return prev > 0 && removed*4 > prev }
 
 // PublishResult describes the version a publish produced.
 type PublishResult struct {
@@ -34,6 +57,11 @@ type PublishResult struct {
 	Removed   int    `json:"removed"`
 	Items     int    `json:"items"`
 	Kind      string `json:"kind"`
+	// DryRun: the result of ListInput.DryRun, nothing written.
+	DryRun bool `json:"dry_run,omitempty"`
+	// Changes are the items added, changed and removed, by code within
+	// each kind of change.
+	Changes []ListChange `json:"changes,omitempty"`
 }
 
 type listEntry struct {
@@ -144,31 +172,32 @@ func (s *Store) PublishList(ctx context.Context, a Actor, in ListInput, opt Writ
 				return err
 			}
 		}
-		var changes [][]any
-		seen := map[string]bool{}
-		for _, e := range entries {
-			seen[e.code] = true
-			p, ok := prev[e.code]
-			switch {
-			case !ok:
-				changes = append(changes, []any{e.code, e.name, "added"})
+		res.Changes = listChanges(prev, entries)
+		for _, ch := range res.Changes {
+			switch ch.Change {
+			case "added":
 				res.Added++
-			case string(p.hash) != string(e.hash):
-				changes = append(changes, []any{e.code, e.name, "changed"})
+			case "changed":
 				res.Changed++
-			}
-		}
-		for code, p := range prev {
-			if !seen[code] {
-				changes = append(changes, []any{code, p.name, "removed"})
+			default:
 				res.Removed++
 			}
 		}
-		if prevID != 0 && len(changes) == 0 {
+		if prevID != 0 && len(res.Changes) == 0 {
 			res.VersionID, res.Number = prevID, prevNumber
 			return nil
 		}
+		if in.GuardRemovals && tooManyRemovals(res.Removed, len(prev)) {
+			return fmt.Errorf("%w: %d of the %d items of version %d", ErrTooManyRemovals, res.Removed, len(prev), prevNumber)
+		}
 		res.Number, res.Created = prevNumber+1, true
+		if in.DryRun {
+			return nil
+		}
+		changes := make([][]any, len(res.Changes))
+		for i, ch := range res.Changes {
+			changes[i] = []any{ch.Code, ch.Name, ch.Change}
+		}
 		eff := in.EffectiveDate
 		if eff.IsZero() {
 			eff = time.Now()
@@ -197,7 +226,36 @@ func (s *Store) PublishList(ctx context.Context, a Actor, in ListInput, opt Writ
 	if err != nil {
 		return PublishResult{}, fmt.Errorf("store.PublishList(%s, %d items): %w", in.Kind, len(entries), err)
 	}
+	if in.DryRun {
+		res.DryRun, res.VersionID = true, 0
+	}
 	return res, nil
+}
+
+// listChanges are the changes from the items prev (by code) to entries:
+// the added and changed ones in the order of entries, then the removed
+// ones by code.
+func listChanges(prev map[string]listEntry, entries []listEntry) []ListChange {
+	out := []ListChange{}
+	seen := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		seen[e.code] = true
+		p, ok := prev[e.code]
+		switch {
+		case !ok:
+			out = append(out, ListChange{e.code, e.name, "added"})
+		case string(p.hash) != string(e.hash):
+			out = append(out, ListChange{e.code, e.name, "changed"})
+		}
+	}
+	var removed []ListChange
+	for code, p := range prev {
+		if !seen[code] {
+			removed = append(removed, ListChange{code, p.name, "removed"})
+		}
+	}
+	slices.SortFunc(removed, func(a, b ListChange) int { return strings.Compare(a.Code, b.Code) })
+	return append(out, removed...)
 }
 
 func insertItems(ctx context.Context, tx pgx.Tx, kind domain.ListKind, versionID int64, entries []listEntry) error {

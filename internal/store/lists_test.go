@@ -2,6 +2,9 @@ package store_test
 
 import (
 	"context"
+	"errors"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/gongshi/gongshi/internal/domain"
@@ -68,5 +71,57 @@ func TestPublishServicesAndResponsibilities(t *testing.T) {
 		if r.Number != 1 || r.Added != 1 {
 			t.Errorf("%s: %+v", in.Kind, r)
 		}
+	}
+}
+
+// A dry run names every change and writes nothing; a guarded publish that
+// removes more than a quarter of the items is refused, one that removes a
+// quarter is not.
+func TestPublishListDryRunAndRemovalGuard(t *testing.T) {
+	s := testenv.Store(t)
+	ctx := context.Background()
+	items := testenv.PowerItems(8)
+	if _, err := s.PublishList(ctx, cli, store.ListInput{Kind: domain.ListPowers, Powers: items}, store.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	next := append([]domain.PowerItem{}, items[3:]...) // removes 3 of 8
+	next[0].Name += "（调整）"
+	next = append(next, testenv.PowerItems(9)[8])
+	dry, err := s.PublishList(ctx, cli, store.ListInput{Kind: domain.ListPowers, Powers: next, DryRun: true}, store.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.ListChange{
+		{Code: next[0].Code, Name: next[0].Name, Change: "changed"},
+		{Code: "320500CF0009", Name: "测试事项9", Change: "added"},
+		{Code: "320500CF0001", Name: "测试事项1", Change: "removed"},
+		{Code: "320500CF0002", Name: "测试事项2", Change: "removed"},
+		{Code: "320500CF0003", Name: "测试事项3", Change: "removed"},
+	}
+	if !dry.DryRun || dry.Number != 2 || dry.Added != 1 || dry.Changed != 1 || dry.Removed != 3 || !slices.Equal(dry.Changes, want) {
+		t.Errorf("dry run = %+v, want changes %v", dry, want)
+	}
+	if n := count(t, s, `SELECT count(*) FROM list_versions`); n != 1 {
+		t.Errorf("a dry run wrote: %d versions", n)
+	}
+	if n := count(t, s, `SELECT count(*) FROM changes WHERE entity = 'list_version'`); n != 1 {
+		t.Errorf("a dry run wrote %d change-log entries, want 1", n)
+	}
+
+	_, err = s.PublishList(ctx, cli, store.ListInput{Kind: domain.ListPowers, Powers: next, GuardRemovals: true}, store.WriteOptions{})
+	if !errors.Is(err, store.ErrTooManyRemovals) || !strings.Contains(err.Error(), "3 of the 8 items of version 1") {
+		t.Fatalf("guarded publish removing 3 of 8: %v", err)
+	}
+	if n := count(t, s, `SELECT count(*) FROM list_versions`); n != 1 {
+		t.Errorf("a refused publish wrote: %d versions", n)
+	}
+	quarter := append([]domain.PowerItem{}, items[2:]...) // removes 2 of 8: allowed
+	res, err := s.PublishList(ctx, cli, store.ListInput{Kind: domain.ListPowers, Powers: quarter, GuardRemovals: true}, store.WriteOptions{})
+	if err != nil || !res.Created || res.Removed != 2 {
+		t.Fatalf("guarded publish removing a quarter: %+v %v", res, err)
+	}
+	res, err = s.PublishList(ctx, cli, store.ListInput{Kind: domain.ListPowers, Powers: items[5:]}, store.WriteOptions{})
+	if err != nil || res.Removed != 3 || res.Number != 3 {
+		t.Fatalf("unguarded publish removing 3 of 6: %+v %v", res, err)
 	}
 }

@@ -1,6 +1,7 @@
 // Gongshi progressive enhancements. Every page works without this file:
-// it adds search suggestions while typing, applies filters as they change,
-// and adds print, copy-link and PNG-download buttons.
+// it adds search suggestions while typing, filters lists in place, folds
+// the search filters on narrow screens, and adds print, copy-link and
+// PNG-download buttons.
 (function () {
   "use strict";
   var en = document.documentElement.lang === "en";
@@ -90,11 +91,52 @@
     input.addEventListener("blur", function () { setTimeout(close, 100); });
   }
 
-  // Filters and sort apply as soon as they change.
-  function setupAutosubmit(form) {
-    form.addEventListener("change", function () {
-      if (form.requestSubmit) form.requestSubmit(); else form.submit();
-    });
+  // A list filter applied in place as one types or picks a category: the
+  // server filters and paginates, the results region is replaced, and the
+  // page stays where it is with focus on the control (WCAG 3.2.2: nothing
+  // navigates on a change; the form's button still submits it).
+  function setupFilterInPlace(form) {
+    var region = document.getElementById(form.getAttribute("data-filter-in-place"));
+    var status = document.getElementById("list-status");
+    if (!region || !window.fetch || !window.DOMParser || !window.URLSearchParams) return;
+    var timer = null, seq = 0;
+    function query() {
+      var params = new URLSearchParams();
+      new FormData(form).forEach(function (v, k) { if (String(v).trim() !== "") params.append(k, v); });
+      var q = params.toString();
+      return form.getAttribute("action") + (q ? "?" + q : "");
+    }
+    function apply() {
+      var url = query(), mine = ++seq;
+      fetch(url, { headers: { Accept: "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (mine !== seq || html === null) return;
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var next = doc.getElementById(region.id), st = doc.getElementById("list-status");
+          if (!next) return;
+          region.replaceChildren.apply(region, Array.prototype.slice.call(next.childNodes).map(function (n) {
+            return document.adoptNode(n);
+          }));
+          if (status && st) status.textContent = st.textContent;
+          history.replaceState(null, "", url);
+        })
+        .catch(function () { /* the button still submits the form */ });
+    }
+    function later() { clearTimeout(timer); timer = setTimeout(apply, 250); }
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+    form.addEventListener("submit", function (e) { e.preventDefault(); clearTimeout(timer); apply(); });
+  }
+
+  // On a narrow screen the search filters start folded behind their
+  // toggle, above the results; without this script they stay open.
+  function setupFilterToggle(details) {
+    if (!window.matchMedia) return;
+    var narrow = window.matchMedia("(max-width: 600px)");
+    if (narrow.matches) details.open = false;
+    // Wide screens hide the toggle: the filters must be open there.
+    narrow.addEventListener("change", function () { if (!narrow.matches) details.open = true; });
   }
 
   // A flowchart as PNG: the inline SVG drawn on a canvas at twice its size.
@@ -186,7 +228,8 @@
     document.querySelectorAll("[data-copy]").forEach(setupCopy);
     document.querySelectorAll("[data-print-date]").forEach(setupPrintDate);
     document.querySelectorAll("input[data-suggest]").forEach(setupSuggest);
-    document.querySelectorAll("form[data-autosubmit]").forEach(setupAutosubmit);
+    document.querySelectorAll("form[data-filter-in-place]").forEach(setupFilterInPlace);
+    document.querySelectorAll("details.filters-toggle").forEach(setupFilterToggle);
     document.querySelectorAll("[data-png]").forEach(setupPNG);
     document.querySelectorAll("[data-print]").forEach(setupPrint);
   });

@@ -20,6 +20,9 @@ import (
 // Flowcharts draws flowcharts; *flowchart.Renderer implements it.
 type Flowcharts interface {
 	RenderTitled(ctx context.Context, title string, f domain.Flow) ([]byte, error)
+	// RenderGeneric draws a category's standard flow shown for an item
+	// that has none of its own: labelled so, without time limits.
+	RenderGeneric(ctx context.Context, title string, f domain.Flow) ([]byte, error)
 }
 
 // Deps is what the API needs. Every dependency must be set: the assembly

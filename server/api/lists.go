@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/flowchart"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/server/httpx"
 )
@@ -88,7 +89,12 @@ func (h readHandlers) flowchart(c *gin.Context) error {
 	if len(it.Flow.Nodes) == 0 {
 		return httpx.NotFound("this item has no flowchart")
 	}
-	svg, err := h.flowcharts.RenderTitled(c.Request.Context(), it.Name+"（"+it.Code+"）办理流程图", it.Flow)
+	title := it.Name + "（" + it.Code + "）办理流程图"
+	draw := h.flowcharts.RenderTitled
+	if flowchart.IsGeneric(it.Category, it.Flow) {
+		draw = h.flowcharts.RenderGeneric // the category's template, not the item's own: labelled, no time limits
+	}
+	svg, err := draw(c.Request.Context(), title, it.Flow)
 	if err != nil {
 		return err
 	}

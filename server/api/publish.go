@@ -21,6 +21,11 @@ type publishRequest struct {
 	EffectiveDate string          `json:"effective_date"`
 	Note          string          `json:"note"`
 	Items         json.RawMessage `json:"items"`
+	// AllowRemovals publishes a list that removes more than a quarter of
+	// the current version's items; without it that is a 409.
+	AllowRemovals bool `json:"allow_removals"`
+	// DryRun answers what publishing would change and writes nothing.
+	DryRun bool `json:"dry_run"`
 }
 
 func decodeItems[T any](raw json.RawMessage) ([]T, domain.FieldErrors, error) {
@@ -93,7 +98,7 @@ func (h ingestHandlers) publishList(c *gin.Context) error {
 	if errs := domain.ValidateVersionNote(req.Note); len(errs) > 0 {
 		return httpx.ValidationFailed(errs)
 	}
-	in := store.ListInput{Kind: kind, Note: req.Note}
+	in := store.ListInput{Kind: kind, Note: req.Note, GuardRemovals: !req.AllowRemovals && !req.DryRun, DryRun: req.DryRun}
 	if req.EffectiveDate != "" {
 		d, err := time.Parse(domain.DateLayout, req.EffectiveDate)
 		if err != nil {
@@ -116,12 +121,16 @@ func (h ingestHandlers) publishList(c *gin.Context) error {
 		return httpx.ValidationFailed(errs)
 	}
 	res, err := h.store.PublishList(c.Request.Context(), httpx.Actor(c), in, store.WriteOptions{})
+	if errors.Is(err, store.ErrTooManyRemovals) {
+		return httpx.NewError(http.StatusConflict, "too_many_removals",
+			err.Error()+"; check that items is the whole list, or confirm with allow_removals=true")
+	}
 	if err != nil {
 		return err
 	}
 	c.Header("Cache-Control", "no-store")
 	status := http.StatusOK
-	if res.Created {
+	if res.Created && !res.DryRun {
 		status = http.StatusCreated
 	}
 	c.JSON(status, res)

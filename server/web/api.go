@@ -1,7 +1,11 @@
 package web
 
 import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
 	"fmt"
+	"html/template"
 	"slices"
 	"sort"
 	"strings"
@@ -9,20 +13,29 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
+	"github.com/yuin/goldmark"
 
+	"github.com/gongshi/gongshi/internal/i18n"
 	"github.com/gongshi/gongshi/openapi"
 )
 
 // The API reference (/api): a readable rendering of openapi/openapi.yaml,
 // the contract the server is tested against.
 
+// The spec's prose is CommonMark, rendered with goldmark (raw HTML in it
+// is dropped). It is English; the Chinese page has its own introduction,
+// tag names and operation summaries (api_intro.zh-CN.md, api_zh.json), and
+// marks the English details it shows as lang="en".
+
 type apiParam struct {
-	Name, In, Type, Description string
-	Required                    bool
+	Name, In, Type string
+	Description    template.HTML
+	Required       bool
 }
 
 type apiResponse struct {
-	Status, Description, Schema string
+	Status, Schema string
+	Description    template.HTML
 }
 
 type apiOperation struct {
@@ -30,7 +43,8 @@ type apiOperation struct {
 	Method      string
 	Path        string
 	Summary     string
-	Description []string // paragraphs
+	SummaryEN   bool // Summary is the spec's English one
+	Description template.HTML
 	Params      []apiParam
 	Body        string // schema of the request body
 	Responses   []apiResponse
@@ -39,60 +53,75 @@ type apiOperation struct {
 }
 
 type apiTag struct {
-	Name, Description string
-	Operations        []apiOperation
+	Name, Title   string // Title: the tag's name for people
+	Description   template.HTML
+	DescriptionEN bool
+	Operations    []apiOperation
 }
 
 type apiProperty struct {
-	Name, Type, Description, Code string
-	Required                      bool
+	Name, Type, Code string
+	Description      template.HTML
+	Required         bool
 }
 
 type apiSchema struct {
 	Name        string
-	Description []string
+	Description template.HTML
 	Properties  []apiProperty
 }
 
 type apiDoc struct {
-	Title       string
-	Version     string
-	Description []string
-	Tags        []apiTag
-	Schemas     []apiSchema
+	Title         string
+	Version       string
+	Description   template.HTML
+	DescriptionEN bool
+	Tags          []apiTag
+	Schemas       []apiSchema
+}
+
+//go:embed api_intro.zh-CN.md
+var apiIntroZH string
+
+// apiZH holds the Chinese names of the tags and summaries of the
+// operations (by operationId); an operation without one keeps its
+// English summary.
+//
+//go:embed api_zh.json
+var apiZHJSON []byte
+
+type apiTranslation struct {
+	Tags      map[string][2]string `json:"tags"` // name → [title, description]
+	Summaries map[string]string    `json:"summaries"`
 }
 
 var (
-	apiDocOnce sync.Once
-	apiDocVal  apiDoc
-	apiDocErr  error
+	apiSpecOnce sync.Once
+	apiSpec     *openapi3.T
+	apiZH       apiTranslation
+	apiSpecErr  error
+	apiDocs     sync.Map // i18n.Lang → apiDoc
 )
 
-// paragraphs splits Markdown-ish text into paragraphs, joining wrapped
-// lines and keeping list items apart.
-func paragraphs(s string) []string {
-	var out []string
-	for _, block := range strings.Split(strings.TrimSpace(s), "\n\n") {
-		var cur []string
-		flush := func() {
-			if len(cur) > 0 {
-				out = append(out, strings.Join(cur, " "))
-				cur = nil
-			}
-		}
-		for _, line := range strings.Split(block, "\n") {
-			line = strings.TrimSpace(line)
-			if strings.HasPrefix(line, "* ") || strings.HasPrefix(line, "- ") {
-				flush()
-				line = "• " + line[2:]
-			}
-			if line != "" {
-				cur = append(cur, line)
-			}
-		}
-		flush()
+var markdown = goldmark.New()
+
+// markdownHTML renders CommonMark text as HTML.
+func markdownHTML(s string) template.HTML {
+	var b bytes.Buffer
+	if err := markdown.Convert([]byte(strings.TrimSpace(s)), &b); err != nil {
+		return template.HTML(template.HTMLEscapeString(s)) // goldmark fails only on its writer
 	}
-	return out
+	return template.HTML(b.String()) // goldmark escapes text and drops raw HTML
+}
+
+// markdownInline renders one paragraph of CommonMark for a table cell:
+// without its <p>.
+func markdownInline(s string) template.HTML {
+	h := strings.TrimSpace(string(markdownHTML(s)))
+	if strings.HasPrefix(h, "<p>") && strings.HasSuffix(h, "</p>") && strings.Count(h, "<p>") == 1 {
+		h = h[3 : len(h)-4]
+	}
+	return template.HTML(h)
 }
 
 func schemaType(s *openapi3.SchemaRef) string {
@@ -134,28 +163,48 @@ func schemaType(s *openapi3.SchemaRef) string {
 	return t
 }
 
-func loadAPIDoc() (apiDoc, error) {
-	apiDocOnce.Do(func() {
-		loader := openapi3.NewLoader()
-		doc, err := loader.LoadFromData(openapi.Spec)
+// loadAPIDoc is the API reference in language l, built once per language.
+func loadAPIDoc(l i18n.Lang) (apiDoc, error) {
+	apiSpecOnce.Do(func() {
+		doc, err := openapi3.NewLoader().LoadFromData(openapi.Spec)
 		if err != nil {
-			apiDocErr = fmt.Errorf("openapi.yaml: %w", err)
+			apiSpecErr = fmt.Errorf("openapi.yaml: %w", err)
 			return
 		}
-		apiDocVal = apiDoc{Title: doc.Info.Title, Version: doc.Info.Version, Description: paragraphs(doc.Info.Description),
-			Tags: apiTags(doc), Schemas: apiSchemas(doc)}
+		if err := json.Unmarshal(apiZHJSON, &apiZH); err != nil {
+			apiSpecErr = fmt.Errorf("api_zh.json: %w", err)
+			return
+		}
+		apiSpec = doc
 	})
-	return apiDocVal, apiDocErr
+	if apiSpecErr != nil {
+		return apiDoc{}, apiSpecErr
+	}
+	if d, ok := apiDocs.Load(l); ok {
+		return d.(apiDoc), nil
+	}
+	zh := l != i18n.English
+	d := apiDoc{Title: apiSpec.Info.Title, Version: apiSpec.Info.Version, Description: markdownHTML(apiSpec.Info.Description),
+		DescriptionEN: zh, Tags: apiTags(apiSpec, zh), Schemas: apiSchemas(apiSpec)}
+	if zh {
+		d.Description, d.DescriptionEN = markdownHTML(apiIntroZH), false
+	}
+	apiDocs.Store(l, d)
+	return d, nil
 }
 
 // apiTags are the operations of the spec by their first tag, tags in the
 // spec's order (operations without one under "other"), each tag's
-// operations by path.
-func apiTags(doc *openapi3.T) []apiTag {
+// operations by path; zh: with their Chinese names and summaries.
+func apiTags(doc *openapi3.T, zh bool) []apiTag {
 	byTag := map[string]*apiTag{}
 	var order []string
 	for _, t := range doc.Tags {
-		byTag[t.Name] = &apiTag{Name: t.Name, Description: t.Description}
+		at := &apiTag{Name: t.Name, Title: t.Name, Description: markdownInline(t.Description), DescriptionEN: zh}
+		if tr, ok := apiZH.Tags[t.Name]; ok && zh {
+			at.Title, at.Description, at.DescriptionEN = tr[0], markdownInline(tr[1]), false
+		}
+		byTag[t.Name] = at
 		order = append(order, t.Name)
 	}
 	paths := doc.Paths.InMatchingOrder()
@@ -172,10 +221,16 @@ func apiTags(doc *openapi3.T) []apiTag {
 				tag = op.Tags[0]
 			}
 			if byTag[tag] == nil {
-				byTag[tag] = &apiTag{Name: tag}
+				byTag[tag] = &apiTag{Name: tag, Title: tag}
 				order = append(order, tag)
 			}
-			byTag[tag].Operations = append(byTag[tag].Operations, apiOperationOf(method, p, item, op))
+			ao := apiOperationOf(method, p, item, op)
+			if sum, ok := apiZH.Summaries[op.OperationID]; ok && zh {
+				ao.Summary = sum
+			} else {
+				ao.SummaryEN = zh
+			}
+			byTag[tag].Operations = append(byTag[tag].Operations, ao)
 		}
 	}
 	var out []apiTag
@@ -189,7 +244,7 @@ func apiTags(doc *openapi3.T) []apiTag {
 
 // apiOperationOf describes one operation.
 func apiOperationOf(method, p string, item *openapi3.PathItem, op *openapi3.Operation) apiOperation {
-	ao := apiOperation{Method: method, Path: p, Summary: op.Summary, Description: paragraphs(op.Description),
+	ao := apiOperation{Method: method, Path: p, Summary: op.Summary, Description: markdownHTML(op.Description),
 		ID: strings.ToLower(method) + strings.NewReplacer("/", "-", "{", "", "}", "", ".", "-").Replace(p)}
 	params := append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...)
 	for _, pr := range params {
@@ -197,7 +252,7 @@ func apiOperationOf(method, p string, item *openapi3.PathItem, op *openapi3.Oper
 			continue
 		}
 		ao.Params = append(ao.Params, apiParam{Name: pr.Value.Name, In: pr.Value.In, Required: pr.Value.Required,
-			Description: pr.Value.Description, Type: schemaType(pr.Value.Schema)})
+			Description: markdownInline(pr.Value.Description), Type: schemaType(pr.Value.Schema)})
 	}
 	if op.RequestBody != nil && op.RequestBody.Value != nil {
 		if ct, mt := firstContent(op.RequestBody.Value.Content); mt != nil {
@@ -217,7 +272,7 @@ func apiOperationOf(method, p string, item *openapi3.PathItem, op *openapi3.Oper
 			}
 			ar := apiResponse{Status: code}
 			if r.Value.Description != nil {
-				ar.Description = *r.Value.Description
+				ar.Description = markdownInline(*r.Value.Description)
 			}
 			if ct, mt := firstContent(r.Value.Content); mt != nil {
 				ar.Schema = ct + ": " + schemaType(mt.Schema)
@@ -262,7 +317,7 @@ func apiSchemas(doc *openapi3.T) []apiSchema {
 		if s == nil {
 			continue
 		}
-		as := apiSchema{Name: n, Description: paragraphs(s.Description)}
+		as := apiSchema{Name: n, Description: markdownHTML(s.Description)}
 		props := make([]string, 0, len(s.Properties))
 		for p := range s.Properties {
 			props = append(props, p)
@@ -272,7 +327,7 @@ func apiSchemas(doc *openapi3.T) []apiSchema {
 			ps := s.Properties[p]
 			ap := apiProperty{Name: p, Type: schemaType(ps), Required: slices.Contains(s.Required, p)}
 			if ps.Value != nil {
-				ap.Description = ps.Value.Description
+				ap.Description = markdownInline(ps.Value.Description)
 				if code, ok := ps.Value.Extensions["x-standard-code"]; ok {
 					ap.Code = fmt.Sprint(code)
 				}
@@ -287,15 +342,18 @@ func apiSchemas(doc *openapi3.T) []apiSchema {
 type apiPage struct {
 	pageData
 	Doc apiDoc
+	// EnglishDetails: the page is not English but shows the spec's English
+	// details (marked lang="en").
+	EnglishDetails bool
 }
 
 func (h *Handlers) apiReference(c *gin.Context) error {
-	doc, err := loadAPIDoc()
+	pr := printer(c)
+	doc, err := loadAPIDoc(pr.Lang())
 	if err != nil {
 		return err
 	}
-	pr := printer(c)
-	d := &apiPage{pageData: h.page(c, pr.T("api.title"), "api"), Doc: doc}
+	d := &apiPage{pageData: h.page(c, pr.T("api.title"), "api"), Doc: doc, EnglishDetails: pr.Lang() != i18n.English}
 	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {pr.T("api.title"), ""}}
 	return h.render(c, "api", d)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/flowchart"
 	"github.com/gongshi/gongshi/internal/search"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/server/httpx"
@@ -194,6 +195,10 @@ type fakeFlowcharts struct{}
 
 func (fakeFlowcharts) RenderTitled(_ context.Context, title string, _ domain.Flow) ([]byte, error) {
 	return []byte(`<svg><title>` + title + `</title></svg>`), nil
+}
+
+func (fakeFlowcharts) RenderGeneric(_ context.Context, title string, _ domain.Flow) ([]byte, error) {
+	return []byte(`<svg><title>` + title + `（` + flowchart.GenericLabel + `）</title></svg>`), nil
 }
 
 // pagesFixture serves the pages on fakes; log holds what they logged.

@@ -22,9 +22,9 @@ type listPages struct {
 	// item reads the item code of version n into its page and returns
 	// the item's name.
 	item func(h *Handlers, c *gin.Context, d *itemPage, code string, n int) (store.VersionInfo, string, error)
-	// flow reads the name and flowchart of an item (lists whose items
-	// have flowcharts only).
-	flow func(h *Handlers, c *gin.Context, code string, n int) (string, domain.Flow, error)
+	// flow reads the name, category ("" for a public service) and
+	// flowchart of an item (lists whose items have flowcharts only).
+	flow func(h *Handlers, c *gin.Context, code string, n int) (name, category string, f domain.Flow, err error)
 	// all reads version n with its items in full, for comparisons.
 	all func(h *Handlers, c *gin.Context, n int) (store.VersionInfo, []listItem, error)
 }
@@ -51,8 +51,13 @@ func (h *Handlers) powersIndex(c *gin.Context, d *listPage, n int) (store.Versio
 	if d.Category != "" && !slices.Contains(domain.PowerCategories, d.Category) {
 		return v, httpx.NewError(http.StatusBadRequest, "bad_request", pr.T("list.bad_category"))
 	}
+	page, err := pageQuery(c)
+	if err != nil {
+		return v, err
+	}
 	d.Categories = categoryTabs(c, items, d.Category, d.Query, n)
 	d.Total = len(items)
+	var shown []store.PowerSummary
 	for _, it := range items {
 		if d.Category != "" && it.Category != d.Category {
 			continue
@@ -60,10 +65,45 @@ func (h *Handlers) powersIndex(c *gin.Context, d *listPage, n int) (store.Versio
 		if d.Query != "" && !matches(d.Query, it.Code, it.Name, it.Unit, it.Category, strings.Join(it.SubItems, " ")) {
 			continue
 		}
-		d.Powers = append(d.Powers, it)
+		shown = append(shown, it)
 	}
-	d.Shown = len(d.Powers)
-	return v, nil
+	d.Shown = len(shown)
+	d.Groups, d.Pager, err = powerGroups(c, shown, page, listPageURL(c, "/lists/powers"))
+	return v, err
+}
+
+// powerGroups are the items of page page (of powersPerPage items) of
+// the filtered items, grouped by category in the order of
+// domain.PowerCategories, each group counting all its filtered items.
+func powerGroups(c *gin.Context, items []store.PowerSummary, page int, pageURL func(int) string) ([]powerGroup, listPager, error) {
+	rank := func(cat string) int {
+		if i := slices.Index(domain.PowerCategories, cat); i >= 0 {
+			return i
+		}
+		return len(domain.PowerCategories)
+	}
+	slices.SortStableFunc(items, func(a, b store.PowerSummary) int { return rank(a.Category) - rank(b.Category) })
+	counts := map[string]int{}
+	for _, it := range items {
+		counts[it.Category]++
+	}
+	pg, err := paginate(printer(c), len(items), page, powersPerPage, pageURL)
+	if err != nil {
+		return nil, pg, err
+	}
+	var groups []powerGroup
+	if pg.To == 0 {
+		return nil, pg, nil
+	}
+	for i, it := range items[pg.From-1 : pg.To] {
+		if len(groups) == 0 || groups[len(groups)-1].Category != it.Category {
+			groups = append(groups, powerGroup{Category: it.Category, Label: printer(c).Enum(it.Category),
+				Count: counts[it.Category], Continued: i == 0 && pg.From > 1 && items[pg.From-2].Category == it.Category})
+		}
+		g := &groups[len(groups)-1]
+		g.Items = append(g.Items, it)
+	}
+	return groups, pg, nil
 }
 
 // categoryTabs are the tabs of the power list: all items, then each
@@ -115,16 +155,16 @@ func (h *Handlers) powerItem(c *gin.Context, d *itemPage, code string, n int) (s
 	}
 	d.Power = it
 	d.APIURL = "/api/v1/powers/" + url.PathEscape(code) + versionQS(n)
-	d.Flow, err = h.itemFlow(c, domain.ListPowers, it.Name, it.Code, it.Flow, n)
+	d.Flow, err = h.itemFlow(c, domain.ListPowers, it.Name, it.Code, it.Category, it.Flow, n)
 	return v, it.Name, err
 }
 
-func (h *Handlers) powerFlow(c *gin.Context, code string, n int) (string, domain.Flow, error) {
+func (h *Handlers) powerFlow(c *gin.Context, code string, n int) (string, string, domain.Flow, error) {
 	_, it, err := h.reads.PowerItem(c.Request.Context(), code, n)
 	if err != nil {
-		return "", domain.Flow{}, h.listMissing(c, domain.ListPowers, n, err)
+		return "", "", domain.Flow{}, h.listMissing(c, domain.ListPowers, n, err)
 	}
-	return it.Name, it.Flow, nil
+	return it.Name, it.Category, it.Flow, nil
 }
 
 func (h *Handlers) powersAll(c *gin.Context, n int) (store.VersionInfo, []listItem, error) {
@@ -212,13 +252,13 @@ func (h *Handlers) serviceItem(c *gin.Context, d *itemPage, code string, n int) 
 	}
 	d.Service = it
 	d.APIURL = "/api/v1/lists/public-services" + versionPath(n)
-	d.Flow, err = h.itemFlow(c, domain.ListPublicServices, it.Name, it.Code, it.Flow, n)
+	d.Flow, err = h.itemFlow(c, domain.ListPublicServices, it.Name, it.Code, "", it.Flow, n)
 	return v, it.Name, err
 }
 
-func (h *Handlers) serviceFlow(c *gin.Context, code string, n int) (string, domain.Flow, error) {
+func (h *Handlers) serviceFlow(c *gin.Context, code string, n int) (string, string, domain.Flow, error) {
 	_, it, err := h.service(c, code, n)
-	return it.Name, it.Flow, err
+	return it.Name, "", it.Flow, err
 }
 
 func (h *Handlers) servicesAll(c *gin.Context, n int) (store.VersionInfo, []listItem, error) {

@@ -71,7 +71,8 @@ type listPage struct {
 	Query      string
 	Category   string
 	Categories []categoryTab
-	Powers     []store.PowerSummary
+	Groups     []powerGroup // the power list's page, by category
+	Pager      listPager
 	Parts      []respPart
 	Services   []domain.ServiceItem
 	Total      int
@@ -79,6 +80,82 @@ type listPage struct {
 	SearchURL  string
 	APIURL     string
 	VersionQS  string // "?version=n" when pinned
+}
+
+// powerGroup is the part of a page of the power list in one category.
+type powerGroup struct {
+	Category, Label string
+	Count           int  // items of the category that match the filter, on every page
+	Continued       bool // the category began on an earlier page
+	Items           []store.PowerSummary
+}
+
+// powersPerPage is how many items a page of the power list shows.
+const powersPerPage = 50
+
+// listPager links the pages of a list: items From to To (1-based) of Total
+// are on page Page of Pages.
+type listPager struct {
+	Page, Pages, From, To, Total int
+	PrevURL, NextURL             string
+	Links                        []pageLink
+}
+
+// pageQuery reads ?page= (default 1).
+func pageQuery(c *gin.Context) (int, error) {
+	v := strings.TrimSpace(c.Query("page"))
+	if v == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1_000_000 {
+		return 0, httpx.BadRequest("page", printer(c).T("list.bad_page"))
+	}
+	return n, nil
+}
+
+// listPageURL returns the URL of page n of the list at path with the
+// request's other parameters.
+func listPageURL(c *gin.Context, path string) func(int) string {
+	vs := c.Request.URL.Query()
+	vs.Del("lang")
+	return func(n int) string {
+		q := with(vs, func(v url.Values) {
+			v.Del("page")
+			if n > 1 {
+				v.Set("page", strconv.Itoa(n))
+			}
+		})
+		if len(q) == 0 {
+			return withLang(printer(c).Lang(), path)
+		}
+		return withLang(printer(c).Lang(), path+"?"+q.Encode())
+	}
+}
+
+// paginate places page of total items, perPage a page; a page past the
+// last is not found (an empty list has one, empty, page).
+func paginate(pr i18n.Printer, total, page, perPage int, pageURL func(int) string) (listPager, error) {
+	p := listPager{Page: page, Pages: max(1, (total+perPage-1)/perPage), Total: total}
+	if page > p.Pages {
+		return p, httpx.NotFound(pr.T("list.no_page", page, p.Pages))
+	}
+	p.From, p.To = min((page-1)*perPage+1, total), min(page*perPage, total)
+	if page > 1 {
+		p.PrevURL = pageURL(page - 1)
+	}
+	if page < p.Pages {
+		p.NextURL = pageURL(page + 1)
+	}
+	for n := 1; n <= p.Pages && p.Pages > 1; n++ {
+		switch {
+		case n == 1 || n == p.Pages || (n >= page-2 && n <= page+2):
+			p.Links = append(p.Links, pageLink{Number: n, URL: pageURL(n), Current: n == page})
+		case !p.Links[len(p.Links)-1].Gap:
+			p.Links = append(p.Links, pageLink{Gap: true})
+		}
+	}
+	return p, nil
 }
 
 type respPart struct {
@@ -161,6 +238,9 @@ type flowView struct {
 	Steps       []flowStep
 	SVGURL      string
 	FileName    string
+	// Generic: the item has no flowchart of its own; this is its
+	// category's standard flow, shown labelled and without time limits.
+	Generic bool
 }
 
 func flowSteps(pr i18n.Printer, f domain.Flow) []flowStep {
@@ -248,17 +328,34 @@ func (h *Handlers) listItem(kind domain.ListKind) httpx.HandlerFunc {
 
 // itemFlow renders the flowchart of an item of a list, or nil when it has
 // none; n is the version asked for.
-func (h *Handlers) itemFlow(c *gin.Context, kind domain.ListKind, name, code string, f domain.Flow, n int) (*flowView, error) {
+func (h *Handlers) itemFlow(c *gin.Context, kind domain.ListKind, name, code, category string, f domain.Flow, n int) (*flowView, error) {
 	if len(f.Nodes) == 0 {
 		return nil, nil
 	}
 	pr := printer(c)
-	svg, err := h.flowcharts.RenderTitled(c.Request.Context(), flowTitle(pr, name, code), f)
+	svg, generic, err := h.drawFlow(c, name, code, category, f)
 	if err != nil {
 		return nil, err
 	}
-	return &flowView{SVG: string(svg), Description: flowchart.Describe(f), Steps: flowSteps(pr, f),
+	if generic {
+		f = flowchart.Generic(f)
+	}
+	return &flowView{SVG: string(svg), Description: flowchart.Describe(f), Steps: flowSteps(pr, f), Generic: generic,
 		SVGURL: "/lists/" + string(kind) + "/" + url.PathEscape(code) + "/flowchart.svg" + versionQS(n), FileName: code + "-flowchart"}, nil
+}
+
+// drawFlow draws the flowchart f of an item of category ("" for a public
+// service). The unchanged standard flow of the category is not the item's
+// own: it is drawn labelled generic, without time limits, and generic is
+// true.
+func (h *Handlers) drawFlow(c *gin.Context, name, code, category string, f domain.Flow) (svg []byte, generic bool, err error) {
+	title := flowTitle(printer(c), name, code)
+	if flowchart.IsGeneric(category, f) {
+		svg, err = h.flowcharts.RenderGeneric(c.Request.Context(), title, f)
+		return svg, true, err
+	}
+	svg, err = h.flowcharts.RenderTitled(c.Request.Context(), title, f)
+	return svg, false, err
 }
 
 // flowTitle is the title of an item's flowchart.
@@ -289,14 +386,14 @@ func (h *Handlers) flowchartSVG(kind domain.ListKind) httpx.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		name, flow, err := listPagesOf[kind].flow(h, c, code, n)
+		name, category, flow, err := listPagesOf[kind].flow(h, c, code, n)
 		if err != nil {
 			return err
 		}
 		if len(flow.Nodes) == 0 {
 			return httpx.NotFound(pr.T("flow.none"))
 		}
-		svg, err := h.flowcharts.RenderTitled(c.Request.Context(), flowTitle(pr, name, code), flow)
+		svg, _, err := h.drawFlow(c, name, code, category, flow)
 		if err != nil {
 			return err
 		}

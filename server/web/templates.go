@@ -210,6 +210,8 @@ func templateFuncs(pr i18n.Printer) template.FuncMap {
 			return strconv.FormatFloat(100*float64(part)/float64(whole), 'f', 1, 64) + "%"
 		},
 		"pathEscape": url.PathEscape,
+		"lines":      textLines,
+		"ownNumbers": ownNumbers,
 	}
 }
 

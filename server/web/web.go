@@ -87,6 +87,9 @@ type Searcher interface {
 // Flowcharts draws flowcharts; *flowchart.Renderer implements it.
 type Flowcharts interface {
 	RenderTitled(ctx context.Context, title string, f domain.Flow) ([]byte, error)
+	// RenderGeneric draws a category's standard flow shown for an item
+	// that has none of its own: labelled so, without time limits.
+	RenderGeneric(ctx context.Context, title string, f domain.Flow) ([]byte, error)
 }
 
 // Deps is what the pages need. Every dependency must be set: the
@@ -160,7 +163,7 @@ func (h *Handlers) Register(r httpx.PageRoutes) {
 	}
 	for _, k := range domain.ListKinds {
 		base := "/lists/" + string(k)
-		get(base, page("version", "q", "category"), h.list(k))
+		get(base, page("version", "q", "category", "page"), h.list(k))
 		get(base+"/versions", page(), h.versions(k))
 		get(base+"/compare", page("from", "to"), h.compare(k))
 		get(base+"/:code", page("version"), h.listItem(k))
