@@ -44,6 +44,8 @@ type feedDef struct {
 var feeds = map[string]feedDef{
 	"penalties": {"penalties", store.EntityPenalty, domain.PenaltyFields, [2]string{"CF_WSH", "CF_CFJGDM"}},
 	"permits":   {"permits", store.EntityPermit, domain.PermitFields, [2]string{"XK_WSH", "XK_XKJGDM"}},
+	"inspection-results": {"inspection-results", store.EntityInspectionResult, domain.InspectionResultExportFields,
+		[2]string{"JC_JLBH", "JC_JCZTDM"}},
 }
 
 type feedHandlers struct {
