@@ -101,7 +101,7 @@ func decodeCursor(e store.Entity, s string) (int64, bool) {
 func (h feedHandlers) page(c *gin.Context) error {
 	def, ok := feeds[c.Param("feed")]
 	if !ok {
-		return httpx.NotFound("no such feed; want penalties or permits")
+		return httpx.NotFound("no such feed; want penalties, permits or inspection-results")
 	}
 	p := httpx.QueryParams(c, "after", "limit")
 	var after int64
