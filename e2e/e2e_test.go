@@ -372,6 +372,8 @@ func TestPortal(t *testing.T) {
 		}
 	})
 
+	t.Run("verify an officer's certificate on a phone", func(t *testing.T) { verifyOnPhone(t, br.in(t), p) })
+
 	t.Run("masked identifiers", func(t *testing.T) {
 		b := br.in(t)
 		path := "/penalties/" + strconv.FormatInt(p.personPenalty, 10)

@@ -67,6 +67,9 @@ func startPortal(t *testing.T) *portal {
 	if _, err := demo.Load(ctx, s, demo.Options{Penalties: 2000, Permits: 600}); err != nil {
 		t.Fatalf("demo.Load: %v", err)
 	}
+	if _, err := demo.LoadEnforcement(ctx, s, demo.Options{Penalties: 2000, Permits: 600}); err != nil {
+		t.Fatalf("demo.LoadEnforcement: %v", err)
+	}
 
 	// A natural person's penalty, with the ID number also written into
 	// the facts: the public read path must mask both.
@@ -166,6 +169,7 @@ func startPortal(t *testing.T) *portal {
 	p.URL = "http://" + srv.Listener.Addr().String()
 	srv.Config.Handler = server.New(server.Deps{
 		Log: log, Ingest: s, Keys: s, Overview: s, Reads: p.pub, Pages: p.pub, Datasets: snaps, Search: svc,
+		Enforcement: p.pub, EnforcementIngest: s,
 		Rules: domain.DefaultPublicityRules(), Now: now, BaseURL: p.URL,
 		Limits: httpx.Limits{PerIP: ratelimit.PerMinute(1_000_000), PerKey: ratelimit.PerMinute(1_000_000)},
 	})

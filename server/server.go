@@ -38,7 +38,11 @@ type Deps struct {
 	// Flowcharts draws the lists' flowcharts; nil: a renderer of its own.
 	Flowcharts *flowchart.Renderer
 	Pages      web.PageStore // what the pages need beyond Reads; *store.Public
-	BaseURL    string        // public URL of the portal, for absolute links in Atom feeds; "": relative links
+	// Enforcement reads the enforcement disclosure records for the API and
+	// the pages (*store.Public); EnforcementIngest writes them (*store.Store).
+	Enforcement       api.EnforcementReads
+	EnforcementIngest api.EnforcementIngester
+	BaseURL           string // public URL of the portal, for absolute links in Atom feeds; "": relative links
 	// TrustedProxies are the IPs and CIDR ranges (reverse proxies, load
 	// balancers) whose X-Forwarded-For / X-Real-IP name the client. From
 	// anyone else those headers are ignored: a client could otherwise
@@ -99,9 +103,10 @@ func New(d Deps) http.Handler {
 
 	apis := api.New(api.Deps{Log: d.Log, Reads: d.Reads, Ingest: d.Ingest, Datasets: d.Datasets, Feeds: d.Feeds,
 		Search: d.Search, Flowcharts: d.Flowcharts, Rules: d.Rules, Calendar: *d.Calendar, Now: d.Now,
-		Downloads: d.Downloads, Stall: d.Stall})
+		Downloads: d.Downloads, Stall: d.Stall, Enforcement: d.Enforcement, EnforcementIngest: d.EnforcementIngest})
 	pages := web.New(web.Deps{Log: d.Log, Overview: d.Overview, Reads: d.Reads, Pages: d.Pages, Datasets: d.Datasets,
-		Search: d.Search, Flowcharts: d.Flowcharts, Now: d.Now, BaseURL: d.BaseURL, Calendar: *d.Calendar})
+		Search: d.Search, Flowcharts: d.Flowcharts, Now: d.Now, BaseURL: d.BaseURL, Calendar: *d.Calendar,
+		Enforcement: d.Enforcement})
 	errs := apis.Errors()      // the middleware's errors are JSON
 	keys := httpx.NewKeyMemo() // which tokens spend a key's budget, which are refused unasked
 	byIP, byKey := httpx.LimitByIP(errs, d.Limiter, d.Limits), httpx.LimitByKey(errs, d.Limiter, d.Limits, keys)

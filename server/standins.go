@@ -64,6 +64,8 @@ func complete(d Deps) Deps {
 	standIn(&d.Feeds, "the credit-center feed")
 	standIn(&d.Search, "search")
 	standIn(&d.Pages, "the pages' store")
+	standIn(&d.Enforcement, "the enforcement records")
+	standIn(&d.EnforcementIngest, "the enforcement ingest API")
 	return d
 }
 

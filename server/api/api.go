@@ -35,10 +35,14 @@ type Deps struct {
 	Feeds      FeedStore
 	Search     Searcher
 	Flowcharts Flowcharts
-	Rules      domain.PublicityRules
-	Calendar   domain.Calendar
-	Now        func() time.Time
-	Downloads  DownloadLimits
+	// Enforcement and EnforcementIngest are the enforcement disclosure
+	// records' reads (*store.Public) and writes (*store.Store).
+	Enforcement       EnforcementReads
+	EnforcementIngest EnforcementIngester
+	Rules             domain.PublicityRules
+	Calendar          domain.Calendar
+	Now               func() time.Time
+	Downloads         DownloadLimits
 	// Stall is how long a client may stop reading a streamed response
 	// (downloads, feeds) before it is cut off; 0: 2 minutes.
 	Stall time.Duration
@@ -62,6 +66,8 @@ type Handlers struct {
 	datasets *datasetHandlers
 	feeds    feedHandlers
 	search   Searcher
+	enf      enforcementHandlers
+	enfIn    enforcementIngest
 }
 
 // New returns the API's handlers.
@@ -74,6 +80,8 @@ func New(d Deps) *Handlers {
 		datasets: &datasetHandlers{store: d.Datasets, log: d.Log, exports: newSlots(d.Downloads), stall: stall},
 		feeds:    feedHandlers{store: d.Feeds, log: d.Log, stall: stall},
 		search:   d.Search,
+		enf:      enforcementHandlers{store: d.Enforcement, calendar: d.Calendar, now: d.Now},
+		enfIn:    enforcementIngest{store: d.EnforcementIngest, now: d.Now},
 	}
 }
 
@@ -116,6 +124,26 @@ func (h *Handlers) Register(g Groups) {
 	u.GET("/datasets/:name/snapshots/:date", do(ds.snapshot))
 	u.GET("/datasets/:name/snapshots/:date/:format", do(ds.snapshotFile))
 
+	e := h.enf
+	c.GET("/enforcement-bodies", do(e.bodies))
+	c.GET("/enforcement-bodies/:credit_code", do(e.body))
+	c.GET("/officers", do(e.officers))
+	c.GET("/officers/verify/:certificate_no", do(e.verify))
+	c.GET("/registers/:register/versions", do(e.registerVersions))
+	c.GET("/registers/:register/versions/:n/changes", do(e.registerChanges))
+	c.GET("/inspection-items", do(e.inspectionItems))
+	c.GET("/inspection-tasks", do(e.tasks))
+	c.GET("/inspection-tasks/:id", do(e.task))
+	c.GET("/inspection-results", do(e.results))
+	c.GET("/inspection-results/:id", do(e.result))
+	c.GET("/enforcement-plans", do(e.plans))
+	c.GET("/criminal-referrals", do(e.referrals))
+	c.GET("/reports/quarterly", do(e.quarterly))
+	ed := enforcementDatasets{datasetHandlers: ds, store: e.store}
+	c.GET("/enforcement-datasets", do(ed.list))
+	c.GET("/enforcement-datasets/:name", do(ed.one))
+	u.GET("/enforcement-datasets/:name/download", do(ed.download))
+
 	g.Feeds.GET("/:feed", do(h.feeds.page))
 
 	in, a := h.ingest, g.Admin
@@ -124,4 +152,13 @@ func (h *Handlers) Register(g Groups) {
 	a.POST("/penalties/:id/withdraw", do(in.withdraw(store.EntityPenalty)))
 	a.POST("/permits/:id/withdraw", do(in.withdraw(store.EntityPermit)))
 	a.PUT("/lists/:kind", do(in.publishList))
+	ei := h.enfIn
+	a.POST("/enforcement-bodies", do(handler(ei, bodyIngest)))
+	a.POST("/officers", do(handler(ei, officerIngest)))
+	a.PUT("/inspection-items", do(ei.publishItems))
+	a.POST("/inspection-tasks", do(handler(ei, taskIngest)))
+	a.POST("/inspection-results", do(handler(ei, resultIngest)))
+	a.POST("/inspection-results/:id/withdraw", do(ei.withdrawResult))
+	a.POST("/enforcement-plans", do(handler(ei, planIngest)))
+	a.POST("/criminal-referrals", do(handler(ei, referralIngest)))
 }

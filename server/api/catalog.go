@@ -76,7 +76,7 @@ type catalogDataset struct {
 	Modified      *time.Time            `json:"modified,omitempty"`
 	SchemaVersion string                `json:"schemaVersion"`
 	Distribution  []catalogDistribution `json:"distribution"`
-	Snapshots     string                `json:"snapshots"`
+	Snapshots     string                `json:"snapshots,omitempty"`
 	Fields        []domain.Field        `json:"fields"`
 }
 

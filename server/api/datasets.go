@@ -166,13 +166,21 @@ func (h *datasetHandlers) download(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	return h.stream(c, ds, h.store.DatasetState, h.store.ExportDataset)
+}
+
+// stream answers a download of dataset ds, whose state and rows come from
+// state and export.
+func (h *datasetHandlers) stream(c *gin.Context, ds dataset.Dataset,
+	state func(ctx context.Context, name string) (store.DatasetState, error),
+	exportRows func(ctx context.Context, name string, start func(store.DatasetState) error, row func([]string) error) error) error {
 	q, err := parseDownloadQuery(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request.Context()
 	gzipped := q.format.Compressible() && acceptsGzip(c.Request)
-	st, err := h.store.DatasetState(ctx, ds.Name)
+	st, err := state(ctx, ds.Name)
 	if err != nil {
 		return err
 	}
@@ -205,7 +213,7 @@ func (h *datasetHandlers) download(c *gin.Context) error {
 
 	var out *stream
 	var w export.Writer
-	err = h.store.ExportDataset(ctx, ds.Name, func(st store.DatasetState) error {
+	err = exportRows(ctx, ds.Name, func(st store.DatasetState) error {
 		setHeaders(st)
 		c.Status(http.StatusOK)
 		out = newStream(c, gzipped, h.stall)

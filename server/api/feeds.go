@@ -44,6 +44,8 @@ type feedDef struct {
 var feeds = map[string]feedDef{
 	"penalties": {"penalties", store.EntityPenalty, domain.PenaltyFields, [2]string{"CF_WSH", "CF_CFJGDM"}},
 	"permits":   {"permits", store.EntityPermit, domain.PermitFields, [2]string{"XK_WSH", "XK_XKJGDM"}},
+	"inspection-results": {"inspection-results", store.EntityInspectionResult, domain.InspectionResultExportFields,
+		[2]string{"JC_JLBH", "JC_JCZTDM"}},
 }
 
 type feedHandlers struct {
@@ -115,7 +117,7 @@ func decodeCursor(e store.Entity, s string) (int64, bool) {
 func (h feedHandlers) page(c *gin.Context) error {
 	def, ok := feeds[c.Param("feed")]
 	if !ok {
-		return httpx.NotFound("no such feed; want penalties or permits")
+		return httpx.NotFound("no such feed; want penalties, permits or inspection-results")
 	}
 	p := httpx.QueryParams(c, "after", "limit")
 	var after int64

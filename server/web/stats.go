@@ -160,6 +160,7 @@ type statsPage struct {
 	PreAccident string
 	OnTime      string
 	APIURL      string
+	Plans       PlanTotals // this year's enforcement plans: planned and done
 }
 
 func (h *Handlers) loadStats(c *gin.Context) (store.Stats, error) {
@@ -173,7 +174,7 @@ func (h *Handlers) statsPage(c *gin.Context) error {
 	}
 	pr := printer(c)
 	d := &statsPage{pageData: h.page(c, pr.T("stats.title"), "stats"), S: st, Charts: buildCharts(pr, st),
-		FineTotal: st.Penalties.Fines.WanFixed(1), APIURL: "/api/v1/stats"}
+		FineTotal: st.Penalties.Fines.WanFixed(1), APIURL: "/api/v1/stats", Plans: h.planTotals(c.Request.Context())}
 	for _, k := range st.Penalties.ByStage {
 		if k.Key == string(domain.StagePreAccident) {
 			d.PreAccident = pctText(pctFloat(k.Count, st.Penalties.Count))

@@ -105,6 +105,8 @@ type Deps struct {
 	Now        func() time.Time
 	BaseURL    string // public URL of the portal, for absolute links in Atom feeds; "": relative links
 	Calendar   domain.Calendar
+	// Enforcement reads the enforcement disclosure records; *store.Public.
+	Enforcement EnforcementStore
 }
 
 // Handlers serve the pages.
@@ -121,12 +123,14 @@ type Handlers struct {
 	baseURL    string
 	demo       *demoFlag
 	calendar   domain.Calendar
+	enf        EnforcementStore
 }
 
 // New returns the pages' handlers.
 func New(d Deps) *Handlers {
 	h := &Handlers{log: d.Log, overview: d.Overview, reads: d.Reads, pages: d.Pages, datasets: d.Datasets,
-		search: d.Search, flowcharts: d.Flowcharts, now: d.Now, baseURL: d.BaseURL, demo: &demoFlag{}, calendar: d.Calendar}
+		search: d.Search, flowcharts: d.Flowcharts, now: d.Now, baseURL: d.BaseURL, demo: &demoFlag{}, calendar: d.Calendar,
+		enf: d.Enforcement}
 	h.errors = httpx.NewAdapter(d.Log, h.renderError)
 	return h
 }
@@ -181,6 +185,7 @@ func (h *Handlers) Register(r httpx.PageRoutes) {
 	get("/robots.txt", page(), h.robots)
 	get("/sitemap.xml", page(), h.sitemap)
 	get("/sitemaps/:file", page(), h.sitemapFile)
+	h.registerEnforcement(get, page)
 	r.GET("/static/*filepath", httpx.Accept("v"), serveStatic)
 }
 
