@@ -105,32 +105,41 @@ BEGIN
         WHEN 'INSERT' THEN 'SELECT 1 AS sign, * FROM new_rows'
         WHEN 'DELETE' THEN 'SELECT -1 AS sign, * FROM old_rows'
         ELSE 'SELECT 1 AS sign, * FROM new_rows UNION ALL SELECT -1, * FROM old_rows' END;
+    -- Each statement sums the rows by sign and raw columns first (cheap
+    -- per row), then converts and signs the few groups.
     IF kind = 'penalty' THEN
         EXECUTE format($q$
             INSERT INTO penalty_tallies
-            SELECT date_trunc('month', decision_date)::date, agency_id, coalesce(stage::text, ''), categories,
-                CASE WHEN status = 'published' THEN 'published' ELSE withdraw_reason::text END,
-                fine_yuan >= gongshi_large_fine_yuan(), demo,
-                sum(sign), sum(sign * fine_yuan * 100)::bigint, sum(sign * confiscated_yuan * 100)::bigint,
-                coalesce(sum(sign) FILTER (WHERE fine_yuan > 0), 0)
-            FROM (%s) r GROUP BY 1, 2, 3, 4, 5, 6, 7
-            HAVING sum(sign) <> 0 OR sum(sign * fine_yuan) <> 0 OR sum(sign * confiscated_yuan) <> 0$q$, src);
+            SELECT m, agency_id, coalesce(stage::text, ''), categories,
+                CASE WHEN status = 'published' THEN 'published' ELSE withdraw_reason::text END, large, demo,
+                sum(sign * n), (sum(sign * f) * 100)::bigint, (sum(sign * c) * 100)::bigint, sum(sign * fined)
+            FROM (SELECT sign, date_trunc('month', decision_date)::date AS m, agency_id, stage, categories, status,
+                    withdraw_reason, fine_yuan >= gongshi_large_fine_yuan() AS large, demo, count(*) AS n,
+                    sum(fine_yuan) AS f, sum(confiscated_yuan) AS c, count(*) FILTER (WHERE fine_yuan > 0) AS fined
+                FROM (%s) r GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9) g
+            GROUP BY 1, 2, 3, 4, 5, 6, 7
+            HAVING sum(sign * n) <> 0 OR sum(sign * f) <> 0 OR sum(sign * c) <> 0 OR sum(sign * fined) <> 0$q$, src);
     ELSE
         EXECUTE format($q$
             INSERT INTO permit_tallies
-            SELECT date_trunc('month', decision_date)::date, agency_id, state::text, category,
-                CASE WHEN status = 'published' THEN 'published' ELSE withdraw_reason::text END, demo, sum(sign)
-            FROM (%s) r GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(sign) <> 0$q$, src);
+            SELECT m, agency_id, state::text, category,
+                CASE WHEN status = 'published' THEN 'published' ELSE withdraw_reason::text END, demo, sum(sign * n)
+            FROM (SELECT sign, date_trunc('month', decision_date)::date AS m, agency_id, state, category, status,
+                    withdraw_reason, demo, count(*) AS n
+                FROM (%s) r GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) g
+            GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(sign * n) <> 0$q$, src);
     END IF;
     EXECUTE format($q$
         INSERT INTO publication_tallies
-        SELECT %L, date_trunc('month', r.decision_date)::date, r.agency_id,
-            CASE WHEN r.status = 'published' THEN 'published' ELSE r.withdraw_reason::text END,
-            p.n - d.n, coalesce(d.run <> 0 AND d.run = p.run, false), sum(sign), max(r.published_at)
-        FROM (%s) r
-        LEFT JOIN workday_calendar d ON d.day = r.decision_date
-        LEFT JOIN workday_calendar p ON p.day = (r.published_at AT TIME ZONE 'Asia/Shanghai')::date
-        GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(sign) <> 0$q$, kind, src);
+        SELECT %L, date_trunc('month', g.decision_date)::date, g.agency_id,
+            CASE WHEN g.status = 'published' THEN 'published' ELSE g.withdraw_reason::text END,
+            p.n - d.n, coalesce(d.run <> 0 AND d.run = p.run, false), sum(sign * g.n), max(g.last)
+        FROM (SELECT sign, agency_id, decision_date, (published_at AT TIME ZONE 'Asia/Shanghai')::date AS pd, status,
+                withdraw_reason, count(*) AS n, max(published_at) AS last
+            FROM (%s) r GROUP BY 1, 2, 3, 4, 5, 6) g
+        LEFT JOIN workday_calendar d ON d.day = g.decision_date
+        LEFT JOIN workday_calendar p ON p.day = g.pd
+        GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(sign * g.n) <> 0$q$, kind, src);
     EXECUTE format($q$
         INSERT INTO withdrawal_tallies
         SELECT %L, date_trunc('month', withdrawn_at AT TIME ZONE 'Asia/Shanghai')::date, withdraw_reason::text, sum(sign)

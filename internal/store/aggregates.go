@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -466,4 +467,45 @@ func (pub *Public) Withdrawals(ctx context.Context) ([]WithdrawalMonth, error) {
 		return nil, fmt.Errorf("store.Withdrawals: %w", err)
 	}
 	return out, nil
+}
+
+// decidedTallies counts the standing penalty decisions (see
+// QuarterlyFigures), published or not, by month of the whole months in m.
+func (pub *Public) decidedTallies(ctx context.Context, m monthSplit, agencyCode, districtCode string) ([]Keyed, error) {
+	w := tallyWhere(m, agencyCode, districtCode)
+	return pub.keyedTallies(ctx, `SELECT to_char(p.month, 'YYYY-MM'), sum(p.records)::bigint, sum(p.fines_fen)::bigint
+		FROM penalty_tallies p WHERE `+standingTally+` AND `+w.sql()+` GROUP BY 1 HAVING sum(p.records) <> 0`, w.args)
+}
+
+// decidedScan is decidedTallies counted from the records decided from
+// from to to.
+func (pub *Public) decidedScan(ctx context.Context, from, to time.Time, agencyCode, districtCode string) ([]Keyed, error) {
+	w := &where{conds: []string{standingDecision}}
+	w.recordFilters(agencyCode, districtCode, "", "", from, to)
+	return pub.keyedTallies(ctx, `SELECT to_char(date_trunc('month', p.decision_date), 'YYYY-MM'), count(*),
+			(sum(p.fine_yuan) * 100)::bigint
+		FROM penalties p WHERE `+w.sql()+` GROUP BY 1`, w.args)
+}
+
+func (pub *Public) keyedTallies(ctx context.Context, sql string, args []any) ([]Keyed, error) {
+	rows, err := pub.s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("decisions by month: %w", err)
+	}
+	var out []Keyed
+	var k Keyed
+	_, err = pgx.ForEachRow(rows, []any{&k.Key, &k.Count, &k.Fines}, func() error { out = append(out, k); return nil })
+	if err != nil {
+		return nil, fmt.Errorf("decisions by month: %w", err)
+	}
+	return out, nil
+}
+
+// sumKeyed adds up tallies of the same key, ordered by key.
+func sumKeyed(ks []Keyed) []Keyed {
+	var t tallies
+	for _, k := range ks {
+		t.add(k.Key, k.Count, k.Fines)
+	}
+	return t.sorted(strings.Compare)
 }

@@ -49,6 +49,11 @@ func (pub *Public) RecountStats(ctx context.Context, q StatsQuery) (Stats, error
 		return st, err
 	}
 	st.Penalties = rollUpPenalties(penalties, agencies)
+	decided, err := pub.decidedScan(ctx, q.DecidedFrom, q.DecidedTo, q.AgencyCode, q.DistrictCode)
+	if err != nil {
+		return st, err
+	}
+	st.Penalties.Decided = sumKeyed(decided)
 	st.Permits = rollUpPermits(permits, agencies)
 	st.Timeliness.Overall, st.Timeliness.Agencies, st.Timeliness.Withheld = rollUpLags(lags, agencies)
 	return st, nil

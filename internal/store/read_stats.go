@@ -52,6 +52,11 @@ type PenaltyStats struct {
 	ByCategory  []Keyed // key: 处罚类别, in the order of domain.PenaltyCategories
 	ByDistrict  []DistrictTally
 	ByStage     []Keyed // key: 事前, 事故, or "" when the stage is not reported
+	// Decided counts, by month (YYYY-MM) of the decision, every decision
+	// made that stands, as the quarterly figures count them: published
+	// ones and those withdrawn since because their publicity period ended
+	// or by credit repair; revoked and corrected ones are not counted.
+	Decided []Keyed
 }
 
 // Keyed is a Tally for one key.
@@ -169,6 +174,7 @@ func (pub *Public) Stats(ctx context.Context, q StatsQuery) (Stats, error) {
 	var penalties []penaltyGroup
 	var permits []permitGroup
 	var lags []lagGroup
+	var decided []Keyed
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var errs []error
@@ -193,6 +199,8 @@ func (pub *Public) Stats(ctx context.Context, q StatsQuery) (Stats, error) {
 			*d = append(*d, src.([]permitGroup)...)
 		case *[]lagGroup:
 			*d = append(*d, src.([]lagGroup)...)
+		case *[]Keyed:
+			*d = append(*d, src.([]Keyed)...)
 		}
 	}
 	run(func() (err error) { agencies, err = pub.agencies(ctx); return })
@@ -204,6 +212,11 @@ func (pub *Public) Stats(ctx context.Context, q StatsQuery) (Stats, error) {
 			collect(&lags, g)
 			return err
 		})
+		run(func() error {
+			g, err := pub.decidedTallies(ctx, m, q.AgencyCode, q.DistrictCode)
+			collect(&decided, g)
+			return err
+		})
 	}
 	for _, e := range m.edges {
 		epq, emq := pq, mq
@@ -211,12 +224,18 @@ func (pub *Public) Stats(ctx context.Context, q StatsQuery) (Stats, error) {
 		run(func() error { g, err := pub.penaltyGroups(ctx, epq); collect(&penalties, g); return err })
 		run(func() error { g, err := pub.permitGroups(ctx, emq); collect(&permits, g); return err })
 		run(func() error { g, err := pub.lagGroups(ctx, epq, emq, q.Calendar, today); collect(&lags, g); return err })
+		run(func() error {
+			g, err := pub.decidedScan(ctx, e[0], e[1], q.AgencyCode, q.DistrictCode)
+			collect(&decided, g)
+			return err
+		})
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return Stats{}, fmt.Errorf("store.Stats: %w", err)
 	}
 	st.Penalties = rollUpPenalties(penalties, agencies)
+	st.Penalties.Decided = sumKeyed(decided)
 	st.Permits = rollUpPermits(permits, agencies)
 	st.Timeliness.Overall, st.Timeliness.Agencies, st.Timeliness.Withheld = rollUpLags(lags, agencies)
 	return st, nil

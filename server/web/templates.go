@@ -23,7 +23,7 @@ import (
 // parsed with layout.html and partials.html.
 var pageNames = []string{"home", "search", "penalty", "permit", "subject", "powers", "power", "responsibilities",
 	"responsibility", "services", "service", "versions", "compare", "datasets", "dataset", "stats", "api",
-	"subscribe", "about", "error"}
+	"subscribe", "about", "error", "withdrawals"}
 
 // pageTemplates holds one template set per language, so {{t "key"}} needs
 // no language argument.
