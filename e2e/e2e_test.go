@@ -323,7 +323,7 @@ func TestPortal(t *testing.T) {
 		pages := []string{"/", "/search?q=" + url.QueryEscape("化工"), "/search?q=" + url.QueryEscape("化工") + "&type=penalty&category=" + url.QueryEscape("罚款"),
 			"/search?q=zzzzqqqq", recordPath, subjectPath, "/lists/powers", powerPath, "/lists/responsibilities",
 			"/lists/public-services", "/lists/powers/versions", "/lists/powers/compare", "/data", "/data/penalties",
-			"/stats", "/api", "/subscribe", "/about", "/?lang=en", "/penalties/999999999"}
+			"/stats", "/withdrawals", "/api", "/subscribe", "/about", "/?lang=en", "/penalties/999999999"}
 		for _, path := range pages {
 			if path == "" {
 				continue

@@ -38,7 +38,9 @@ func TestWriteInvalidatesOnlyWhatItChanged(t *testing.T) {
 	unrelated := []string{u("/api/v1/penalties/" + idB), u("/penalties/" + idB), u("/subjects/" + b["CF_XDR_SHXYM"]),
 		u("/api/v1/subjects/" + b["CF_XDR_SHXYM"])}
 	related := []string{u("/api/v1/penalties/" + idA), u("/penalties/" + idA), u("/subjects/" + a["CF_XDR_SHXYM"]),
-		u("/api/v1/subjects/" + a["CF_XDR_SHXYM"]), u("/api/v1/penalties"), u("/")}
+		u("/api/v1/subjects/" + a["CF_XDR_SHXYM"]), u("/api/v1/penalties"), u("/"),
+		// The aggregate pages depend on every record.
+		u("/stats"), u("/api/v1/stats"), u("/withdrawals")}
 	for _, url := range append(unrelated, related...) {
 		waitForHit(t, url)
 	}

@@ -166,6 +166,8 @@ func TestPagesRender(t *testing.T) {
 		"/api":                                              "/api/v1/penalties",
 		"/subscribe":                                        "Atom",
 		"/about":                                            "申请更正",
+		"/withdrawals":                                      "撤下规则",
+		"/stats?quarter=2026Q3&ytd=true":                    "法治政府建设季度指标",
 	}
 	for path, want := range pages {
 		resp, body := f.get(path)

@@ -164,6 +164,14 @@ func (u unconfigured) Stats(context.Context, store.StatsQuery) (store.Stats, err
 	return store.Stats{}, u.err()
 }
 
+func (u unconfigured) QuarterlyFigures(context.Context, store.FiguresQuery) (store.QuarterlyFigures, error) {
+	return store.QuarterlyFigures{}, u.err()
+}
+
+func (u unconfigured) Withdrawals(context.Context) ([]store.WithdrawalMonth, error) {
+	return nil, u.err()
+}
+
 func (u unconfigured) PowerListItems(context.Context, int) (store.VersionInfo, []domain.PowerItem, error) {
 	return store.VersionInfo{}, nil, u.err()
 }

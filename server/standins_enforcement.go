@@ -61,10 +61,6 @@ func (u unconfigured) CriminalReferrals(context.Context, store.ReferralQuery) ([
 	return nil, u.err()
 }
 
-func (u unconfigured) QuarterlyFigures(context.Context, store.FiguresQuery) (store.QuarterlyFigures, error) {
-	return store.QuarterlyFigures{}, u.err()
-}
-
 func (u unconfigured) EnforcementDatasetState(context.Context, string) (store.DatasetState, error) {
 	return store.DatasetState{}, u.err()
 }

@@ -166,7 +166,10 @@ func vertical(c Chart, line bool) string {
 		w, h                     = 720.0, 320.0
 		left, right, top, bottom = 72.0, 16.0, 16.0, 64.0
 		plotW, plotH             = w - left - right, h - top - bottom
-		maxXLabels               = 12
+		// Few, large labels: the chart is scaled down to about half its
+		// width on a phone, where 12 labels of 12 px would be unreadable.
+		maxXLabels = 6
+		axisFont   = 18
 	)
 	var b strings.Builder
 	open(&b, c, w, h)
@@ -176,7 +179,8 @@ func vertical(c Chart, line bool) string {
 	b.WriteString(`<g aria-hidden="true">`)
 	for _, t := range ticks {
 		fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="%.1f" y2="%.1f" stroke="%s"/>`, left, w-right, y(t), y(t), gridColour)
-		fmt.Fprintf(&b, `<text x="%g" y="%.1f" text-anchor="end" dominant-baseline="middle" fill="%s">%s</text>`, left-6, y(t), mutedText, esc(formatNumber(t)))
+		fmt.Fprintf(&b, `<text x="%g" y="%.1f" text-anchor="end" dominant-baseline="middle" fill="%s" font-size="%d">%s</text>`,
+			left-6, y(t), mutedText, axisFont, esc(formatNumber(t)))
 	}
 	n := len(c.Points)
 	slot := plotW / math.Max(float64(n), 1)
@@ -184,7 +188,8 @@ func vertical(c Chart, line bool) string {
 	for i, p := range c.Points {
 		cx := left + slot*(float64(i)+0.5)
 		if i%every == 0 {
-			fmt.Fprintf(&b, `<text x="%.1f" y="%g" text-anchor="middle" fill="%s">%s</text>`, cx, top+plotH+16, mutedText, esc(p.Label))
+			fmt.Fprintf(&b, `<text x="%.1f" y="%g" text-anchor="middle" fill="%s" font-size="%d">%s</text>`,
+				cx, top+plotH+22, mutedText, axisFont, esc(p.Label))
 		}
 	}
 	fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="%g" y2="%g" stroke="%s"/>`, left, w-right, top+plotH, top+plotH, textColour)

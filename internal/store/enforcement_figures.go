@@ -162,6 +162,12 @@ func (pub *Public) QuarterlyFigures(ctx context.Context, q FiguresQuery) (Quarte
 	r.PrevFrom, r.PrevTo = r.From.AddDate(-1, 0, 0), r.To.AddDate(-1, 0, 0)
 	r.Complete = r.To.Before(today)
 
+	if err := pub.s.syncCalendar(ctx, q.Calendar, today); err != nil {
+		return QuarterlyFigures{}, fmt.Errorf("store.QuarterlyFigures(%v): %w", q.Quarter, err)
+	}
+	if err := pub.s.maybeFold(ctx); err != nil {
+		return QuarterlyFigures{}, fmt.Errorf("store.QuarterlyFigures(%v): %w", q.Quarter, err)
+	}
 	table := workdayTable(q.Calendar, today.AddDate(0, 0, 1))
 	var dec decisionAggs
 	var permits permitAggs
@@ -174,7 +180,7 @@ func (pub *Public) QuarterlyFigures(ctx context.Context, q FiguresQuery) (Quarte
 		go func() { defer wg.Done(); errs[i] = fn() }()
 	}
 	run(0, func() (err error) { dec, err = pub.decisionAggs(ctx, q, r, table, rules); return })
-	run(1, func() (err error) { permits, err = pub.permitAggs(ctx, q, r, table); return })
+	run(1, func() (err error) { permits, err = pub.permitAggs(ctx, q, r); return })
 	run(2, func() (err error) { insp, err = pub.inspectionAggs(ctx, q, r, table, rules); return })
 	run(3, func() (err error) { refs, err = pub.referralAggs(ctx, q, r); return })
 	wg.Wait()
@@ -242,7 +248,56 @@ func scanPairs(ctx context.Context, pub *Public, sql string, args []any, pairs .
 	return err
 }
 
+// decisionAggs counts the standing penalty decisions of the period and
+// the comparable period from the tallies (aggregates.go): the quarters'
+// months are whole, and the lags were counted at write time in the
+// calendar table (synced from q.Calendar by QuarterlyFigures). Under
+// rules whose large fine is not the tallied one, the large cases are
+// counted from the records (decisionAggsScan).
 func (pub *Public) decisionAggs(ctx context.Context, q FiguresQuery, r QuarterlyFigures, table []int32, rules domain.EnforcementRules) (decisionAggs, error) {
+	if rules.LargeFine().Yuan() != domain.Money(LargeFineTallied*100).Yuan() {
+		return pub.decisionAggsScan(ctx, q, r, table, rules)
+	}
+	var a decisionAggs
+	w := periodWhere(r, "p.month")
+	w.conds = append(w.conds, standingTally)
+	w.recordFilters(q.AgencyCode, q.DistrictCode, "", "", time.Time{}, time.Time{})
+	sql := fmt.Sprintf(`SELECT %s, coalesce(sum(p.records), 0)::bigint,
+			coalesce(sum(p.records) FILTER (WHERE p.stage = '事前'), 0)::bigint,
+			coalesce(sum(p.records) FILTER (WHERE p.stage = '事前' AND p.large), 0)::bigint,
+			coalesce(sum(p.fines_fen), 0)::bigint,
+			coalesce(sum(p.fines_fen) FILTER (WHERE p.stage = '事前'), 0)::bigint
+		FROM penalty_tallies p WHERE %s GROUP BY 1`, periodOf("p.month"), w.sql())
+	if err := scanPairs(ctx, pub, sql, w.args, &a.cases, &a.pre, &a.large, &a.fines, &a.preFines); err != nil {
+		return a, fmt.Errorf("decisions: %w", err)
+	}
+	onTime, err := pub.onTimeTallies(ctx, q, r, "penalty")
+	a.onTime = onTime
+	return a, err
+}
+
+// standingTally selects the tallies of standing decisions (see
+// standingDecision).
+const standingTally = `p.state IN ('published', 'expired', 'repaired')`
+
+// onTimeTallies counts the standing decisions of an entity published
+// within PublishDeadlineWorkdays working days, per period.
+func (pub *Public) onTimeTallies(ctx context.Context, q FiguresQuery, r QuarterlyFigures, entity string) (periodPair, error) {
+	var onTime periodPair
+	w := periodWhere(r, "p.month")
+	w.conds = append(w.conds, standingTally)
+	w.add("p.entity = %s", entity)
+	w.recordFilters(q.AgencyCode, q.DistrictCode, "", "", time.Time{}, time.Time{})
+	sql := fmt.Sprintf(`SELECT %s, coalesce(sum(p.records) FILTER (WHERE p.lag <= %d), 0)::bigint
+		FROM publication_tallies p WHERE %s GROUP BY 1`, periodOf("p.month"), PublishDeadlineWorkdays, w.sql())
+	if err := scanPairs(ctx, pub, sql, w.args, &onTime); err != nil {
+		return onTime, fmt.Errorf("%s lags: %w", entity, err)
+	}
+	return onTime, nil
+}
+
+// decisionAggsScan is decisionAggs counted from the records.
+func (pub *Public) decisionAggsScan(ctx context.Context, q FiguresQuery, r QuarterlyFigures, table []int32, rules domain.EnforcementRules) (decisionAggs, error) {
 	var a decisionAggs
 	w := periodWhere(r, "p.decision_date")
 	w.conds = append(w.conds, standingDecision)
@@ -263,18 +318,21 @@ func (pub *Public) decisionAggs(ctx context.Context, q FiguresQuery, r Quarterly
 	return a, nil
 }
 
-func (pub *Public) permitAggs(ctx context.Context, q FiguresQuery, r QuarterlyFigures, table []int32) (permitAggs, error) {
+// permitAggs counts the standing permit decisions from the tallies, as
+// decisionAggs.
+func (pub *Public) permitAggs(ctx context.Context, q FiguresQuery, r QuarterlyFigures) (permitAggs, error) {
 	var a permitAggs
-	w := periodWhere(r, "p.decision_date")
-	w.conds = append(w.conds, standingDecision)
+	w := periodWhere(r, "p.month")
+	w.conds = append(w.conds, standingTally)
 	w.recordFilters(q.AgencyCode, q.DistrictCode, "", "", time.Time{}, time.Time{})
-	lag := lagSQL(w, table, "p.decision_date", "p.published_at")
-	sql := fmt.Sprintf(`SELECT %s, count(*), count(*) FILTER (WHERE %s <= %d) FROM permits p WHERE %s GROUP BY 1`,
-		periodOf("p.decision_date"), lag, PublishDeadlineWorkdays, w.sql())
-	if err := scanPairs(ctx, pub, sql, w.args, &a.count, &a.onTime); err != nil {
+	sql := fmt.Sprintf(`SELECT %s, coalesce(sum(p.records), 0)::bigint FROM permit_tallies p WHERE %s GROUP BY 1`,
+		periodOf("p.month"), w.sql())
+	if err := scanPairs(ctx, pub, sql, w.args, &a.count); err != nil {
 		return a, fmt.Errorf("permits: %w", err)
 	}
-	return a, nil
+	onTime, err := pub.onTimeTallies(ctx, q, r, "permit")
+	a.onTime = onTime
+	return a, err
 }
 
 // partyIdentity is the SQL identity of an inspected party (alias p).

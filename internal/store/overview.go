@@ -34,16 +34,27 @@ type Headline struct {
 	DecisionDate time.Time
 }
 
-// Overview reads the headline figures as of today.
+// Overview reads the headline figures as of today. The counts come from
+// the maintained tallies (aggregates.go), less the published penalties
+// whose publicity period ended before today that the daily expiry has
+// not withdrawn yet.
 func (s *Store) Overview(ctx context.Context, today time.Time) (Overview, error) {
 	o := Overview{ListVersions: map[string]int{}}
-	err := s.pool.QueryRow(ctx, `SELECT
-		(SELECT count(*) FROM penalties WHERE status = 'published' AND publicity_until >= $1),
-		(SELECT count(*) FROM permits WHERE status = 'published'),
-		(SELECT count(*) FROM penalties WHERE status = 'withdrawn') + (SELECT count(*) FROM permits WHERE status = 'withdrawn'),
+	if err := s.maybeFold(ctx); err != nil {
+		return o, fmt.Errorf("store.Overview: %w", err)
+	}
+	err := s.pool.QueryRow(ctx, `WITH t AS (
+			SELECT 'penalty' AS entity, state, demo, sum(records) AS n FROM penalty_tallies GROUP BY 1, 2, 3
+			UNION ALL
+			SELECT 'permit', state, demo, sum(records) FROM permit_tallies GROUP BY 1, 2, 3)
+		SELECT
+		coalesce((SELECT sum(n) FROM t WHERE entity = 'penalty' AND state = 'published'), 0)::bigint
+			- (SELECT count(*) FROM penalties WHERE status = 'published' AND publicity_until < $1::date),
+		coalesce((SELECT sum(n) FROM t WHERE entity = 'permit' AND state = 'published'), 0)::bigint,
+		coalesce((SELECT sum(n) FROM t WHERE state <> 'published'), 0)::bigint,
 		(SELECT count(*) FROM power_items WHERE version_id = (SELECT id FROM list_versions WHERE kind = 'powers' ORDER BY number DESC LIMIT 1)),
-		EXISTS (SELECT 1 FROM penalties WHERE demo) OR EXISTS (SELECT 1 FROM list_versions WHERE demo),
-		coalesce(greatest((SELECT max(published_at) FROM penalties), (SELECT max(published_at) FROM permits)), 'epoch')`,
+		EXISTS (SELECT FROM t WHERE demo AND n <> 0) OR EXISTS (SELECT 1 FROM list_versions WHERE demo),
+		coalesce((SELECT max(last_published) FROM publication_tallies), 'epoch')`,
 		today).Scan(&o.Penalties, &o.Permits, &o.Withdrawn, &o.PowerItems, &o.Demo, &o.LastPublished)
 	if err != nil {
 		return o, fmt.Errorf("store.Overview: %w", err)
@@ -81,8 +92,9 @@ func (s *Store) Overview(ctx context.Context, today time.Time) (Overview, error)
 // records or demo list versions), which every page then says.
 func (pub *Public) HasDemoData(ctx context.Context) (bool, error) {
 	var demo bool
-	err := pub.s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM penalties WHERE demo)
-		OR EXISTS (SELECT 1 FROM permits WHERE demo) OR EXISTS (SELECT 1 FROM list_versions WHERE demo)`).Scan(&demo)
+	err := pub.s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT FROM (SELECT FROM penalty_tallies WHERE demo GROUP BY state HAVING sum(records) <> 0
+			UNION ALL SELECT FROM permit_tallies WHERE demo GROUP BY state HAVING sum(records) <> 0) t)
+		OR EXISTS (SELECT 1 FROM list_versions WHERE demo)`).Scan(&demo)
 	if err != nil {
 		return false, fmt.Errorf("store.HasDemoData: %w", err)
 	}

@@ -52,6 +52,11 @@ type PenaltyStats struct {
 	ByCategory  []Keyed // key: 处罚类别, in the order of domain.PenaltyCategories
 	ByDistrict  []DistrictTally
 	ByStage     []Keyed // key: 事前, 事故, or "" when the stage is not reported
+	// Decided counts, by month (YYYY-MM) of the decision, every decision
+	// made that stands, as the quarterly figures count them: published
+	// ones and those withdrawn since because their publicity period ended
+	// or by credit repair; revoked and corrected ones are not counted.
+	Decided []Keyed
 }
 
 // Keyed is a Tally for one key.
@@ -144,38 +149,93 @@ func coveredRuns(cal domain.Calendar, last time.Time) []int32 {
 	return runs
 }
 
-// Stats computes the statistics q selects. Three scans run concurrently,
-// each aggregating in PostgreSQL into a few thousand rows at most that
-// are rolled up here: penalties by (month, agency, stage, categories),
-// permits by (month, agency, state, category), and the publication lag in
-// working days by (agency, lag). The lag of every record is looked up in a
-// working-day table passed to PostgreSQL, so no record leaves the
-// database; medians come from the lag histograms.
+// Stats computes the statistics q selects from the maintained tallies
+// (see aggregates.go): the cost is the number of groups — months ×
+// agencies × the grouped dimensions — not the number of records. Only
+// the days of a date filter that starts or ends inside a month are
+// counted from the records (penaltyGroups, permitGroups, lagGroups,
+// through the decision-date index), with the lag of every record looked
+// up in a working-day table passed to PostgreSQL; medians come from the
+// lag histograms.
 func (pub *Public) Stats(ctx context.Context, q StatsQuery) (Stats, error) {
 	today := pub.today()
 	st := Stats{AsOf: today, Timeliness: Timeliness{DeadlineWorkdays: PublishDeadlineWorkdays}}
-	pq := PenaltyQuery{AgencyCode: q.AgencyCode, DistrictCode: q.DistrictCode, DecidedFrom: q.DecidedFrom, DecidedTo: q.DecidedTo}
-	mq := PermitQuery{AgencyCode: q.AgencyCode, DistrictCode: q.DistrictCode, DecidedFrom: q.DecidedFrom, DecidedTo: q.DecidedTo}
+	if err := pub.s.syncCalendar(ctx, q.Calendar, today); err != nil {
+		return Stats{}, fmt.Errorf("store.Stats: %w", err)
+	}
+	if err := pub.s.maybeFold(ctx); err != nil {
+		return Stats{}, fmt.Errorf("store.Stats: %w", err)
+	}
+	m := splitMonths(q.DecidedFrom, q.DecidedTo)
+	pq := PenaltyQuery{AgencyCode: q.AgencyCode, DistrictCode: q.DistrictCode}
+	mq := PermitQuery{AgencyCode: q.AgencyCode, DistrictCode: q.DistrictCode}
 
 	var agencies map[int64]agencyInfo
 	var penalties []penaltyGroup
 	var permits []permitGroup
 	var lags []lagGroup
+	var decided []Keyed
+	var mu sync.Mutex
 	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	run := func(i int, fn func() error) {
+	var errs []error
+	run := func(fn func() error) {
 		wg.Add(1)
-		go func() { defer wg.Done(); errs[i] = fn() }()
+		go func() {
+			defer wg.Done()
+			if err := fn(); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
 	}
-	run(0, func() (err error) { agencies, err = pub.agencies(ctx); return })
-	run(1, func() (err error) { penalties, err = pub.penaltyGroups(ctx, pq); return })
-	run(2, func() (err error) { permits, err = pub.permitGroups(ctx, mq); return })
-	run(3, func() (err error) { lags, err = pub.lagGroups(ctx, pq, mq, q.Calendar, today); return })
+	collect := func(dst any, src any) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch d := dst.(type) {
+		case *[]penaltyGroup:
+			*d = append(*d, src.([]penaltyGroup)...)
+		case *[]permitGroup:
+			*d = append(*d, src.([]permitGroup)...)
+		case *[]lagGroup:
+			*d = append(*d, src.([]lagGroup)...)
+		case *[]Keyed:
+			*d = append(*d, src.([]Keyed)...)
+		}
+	}
+	run(func() (err error) { agencies, err = pub.agencies(ctx); return })
+	if m.whole {
+		run(func() error { g, err := pub.publicPenaltyTallies(ctx, m, pq); collect(&penalties, g); return err })
+		run(func() error { g, err := pub.publicPermitTallies(ctx, m, mq); collect(&permits, g); return err })
+		run(func() error {
+			g, err := pub.publicLagTallies(ctx, m, q.AgencyCode, q.DistrictCode)
+			collect(&lags, g)
+			return err
+		})
+		run(func() error {
+			g, err := pub.decidedTallies(ctx, m, q.AgencyCode, q.DistrictCode)
+			collect(&decided, g)
+			return err
+		})
+	}
+	for _, e := range m.edges {
+		epq, emq := pq, mq
+		epq.DecidedFrom, epq.DecidedTo, emq.DecidedFrom, emq.DecidedTo = e[0], e[1], e[0], e[1]
+		run(func() error { g, err := pub.penaltyGroups(ctx, epq); collect(&penalties, g); return err })
+		run(func() error { g, err := pub.permitGroups(ctx, emq); collect(&permits, g); return err })
+		run(func() error { g, err := pub.lagGroups(ctx, epq, emq, q.Calendar, today); collect(&lags, g); return err })
+		run(func() error {
+			g, err := pub.decidedScan(ctx, e[0], e[1], q.AgencyCode, q.DistrictCode)
+			collect(&decided, g)
+			return err
+		})
+	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return Stats{}, fmt.Errorf("store.Stats: %w", err)
 	}
 	st.Penalties = rollUpPenalties(penalties, agencies)
+	st.Penalties.Decided = sumKeyed(decided)
 	st.Permits = rollUpPermits(permits, agencies)
 	st.Timeliness.Overall, st.Timeliness.Agencies, st.Timeliness.Withheld = rollUpLags(lags, agencies)
 	return st, nil

@@ -451,6 +451,9 @@ type penaltyStatsJSON struct {
 	ByCategory       []categoryJSON  `json:"by_category"`
 	ByDistrict       []districtJSON  `json:"by_district"`
 	ByStage          []stageJSON     `json:"by_stage"`
+	// DecidedByMonth counts every decision made in each month that
+	// stands, published or since withdrawn as expired or repaired.
+	DecidedByMonth []monthJSON `json:"decided_by_month"`
 }
 
 type countJSON struct {
@@ -493,6 +496,9 @@ type statsJSON struct {
 		Agencies         []timelinessJSON `json:"agencies"`
 		Withheld         int64            `json:"withheld"`
 	} `json:"timeliness"`
+	// Quarter holds the figures of the quarter (or year to date) asked
+	// for, over every decision made in it (see store.QuarterlyFigures).
+	Quarter *quarterFiguresJSON `json:"quarter,omitempty"`
 }
 
 // share is part/whole rounded to four places; nil when whole is 0.
@@ -549,6 +555,10 @@ func statsOf(s store.Stats) statsJSON {
 	}
 	for _, k := range p.ByMonth {
 		out.Penalties.ByMonth = append(out.Penalties.ByMonth, monthJSON{k.Key, tallyOf(k.Tally)})
+	}
+	out.Penalties.DecidedByMonth = []monthJSON{}
+	for _, k := range p.Decided {
+		out.Penalties.DecidedByMonth = append(out.Penalties.DecidedByMonth, monthJSON{k.Key, tallyOf(k.Tally)})
 	}
 	for _, k := range p.ByCategory {
 		out.Penalties.ByCategory = append(out.Penalties.ByCategory, categoryJSON{k.Key, tallyOf(k.Tally)})

@@ -32,6 +32,8 @@ type ReadStore interface {
 	Responsibilities(ctx context.Context, n int) (store.VersionInfo, []domain.ResponsibilityItem, error)
 	Services(ctx context.Context, n int) (store.VersionInfo, []domain.ServiceItem, error)
 	Stats(ctx context.Context, q store.StatsQuery) (store.Stats, error)
+	QuarterlyFigures(ctx context.Context, q store.FiguresQuery) (store.QuarterlyFigures, error)
+	Withdrawals(ctx context.Context) ([]store.WithdrawalMonth, error) // for the pages
 }
 
 // readHandlers serve the public read API. Every handler validates its
@@ -196,9 +198,10 @@ func (h readHandlers) subject(c *gin.Context) error {
 }
 
 func (h readHandlers) stats(c *gin.Context) error {
-	p := httpx.QueryParams(c, "agency_code", "district", "decision_date_from", "decision_date_to")
+	p := httpx.QueryParams(c, "agency_code", "district", "decision_date_from", "decision_date_to", "quarter", "ytd")
 	q := store.StatsQuery{AgencyCode: p.CreditCode("agency_code"), Calendar: h.calendar}
 	q.DecidedFrom, q.DecidedTo = p.DateRange("decision_date")
+	quarter, ytd, withQuarter := QuarterParam(p)
 	district, err := h.districts.resolve(c.Request.Context(), h.store, p, "district")
 	if err != nil {
 		return err
@@ -211,7 +214,16 @@ func (h readHandlers) stats(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, statsOf(s))
+	out := statsOf(s)
+	if withQuarter {
+		f, err := h.store.QuarterlyFigures(c.Request.Context(), store.FiguresQuery{Quarter: quarter, YearToDate: ytd,
+			AgencyCode: q.AgencyCode, DistrictCode: q.DistrictCode, Calendar: h.calendar})
+		if err != nil {
+			return err
+		}
+		out.Quarter = quarterFiguresOf(f)
+	}
+	return writeJSON(c, out)
 }
 
 // versionParam reads the optional version query parameter (0: current).

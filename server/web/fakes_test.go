@@ -147,6 +147,12 @@ func (r *fakeReads) Stats(context.Context, store.StatsQuery) (store.Stats, error
 	return store.Stats{AsOf: testNow}, r.err
 }
 
+func (r *fakeReads) QuarterlyFigures(_ context.Context, q store.FiguresQuery) (store.QuarterlyFigures, error) {
+	return store.QuarterlyFigures{Quarter: q.Quarter, AsOf: testNow}, r.err
+}
+
+func (r *fakeReads) Withdrawals(context.Context) ([]store.WithdrawalMonth, error) { return nil, r.err }
+
 // fakePages is the rest of what pages read: the full power list comes
 // from the same fake read path.
 type fakePages struct{ reads *fakeReads }

@@ -23,7 +23,7 @@ import (
 // parsed with layout.html and partials.html.
 var pageNames = []string{"home", "search", "penalty", "permit", "subject", "powers", "power", "responsibilities",
 	"responsibility", "services", "service", "versions", "compare", "datasets", "dataset", "stats", "api",
-	"subscribe", "about", "error", "report",
+	"subscribe", "about", "error", "report", "withdrawals",
 	"enf_index", "verify", "enf_bodies", "enf_officers", "enf_items", "enf_register", "enf_tasks", "enf_task",
 	"enf_results", "enf_result", "enf_plans", "enf_referrals", "quarterly"}
 

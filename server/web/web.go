@@ -55,6 +55,8 @@ type ReadStore interface {
 	Responsibilities(ctx context.Context, n int) (store.VersionInfo, []domain.ResponsibilityItem, error)
 	Services(ctx context.Context, n int) (store.VersionInfo, []domain.ServiceItem, error)
 	Stats(ctx context.Context, q store.StatsQuery) (store.Stats, error)
+	QuarterlyFigures(ctx context.Context, q store.FiguresQuery) (store.QuarterlyFigures, error)
+	Withdrawals(ctx context.Context) ([]store.WithdrawalMonth, error)
 }
 
 // PageStore is what pages need beyond the read API; *store.Public
@@ -177,8 +179,9 @@ func (h *Handlers) Register(r httpx.PageRoutes) {
 	}
 	get("/data", page(), h.datasetsPage)
 	get("/data/:name", page(), h.datasetPage)
-	get("/stats", page(), h.statsPage)
-	get("/stats/:chart", page(), h.statsCSV)
+	get("/stats", page("district", "year", "quarter", "ytd"), h.statsPage)
+	get("/stats/:chart", page("district", "year", "quarter", "ytd"), h.statsCSV)
+	get("/withdrawals", page(), h.withdrawalsPage)
 	get("/api", page(), h.apiReference)
 	get("/subscribe", page(), h.subscribe)
 	get("/about", page(), h.about)

@@ -519,13 +519,14 @@ func appendCopyText(buf []byte, s string) []byte {
 // session_replication_role = replica, which skips the per-row foreign-key
 // triggers — a large part of the server's work per row (as pg_restore
 // --disable-triggers does). That needs a superuser, and is done only while
-// the table has no trigger of its own (a user trigger would be skipped
-// too); bulkLoad then checks the foreign key for all rows in one query
+// the table has no trigger of its own that replica mode would skip (one
+// enabled ALWAYS, such as the tally triggers, still fires); bulkLoad then checks the foreign key for all rows in one query
 // and takes the row lock the checks would have taken.
 func canSkipRowChecks(ctx context.Context, tx pgx.Tx, table string) (bool, error) {
 	var ok bool
 	err := tx.QueryRow(ctx, `SELECT current_setting('is_superuser') = 'on'
-		AND NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal)`, table).Scan(&ok)
+		AND NOT EXISTS (SELECT FROM pg_trigger WHERE tgrelid = $1::regclass AND NOT tgisinternal AND tgenabled <> 'A')`,
+		table).Scan(&ok)
 	if err != nil {
 		return false, fmt.Errorf("canSkipRowChecks(%s): %w", table, err)
 	}
