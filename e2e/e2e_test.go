@@ -79,7 +79,8 @@ func TestPortal(t *testing.T) {
 		// The smallest category, so that the count must change.
 		value := eval[string](b, `[...document.querySelectorAll('input[name="category"]')].at(-1).value`)
 		id := eval[string](b, `[...document.querySelectorAll('input[name="category"]')].at(-1).id`)
-		b.run("tick a category", chromedp.Click(chromedp.CSS("#"+id)),
+		b.run("tick a category and apply", chromedp.Click(chromedp.CSS("#"+id)),
+			chromedp.Click(chromedp.CSS(".facet-form button[type=submit]")),
 			chromedp.WaitVisible(chromedp.CSS(".active-filters")))
 		u := b.location()
 		if !strings.Contains(u, "category=") {
@@ -436,6 +437,7 @@ func TestPortal(t *testing.T) {
 	})
 
 	recordPagesInBrowser(t, p, br, recordPath, subjectPath)
+	listAndFilterCases(t, p, br)
 
 	t.Run("no external hosts", func(t *testing.T) {
 		if ext := br.externalRequests(); len(ext) > 0 {

@@ -46,7 +46,7 @@ func TestJunkQueryParametersMissNoCache(t *testing.T) {
 			t.Fatalf("junk request %d: %d %q %.300s", i, resp.StatusCode, resp.Header.Get("Cache-Control"), body)
 		}
 	}
-	for _, path := range []string{"/penalties/1?utm_source=x", "/lists/powers?page=2", "/static/site.css?v=1&x=2"} {
+	for _, path := range []string{"/penalties/1?utm_source=x", "/lists/powers?sort=name", "/static/site.css?v=1&x=2"} {
 		if resp, _ := get(t, srv.URL+path); resp.StatusCode != 400 {
 			t.Errorf("%s: %d, want 400", path, resp.StatusCode)
 		}

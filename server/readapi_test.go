@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/flowchart"
 	"github.com/gongshi/gongshi/internal/ratelimit"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/internal/testenv"
@@ -756,6 +757,11 @@ func TestListsAndPowers(t *testing.T) {
 	getJSON[errorOut](f, "/api/v1/powers/320500CF0002?version=7", 404)
 
 	resp, svg := f.get("/api/v1/powers/320500CF0002/flowchart.svg")
+	// The fixture's flows are their categories' standard flows unchanged:
+	// generic, so drawn labelled and without time limits.
+	if !bytes.Contains(svg, []byte(">"+flowchart.GenericLabel+"</text>")) || bytes.Contains(svg, []byte("时限")) {
+		t.Errorf("the flowchart of an item without its own is not labelled generic: %.300s", svg)
+	}
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/svg+xml; charset=utf-8" ||
 		!bytes.HasPrefix(svg, []byte("<svg")) || !bytes.Contains(svg, []byte("<title id=")) ||
 		!bytes.Contains(svg, []byte("<desc id=")) || !bytes.Contains(svg, []byte(want.Flow.Nodes[0].Label)) {
