@@ -4,9 +4,11 @@
 #
 #   csv   GET /api/v1/datasets/penalties/download?format=csv of the public penalties
 #         <= 1.5 x psql "\copy (<the export's query>) to stdout csv" of the same rows,
-#         and the server's peak RSS <= 100 MiB;
+#         and the server's peak RSS <= 64 MiB (printed beside the RSS of the same
+#         server idle, before the first request: what the process costs without
+#         any export);
 #   feed  pulling every penalty change from /api/v1/feeds/penalties in pages of 5,000
-#         <= 2 x that COPY time.
+#         <= 1.5 x that COPY time.
 #
 # scripts/bench.sh runs it with BENCH_DATABASE_URL (1,000,000 demo penalties).
 # Alone, it loads BENCH_ROWS (1000000) penalties into gongshi_bench_export once.
@@ -98,6 +100,7 @@ for _ in $(seq 100); do
 	sleep 0.2
 done
 curl -fsS -o /dev/null "$URL/healthz" || { cat "$DATA/server.log" >&2; die "the server did not start"; }
+IDLE_KB=$(awk '/^VmHWM/ {print $2}' "/proc/$(pgrep -P "$time_pid")/status" 2>/dev/null || echo 0)
 
 csv_run() {
 	local out
@@ -141,8 +144,9 @@ bench() {
 	awk -v r="$4" -v t="$5" 'BEGIN {exit !(r <= t)}' || v=MISSED
 	printf 'BENCH %s: %s | baseline %s | ratio %s (target <= %s) %s\n' "$1" "$2" "$3" "$4" "$5" "$v"
 }
-rss_ratio=$(awk -v k="$RSS_KB" 'BEGIN {printf "%.2f", k/(100*1024)}')
+rss_ratio=$(awk -v k="$RSS_KB" 'BEGIN {printf "%.2f", k/(64*1024)}')
 rss_mib=$(awk -v k="$RSS_KB" 'BEGIN {printf "%.1f", k/1024}')
+idle_mib=$(awk -v k="$IDLE_KB" 'BEGIN {printf "%.1f", k/1024}')
 bench "csv download of $public penalties" "${CSV_S} s" "psql \\copy ${COPY_S} s" "$csv_ratio" 1.5
-bench "feed pull of $changes changes (pages of 5000)" "${FEED_S} s" "psql \\copy ${COPY_S} s" "$feed_ratio" 2
-bench "export server peak RSS" "${rss_mib} MiB" "100 MiB" "$rss_ratio" 1
+bench "feed pull of $changes changes (pages of 5000)" "${FEED_S} s" "psql \\copy ${COPY_S} s" "$feed_ratio" 1.5
+bench "export server peak RSS (idle ${idle_mib} MiB)" "${rss_mib} MiB" "64 MiB" "$rss_ratio" 1
