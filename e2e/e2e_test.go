@@ -180,6 +180,20 @@ func TestPortal(t *testing.T) {
 		if n := b.text(".exact-matches .notice"); !strings.Contains(n, "未找到完全匹配") {
 			t.Errorf("no exact match notice: %q", n)
 		}
+
+		// The home page's examples — a name, a credit code, a decision
+		// number — are public records: each finds its exact match.
+		b.open("/")
+		examples := eval[[]string](b, `[...document.querySelectorAll(".search-examples a")].map(a => a.getAttribute("href"))`)
+		if len(examples) != 3 {
+			t.Fatalf("home page examples %v, want a name, a credit code and a decision number", examples)
+		}
+		for _, href := range examples {
+			b.open(href)
+			if n := eval[int](b, `document.querySelectorAll('.exact-matches [data-match="exact"]').length`); n == 0 {
+				t.Errorf("the home page's example %s finds no exact match", href)
+			}
+		}
 	})
 
 	t.Run("enterprise profile", func(t *testing.T) {

@@ -169,8 +169,8 @@ func TestDegraded(t *testing.T) {
 	}
 	e.synced()
 
-	// Meilisearch matches segmented words and, failing all of them, fewer
-	// (matchingStrategy "last"); PostgreSQL matches each term as a
+	// Meilisearch matches segmented words, every one of them (matchingStrategy
+	// "all", stop words left out); PostgreSQL matches each term as a
 	// substring. Where both see the same words the results are equal; the
 	// others must at least be a subset, best first.
 	cases := []struct {

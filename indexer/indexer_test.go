@@ -160,7 +160,7 @@ func TestExactLookups(t *testing.T) {
 	code := testenv.USCC("320505", 17) // penalty 17's company
 	for _, typ := range []string{"penalty", "all"} {
 		res := e.search("q=" + code + "&type=" + typ)
-		if len(res.Hits) == 0 || res.Hits[0].ID != idString(ids[16]) || res.Hits[0].Type != search.TypePenalty || !res.Hits[0].Exact {
+		if h := first(res); h.ID != idString(ids[16]) || h.Type != search.TypePenalty || !h.Exact || h.Match != search.MatchExact {
 			t.Errorf("credit code, type=%s: first hit %+v, want penalty %d (exact)", typ, first(res), ids[16])
 		}
 		if n := strings.Count(fmt.Sprint(hitIDs(res, search.TypePenalty)), idString(ids[16])); n != 1 {
@@ -174,28 +174,31 @@ func TestExactLookups(t *testing.T) {
 	}
 	for _, typ := range []string{"penalty", "all"} {
 		res := e.search("q=（苏）应急罚〔2025〕23号&type=" + typ)
-		if len(res.Hits) == 0 || res.Hits[0].ID != idString(ids[22]) || !res.Hits[0].Exact {
+		if h := first(res); h.ID != idString(ids[22]) || !h.Exact {
 			t.Errorf("decision number, type=%s: first hit %+v, want %d", typ, first(res), ids[22])
 		}
 	}
 	res = e.search("q=（苏）应急许〔2025〕18号")
-	if len(res.Hits) == 0 || res.Hits[0].Type != search.TypePermit || res.Hits[0].ID != idString(permitIDs[1]) {
+	if h := first(res); h.Type != search.TypePermit || h.ID != idString(permitIDs[1]) || !h.Exact {
 		t.Errorf("permit decision number: first hit %+v, want permit %d", first(res), permitIDs[1])
 	}
 	res = e.search("q=（苏）WH安许证字〔2025〕0017&type=permit")
-	if len(res.Hits) == 0 || res.Hits[0].ID != idString(permitIDs[0]) {
+	if h := first(res); h.ID != idString(permitIDs[0]) || !h.Exact {
 		t.Errorf("permit number: first hit %+v, want permit %d", first(res), permitIDs[0])
 	}
 	// A credit code that is no record's finds nothing exact.
 	res = e.search("q=" + testenv.USCC("320505", 999) + "&type=penalty")
-	for _, h := range res.Hits {
-		if h.Exact {
-			t.Errorf("unknown credit code: exact hit %+v", h)
-		}
+	if len(res.Exact) > 0 || res.ExactTotal != 0 {
+		t.Errorf("unknown credit code: exact hits %+v", res.Exact)
 	}
 }
 
+// first is the first hit shown: the first exact match, else the first
+// related result.
 func first(res *search.Result) search.Hit {
+	if len(res.Exact) > 0 {
+		return res.Exact[0]
+	}
 	if len(res.Hits) == 0 {
 		return search.Hit{}
 	}

@@ -208,9 +208,10 @@ func (e *env) withdraw(entity store.Entity, id int64) {
 }
 
 // hitIDs returns the ids of hits of type t, in order.
+// hitIDs lists the ids of the hits of type t, exact matches first.
 func hitIDs(res *search.Result, t search.Type) []string {
 	var out []string
-	for _, h := range res.Hits {
+	for _, h := range append(slices.Clone(res.Exact), res.Hits...) {
 		if h.Type == t {
 			out = append(out, h.ID)
 		}

@@ -74,14 +74,25 @@ func syllables(s string) []string {
 // two two-character words (kunshanyike).
 const maxSpan = 4
 
+// legalForms end company names; nobody types them in pinyin, and left
+// in they would make a third of every name's pinyin words.
+var legalForms = []string{"股份有限公司", "有限责任公司", "有限公司", "公司"}
+
 // PartyPinyin returns the words under which a party name is found when
 // typed in pinyin on a Latin keyboard: every run of one to maxSpan
 // syllables joined (kunshan, yike, yikejingxi), every tail of the name
-// joined (yikejingxihuagongyouxiangongsi, so a longer prefix typed as one
-// word matches too), and the same of the initials from two letters on
-// (ksyk, ykjxhg…). Searches match words and, for the last word typed,
-// prefixes of words.
+// joined (yikejingxihuagong, so a longer prefix typed as one word matches
+// too), and the same of the initials from two letters on (ksyk, ykjxhg…),
+// all without the legal form (有限公司 …). Searches match words and, for
+// the last word typed, prefixes of words.
 func PartyPinyin(name string) []string {
+	name = domain.NormalizeText(name)
+	for _, f := range legalForms {
+		if trimmed, ok := strings.CutSuffix(name, f); ok && trimmed != "" {
+			name = trimmed
+			break
+		}
+	}
 	syl := syllables(name)
 	initials := make([]string, len(syl))
 	for i, s := range syl {
