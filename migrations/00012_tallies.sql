@@ -85,6 +85,26 @@ CREATE FUNCTION gongshi_large_fine_yuan() RETURNS numeric
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT 50000::numeric $$;
 -- +goose StatementEnd
 
+-- The part of gongshi_tally's statement common to penalties and
+-- permits: publication lags and withdrawals from the summed groups g.
+-- +goose StatementBegin
+CREATE FUNCTION gongshi_tally_common(kind text) RETURNS text LANGUAGE sql IMMUTABLE AS $f$
+SELECT format($q$,
+    p AS (
+        INSERT INTO publication_tallies
+        SELECT %L, date_trunc('month', g.decision_date)::date, g.agency_id,
+            CASE WHEN g.status = 'published' THEN 'published' ELSE g.withdraw_reason::text END,
+            c.n - d.n, coalesce(d.run <> 0 AND d.run = c.run, false), sum(sign * g.n), max(g.last)
+        FROM g
+        LEFT JOIN workday_calendar d ON d.day = g.decision_date
+        LEFT JOIN workday_calendar c ON c.day = g.pday
+        GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(sign * g.n) <> 0)
+    INSERT INTO withdrawal_tallies
+    SELECT %L, wmonth, withdraw_reason::text, sum(sign * n)
+    FROM g WHERE status = 'withdrawn' GROUP BY 1, 2, 3 HAVING sum(sign * n) <> 0$q$, kind, kind)
+$f$;
+-- +goose StatementEnd
+
 -- +goose StatementBegin
 CREATE FUNCTION gongshi_tally() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -105,45 +125,38 @@ BEGIN
         WHEN 'INSERT' THEN 'SELECT 1 AS sign, * FROM new_rows'
         WHEN 'DELETE' THEN 'SELECT -1 AS sign, * FROM old_rows'
         ELSE 'SELECT 1 AS sign, * FROM new_rows UNION ALL SELECT -1, * FROM old_rows' END;
-    -- Each statement sums the rows by sign and raw columns first (cheap
-    -- per row), then converts and signs the few groups.
+    -- One statement: the transition table is read once, summed by sign
+    -- and raw columns (cheap per row); the few groups are then converted,
+    -- signed and appended to each ledger.
     IF kind = 'penalty' THEN
         EXECUTE format($q$
-            INSERT INTO penalty_tallies
-            SELECT m, agency_id, coalesce(stage::text, ''), categories,
-                CASE WHEN status = 'published' THEN 'published' ELSE withdraw_reason::text END, large, demo,
-                sum(sign * n), (sum(sign * f) * 100)::bigint, (sum(sign * c) * 100)::bigint, sum(sign * fined)
-            FROM (SELECT sign, date_trunc('month', decision_date)::date AS m, agency_id, stage, categories, status,
-                    withdraw_reason, fine_yuan >= gongshi_large_fine_yuan() AS large, demo, count(*) AS n,
-                    sum(fine_yuan) AS f, sum(confiscated_yuan) AS c, count(*) FILTER (WHERE fine_yuan > 0) AS fined
-                FROM (%s) r GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9) g
-            GROUP BY 1, 2, 3, 4, 5, 6, 7
-            HAVING sum(sign * n) <> 0 OR sum(sign * f) <> 0 OR sum(sign * c) <> 0 OR sum(sign * fined) <> 0$q$, src);
+            WITH g AS MATERIALIZED (
+                SELECT sign, decision_date, agency_id, stage::text AS stage, categories, status, withdraw_reason,
+                    fine_yuan >= gongshi_large_fine_yuan() AS large, demo, (published_at AT TIME ZONE 'Asia/Shanghai')::date AS pday,
+                    date_trunc('month', withdrawn_at AT TIME ZONE 'Asia/Shanghai')::date AS wmonth, count(*) AS n, sum(fine_yuan) AS f, sum(confiscated_yuan) AS c,
+                    count(*) FILTER (WHERE fine_yuan > 0) AS fined, max(published_at) AS last
+                FROM (%s) r GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11),
+            t AS (
+                INSERT INTO penalty_tallies
+                SELECT date_trunc('month', decision_date)::date, agency_id, coalesce(stage, ''), categories,
+                    CASE WHEN status = 'published' THEN 'published' ELSE withdraw_reason::text END, large, demo,
+                    sum(sign * n), (sum(sign * f) * 100)::bigint, (sum(sign * c) * 100)::bigint, sum(sign * fined)
+                FROM g GROUP BY 1, 2, 3, 4, 5, 6, 7
+                HAVING sum(sign * n) <> 0 OR sum(sign * f) <> 0 OR sum(sign * c) <> 0 OR sum(sign * fined) <> 0)
+            %s$q$, src, gongshi_tally_common(kind));
     ELSE
         EXECUTE format($q$
-            INSERT INTO permit_tallies
-            SELECT m, agency_id, state::text, category,
-                CASE WHEN status = 'published' THEN 'published' ELSE withdraw_reason::text END, demo, sum(sign * n)
-            FROM (SELECT sign, date_trunc('month', decision_date)::date AS m, agency_id, state, category, status,
-                    withdraw_reason, demo, count(*) AS n
-                FROM (%s) r GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) g
-            GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(sign * n) <> 0$q$, src);
+            WITH g AS MATERIALIZED (
+                SELECT sign, decision_date, agency_id, state, category, status, withdraw_reason, demo,
+                    (published_at AT TIME ZONE 'Asia/Shanghai')::date AS pday, date_trunc('month', withdrawn_at AT TIME ZONE 'Asia/Shanghai')::date AS wmonth, count(*) AS n, max(published_at) AS last
+                FROM (%s) r GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10),
+            t AS (
+                INSERT INTO permit_tallies
+                SELECT date_trunc('month', decision_date)::date, agency_id, state::text, category,
+                    CASE WHEN status = 'published' THEN 'published' ELSE withdraw_reason::text END, demo, sum(sign * n)
+                FROM g GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(sign * n) <> 0)
+            %s$q$, src, gongshi_tally_common(kind));
     END IF;
-    EXECUTE format($q$
-        INSERT INTO publication_tallies
-        SELECT %L, date_trunc('month', g.decision_date)::date, g.agency_id,
-            CASE WHEN g.status = 'published' THEN 'published' ELSE g.withdraw_reason::text END,
-            p.n - d.n, coalesce(d.run <> 0 AND d.run = p.run, false), sum(sign * g.n), max(g.last)
-        FROM (SELECT sign, agency_id, decision_date, (published_at AT TIME ZONE 'Asia/Shanghai')::date AS pd, status,
-                withdraw_reason, count(*) AS n, max(published_at) AS last
-            FROM (%s) r GROUP BY 1, 2, 3, 4, 5, 6) g
-        LEFT JOIN workday_calendar d ON d.day = g.decision_date
-        LEFT JOIN workday_calendar p ON p.day = g.pd
-        GROUP BY 1, 2, 3, 4, 5, 6 HAVING sum(sign * g.n) <> 0$q$, kind, src);
-    EXECUTE format($q$
-        INSERT INTO withdrawal_tallies
-        SELECT %L, date_trunc('month', withdrawn_at AT TIME ZONE 'Asia/Shanghai')::date, withdraw_reason::text, sum(sign)
-        FROM (%s) r WHERE status = 'withdrawn' GROUP BY 1, 2, 3 HAVING sum(sign) <> 0$q$, kind, src);
     RETURN NULL;
 END
 $$;
@@ -236,6 +249,7 @@ DROP TRIGGER penalties_tally_update ON penalties;
 DROP TRIGGER penalties_tally_insert ON penalties;
 DROP FUNCTION gongshi_fold_tallies();
 DROP FUNCTION gongshi_tally();
+DROP FUNCTION gongshi_tally_common(text);
 DROP FUNCTION gongshi_large_fine_yuan();
 DROP TABLE withdrawal_tallies;
 DROP TABLE publication_tallies;

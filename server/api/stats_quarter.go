@@ -15,15 +15,12 @@ var StatsFigureKeys = []string{"cases", "pre_accident_cases", "pre_accident_shar
 	"permits", "permit_disclosure_rate"}
 
 // QuarterParam reads quarter (e.g. 2026Q3) and ytd (true: from 1 January
-// to the quarter's end) of the statistics; ok is false when no quarter is
-// asked for. ytd without a quarter is a 400.
+// to the quarter's end; it qualifies a quarter and means nothing without
+// one) of the statistics; ok is false when no quarter is asked for.
 func QuarterParam(p *httpx.Params) (q domain.Quarter, ytd, ok bool) {
 	ytd = p.Enum("ytd", []string{"true", "false"}) == "true"
 	s := p.Str("quarter")
 	if s == "" {
-		if ytd {
-			p.Fail("ytd", "needs a quarter (e.g. quarter=2026Q3&ytd=true)")
-		}
 		return q, false, false
 	}
 	q, err := domain.ParseQuarter(s)
