@@ -1,19 +1,14 @@
 package e2e_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -298,30 +293,8 @@ func TestPortal(t *testing.T) {
 		}
 		b.shot("stats", false, true)
 
-		dir := t.TempDir()
-		if _, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetDownloadBehavior, cdpbrowser.SetDownloadBehaviorParams{
-			Behavior: cdpbrowser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: dir, EventsEnabled: new(true)}); err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
-		defer cancel()
-		progress := chromedp.BrowserEvents(ctx, cdpbrowser.DownloadProgress)
-		b.run("download the monthly CSV", chromedp.Click(chromedp.CSS(`a[href*="/stats/monthly.csv"]`)))
-		guid := ""
-		for ev, err := range progress {
-			if err != nil {
-				t.Fatalf("the CSV download did not complete: %v", err)
-			}
-			if ev.State == cdpbrowser.DownloadProgressStateCompleted {
-				guid = ev.GUID
-				break
-			}
-		}
-		csv, err := os.ReadFile(filepath.Join(dir, guid))
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
+		csv := downloadByClick(t, b, `a[href*="/stats/monthly.csv"]`)
+		lines := strings.Split(strings.TrimSpace(csv), "\n")
 		if !strings.HasPrefix(lines[0], "\ufeff月份,案件数") || len(lines) != 25 {
 			t.Errorf("monthly CSV: %d lines, header %q", len(lines), lines[0])
 		}

@@ -14,8 +14,10 @@ import (
 
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/export"
+	"github.com/gongshi/gongshi/internal/ratelimit"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/internal/testenv"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // subjectCompany gives one company three penalties and two permits in the
@@ -196,5 +198,45 @@ func TestSubjectPageOffersDownloadsAndReport(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("the report lacks %q", want)
 		}
+	}
+}
+
+// TestSubjectFilesCachedAndPurged: a company's files are served from the
+// response cache with their file name, and a withdrawal of one of its
+// records purges them, so the record is absent at once.
+func TestSubjectFilesCachedAndPurged(t *testing.T) {
+	s := testenv.Store(t)
+	ctx := context.Background()
+	var ps []domain.Penalty
+	code := testenv.USCC("320507", 78)
+	for n := 81; n <= 82; n++ {
+		r := testenv.PenaltyRecord(n)
+		r["CF_XDR_SHXYM"] = code
+		p, errs := domain.ParsePenalty(r, domain.ParseOptions{Now: fixedNow})
+		if len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		ps = append(ps, p)
+	}
+	rs, err := s.UpsertPenalties(ctx, store.Actor{Name: "test"}, ps, store.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := cachedServer(t, s, testenv.RedisURL(t), httpx.Limits{PerIP: ratelimit.PerMinute(1_000_000)})
+	for _, f := range []string{"/penalties.csv", "/penalties.xlsx"} {
+		u := srv.URL + "/subjects/" + code + f
+		waitForHit(t, u)
+		resp, _ := get(t, u)
+		if resp.Header.Get("X-Cache") != "hit" || !strings.Contains(resp.Header.Get("Content-Disposition"), "-penalties-") {
+			t.Errorf("%s from the cache: X-Cache %q, Content-Disposition %q", f, resp.Header.Get("X-Cache"), resp.Header.Get("Content-Disposition"))
+		}
+	}
+	u := srv.URL + "/subjects/" + code + "/penalties.csv"
+	if err := s.Withdraw(ctx, store.Actor{Name: "test"}, store.EntityPenalty, rs[0].ID, domain.ReasonRevoked, "撤销"); err != nil {
+		t.Fatal(err)
+	}
+	waitForMiss(t, u)
+	if _, body := get(t, u); strings.Contains(body, ps[0].DecisionNo) || !strings.Contains(body, ps[1].DecisionNo) {
+		t.Errorf("after the withdrawal the file lists %q", body)
 	}
 }

@@ -64,7 +64,7 @@ type cachedResponse struct {
 }
 
 // cacheable headers are replayed from the cache; others are per request.
-var cachedHeaders = []string{"Content-Type", "Cache-Control", "ETag", "Last-Modified", "Link", "Content-Language"}
+var cachedHeaders = []string{"Content-Type", "Cache-Control", "ETag", "Last-Modified", "Link", "Content-Language", "Content-Disposition"}
 
 const maxCachedBody = 4 << 20
 

@@ -557,38 +557,40 @@ func (h *Handlers) subjectFile(d subjectDownload) func(c *gin.Context) error {
 // the cached file.
 func (h *Handlers) eachSubjectRow(c *gin.Context, code, name string, row func([]string) error) error {
 	ctx := c.Request.Context()
+	if name == dataset.Penalties {
+		return eachRecordRow(c, store.EntityPenalty, func(cursor string) (store.Page[domain.PublishedPenalty], error) {
+			return h.reads.Penalties(ctx, store.PenaltyQuery{CreditCode: code, Cursor: cursor, Limit: store.MaxPageSize})
+		}, func(p *domain.PublishedPenalty, vals []string) (int64, []string) {
+			return p.ID, store.PenaltyValues(&p.Penalty, vals)
+		}, row)
+	}
+	return eachRecordRow(c, store.EntityPermit, func(cursor string) (store.Page[domain.PublishedPermit], error) {
+		return h.reads.Permits(ctx, store.PermitQuery{CreditCode: code, Cursor: cursor, Limit: store.MaxPageSize})
+	}, func(p *domain.PublishedPermit, vals []string) (int64, []string) {
+		return p.ID, store.PermitValues(&p.Permit, vals)
+	}, row)
+}
+
+// eachRecordRow pages through records, tagging the response with each
+// and giving row its values (filled by values, which reuses vals).
+func eachRecordRow[T any](c *gin.Context, entity store.Entity, page func(cursor string) (store.Page[T], error),
+	values func(r *T, vals []string) (int64, []string), row func([]string) error) error {
 	var vals []string
-	var cursor string
+	var id int64
+	cursor := ""
 	for {
-		switch name {
-		case dataset.Penalties:
-			pg, err := h.reads.Penalties(ctx, store.PenaltyQuery{CreditCode: code, Cursor: cursor, Limit: store.MaxPageSize})
-			if err != nil {
-				return err
-			}
-			for i := range pg.Items {
-				httpx.CacheTags(c, cache.RecordTag(string(store.EntityPenalty), pg.Items[i].ID))
-				vals = store.PenaltyValues(&pg.Items[i].Penalty, vals)
-				if err := row(vals); err != nil {
-					return err
-				}
-			}
-			cursor = pg.Next
-		default:
-			pg, err := h.reads.Permits(ctx, store.PermitQuery{CreditCode: code, Cursor: cursor, Limit: store.MaxPageSize})
-			if err != nil {
-				return err
-			}
-			for i := range pg.Items {
-				httpx.CacheTags(c, cache.RecordTag(string(store.EntityPermit), pg.Items[i].ID))
-				vals = store.PermitValues(&pg.Items[i].Permit, vals)
-				if err := row(vals); err != nil {
-					return err
-				}
-			}
-			cursor = pg.Next
+		pg, err := page(cursor)
+		if err != nil {
+			return err
 		}
-		if cursor == "" {
+		for i := range pg.Items {
+			id, vals = values(&pg.Items[i], vals)
+			httpx.CacheTags(c, cache.RecordTag(string(entity), id))
+			if err := row(vals); err != nil {
+				return err
+			}
+		}
+		if cursor = pg.Next; cursor == "" {
 			return nil
 		}
 	}
