@@ -496,7 +496,7 @@ var inspectionResultParams = []string{"body_code", "district", "task_id", "kind"
 func InspectionResultQuery(p *httpx.Params) store.InspectionResultQuery {
 	q := store.InspectionResultQuery{
 		BodyCode: p.CreditCode("body_code"),
-		Kind: p.Enum("kind", domain.InspectionKinds), Category: p.Enum("category", domain.EnterpriseCategories),
+		Kind:     p.Enum("kind", domain.InspectionKinds), Category: p.Enum("category", domain.EnterpriseCategories),
 		Outcome:    domain.InspectionOutcome(p.Enum("outcome", enumValues(domain.InspectionOutcomes))),
 		PartyKind:  domain.PartyKind(p.Enum("party_kind", enumValues(domain.PartyKinds))),
 		CreditCode: p.CreditCode("credit_code"),
