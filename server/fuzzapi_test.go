@@ -333,6 +333,7 @@ func newFuzzFixture(t *testing.T) (*httptest.Server, *fuzzGen) {
 	h := server.New(server.Deps{
 		Log: log, Ingest: s, Keys: s, Overview: s, Reads: pub, Pages: pub,
 		Datasets: snaps, Feeds: s.CreditFeed(pub), Search: svc,
+		Enforcement: pub, EnforcementIngest: s,
 		Rules: domain.DefaultPublicityRules(), Now: now,
 		Ready:   map[string]httpx.Checker{"postgres": s},
 		Degrade: map[string]httpx.Checker{"meilisearch": svc},
@@ -471,6 +472,8 @@ func newFuzzFixture(t *testing.T) (*httptest.Server, *fuzzGen) {
 		"/api/v1/search agency":         append(slices.Clone(agencies), "苏州市应急管理局"),
 		"/api/v1/search power_category": domain.PowerCategories,
 	}
+	enfPools, enfBodies := fuzzEnforcement(t, s)
+	maps.Copy(pools, enfPools)
 	g := &fuzzGen{pools: pools, keys: keys}
 	g.bodies = map[string]func(r *rand.Rand) any{
 		"ingestPenalties": func(r *rand.Rand) any { return fuzzRecords(r, testenv.PenaltyRecord) },
@@ -499,6 +502,7 @@ func newFuzzFixture(t *testing.T) (*httptest.Server, *fuzzGen) {
 			return body
 		},
 	}
+	maps.Copy(g.bodies, enfBodies)
 	return srv, g
 }
 

@@ -80,8 +80,9 @@ func New(d Deps) *Handlers {
 		datasets: &datasetHandlers{store: d.Datasets, log: d.Log, exports: newSlots(d.Downloads), stall: stall},
 		feeds:    feedHandlers{store: d.Feeds, log: d.Log, stall: stall},
 		search:   d.Search,
-		enf:      enforcementHandlers{store: d.Enforcement, calendar: d.Calendar, now: d.Now},
-		enfIn:    enforcementIngest{store: d.EnforcementIngest, now: d.Now},
+		enf: enforcementHandlers{store: d.Enforcement, reads: d.Reads, districts: &districtIndex{}, calendar: d.Calendar,
+			now: d.Now},
+		enfIn: enforcementIngest{store: d.EnforcementIngest, now: d.Now},
 	}
 }
 

@@ -56,9 +56,19 @@ const (
 
 // enforcementHandlers serve the enforcement reads.
 type enforcementHandlers struct {
-	store    EnforcementReads
-	calendar domain.Calendar
-	now      func() time.Time
+	store     EnforcementReads
+	reads     ReadStore // the districts, by name or code
+	districts *districtIndex
+	calendar  domain.Calendar
+	now       func() time.Time
+}
+
+// district resolves the district parameter (a name or a GB/T 2260 code)
+// into *code, as the record lists do.
+func (h enforcementHandlers) district(c *gin.Context, p *httpx.Params, code *string) error {
+	v, err := h.districts.resolve(c.Request.Context(), h.reads, p, "district")
+	*code = v
+	return err
 }
 
 type bodyJSON struct {
@@ -150,8 +160,10 @@ func certificateParam(c *gin.Context) (string, error) {
 
 func (h enforcementHandlers) bodies(c *gin.Context) error {
 	p := httpx.QueryParams(c, "district", "status")
-	q := store.BodyQuery{DistrictCode: districtCodeParam(p, "district"),
-		Status: domain.BodyStatus(p.Enum("status", enumValues(domain.BodyStatuses)))}
+	q := store.BodyQuery{Status: domain.BodyStatus(p.Enum("status", enumValues(domain.BodyStatuses)))}
+	if err := h.district(c, p, &q.DistrictCode); err != nil {
+		return err
+	}
 	if err := p.Err(); err != nil {
 		return err
 	}
@@ -164,28 +176,6 @@ func (h enforcementHandlers) bodies(c *gin.Context) error {
 		out[i] = bodyOf(b)
 	}
 	return writeJSON(c, gin.H{"items": out, "count": len(out)})
-}
-
-// districtCodeParam reads a GB/T 2260 code of six digits.
-func districtCodeParam(p *httpx.Params, name string) string {
-	v := p.Str(name)
-	if v == "" {
-		return ""
-	}
-	if len(v) != 6 || !isDigits(v) {
-		p.Fail(name, "must be a six-digit administrative division code")
-		return ""
-	}
-	return v
-}
-
-func isDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 func (h enforcementHandlers) body(c *gin.Context) error {
@@ -207,9 +197,12 @@ func (h enforcementHandlers) body(c *gin.Context) error {
 
 func (h enforcementHandlers) officers(c *gin.Context) error {
 	p := httpx.QueryParams(c, "body_code", "district", "status", "cursor", "limit")
-	q := store.OfficerQuery{BodyCode: p.CreditCode("body_code"), DistrictCode: districtCodeParam(p, "district"),
+	q := store.OfficerQuery{BodyCode: p.CreditCode("body_code"),
 		Status: domain.OfficerStatus(p.Enum("status", enumValues(domain.OfficerStatuses))),
 		Cursor: p.Str("cursor"), Limit: p.IntIn("limit", DefaultPageSize, 1, store.MaxPageSize)}
+	if err := h.district(c, p, &q.DistrictCode); err != nil {
+		return err
+	}
 	if err := p.Err(); err != nil {
 		return err
 	}
@@ -417,8 +410,11 @@ func TaskDraw(t domain.InspectionTask) (drawJSON, error) {
 
 func (h enforcementHandlers) tasks(c *gin.Context) error {
 	p := httpx.QueryParams(c, "body_code", "district", "year", "cursor", "limit")
-	q := store.TaskQuery{BodyCode: p.CreditCode("body_code"), DistrictCode: districtCodeParam(p, "district"),
-		Year: p.IntIn("year", 0, 1990, 9999), Cursor: p.Str("cursor"), Limit: p.IntIn("limit", DefaultPageSize, 1, store.MaxPageSize)}
+	q := store.TaskQuery{BodyCode: p.CreditCode("body_code"), Year: p.IntIn("year", 0, 1990, 9999), Cursor: p.Str("cursor"),
+		Limit: p.IntIn("limit", DefaultPageSize, 1, store.MaxPageSize)}
+	if err := h.district(c, p, &q.DistrictCode); err != nil {
+		return err
+	}
 	if err := p.Err(); err != nil {
 		return err
 	}
@@ -499,8 +495,8 @@ var inspectionResultParams = []string{"body_code", "district", "task_id", "kind"
 // InspectionResultQuery reads the results list's filters from p.
 func InspectionResultQuery(p *httpx.Params) store.InspectionResultQuery {
 	q := store.InspectionResultQuery{
-		BodyCode: p.CreditCode("body_code"), DistrictCode: districtCodeParam(p, "district"),
-		Kind: p.Enum("kind", domain.InspectionKinds), Category: p.Enum("category", domain.EnterpriseCategories),
+		BodyCode: p.CreditCode("body_code"),
+		Kind:     p.Enum("kind", domain.InspectionKinds), Category: p.Enum("category", domain.EnterpriseCategories),
 		Outcome:    domain.InspectionOutcome(p.Enum("outcome", enumValues(domain.InspectionOutcomes))),
 		PartyKind:  domain.PartyKind(p.Enum("party_kind", enumValues(domain.PartyKinds))),
 		CreditCode: p.CreditCode("credit_code"),
@@ -524,6 +520,9 @@ func (h enforcementHandlers) results(c *gin.Context) error {
 		q.Sort = p.Sort("sort", store.InspectionResultSortKeys)
 	}
 	q.Cursor, q.Limit = p.Str("cursor"), p.IntIn("limit", DefaultPageSize, 1, store.MaxPageSize)
+	if err := h.district(c, p, &q.DistrictCode); err != nil {
+		return err
+	}
 	if err := p.Err(); err != nil {
 		return err
 	}
@@ -574,8 +573,10 @@ func planOf(p store.PlanProgress) planJSON {
 
 func (h enforcementHandlers) plans(c *gin.Context) error {
 	p := httpx.QueryParams(c, "year", "body_code", "district")
-	q := store.PlanQuery{Year: p.IntIn("year", 0, 1990, 9999), BodyCode: p.CreditCode("body_code"),
-		DistrictCode: districtCodeParam(p, "district")}
+	q := store.PlanQuery{Year: p.IntIn("year", 0, 1990, 9999), BodyCode: p.CreditCode("body_code")}
+	if err := h.district(c, p, &q.DistrictCode); err != nil {
+		return err
+	}
 	if err := p.Err(); err != nil {
 		return err
 	}
@@ -658,7 +659,10 @@ func quarterParam(p *httpx.Params, name string) domain.Quarter {
 func (h enforcementHandlers) referrals(c *gin.Context) error {
 	p := httpx.QueryParams(c, "from", "to", "body_code", "district", "stage")
 	q := store.ReferralQuery{From: quarterParam(p, "from"), To: quarterParam(p, "to"), BodyCode: p.CreditCode("body_code"),
-		DistrictCode: districtCodeParam(p, "district"), Stage: domain.Stage(p.Enum("stage", enumValues(domain.Stages)))}
+		Stage: domain.Stage(p.Enum("stage", enumValues(domain.Stages)))}
+	if err := h.district(c, p, &q.DistrictCode); err != nil {
+		return err
+	}
 	if q.From.Valid() && q.To.Valid() && q.To.Start().Before(q.From.Start()) {
 		p.Fail("to", "is before from")
 	}

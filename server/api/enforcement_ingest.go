@@ -230,13 +230,7 @@ func (in enforcementIngest) publishItems(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Header("Cache-Control", "no-store")
-	status := http.StatusOK
-	if res.Created {
-		status = http.StatusCreated
-	}
-	c.JSON(status, res)
-	return nil
+	return writePublished(c, res)
 }
 
 // withdrawResult handles POST /api/v1/admin/inspection-results/{id}/withdraw.

@@ -130,10 +130,9 @@ func QuarterlyReportOf(f store.QuarterlyFigures, cal domain.Calendar) QuarterlyR
 }
 
 // ReadQuarterParams reads quarter (default: the most recent complete
-// quarter as of today), ytd, district and agency_code.
+// quarter as of today), ytd and agency_code.
 func ReadQuarterParams(p *httpx.Params, today time.Time) QuarterParams {
-	q := QuarterParams{Quarter: quarterParam(p, "quarter"), District: districtCodeParam(p, "district"),
-		AgencyCode: p.CreditCode("agency_code")}
+	q := QuarterParams{Quarter: quarterParam(p, "quarter"), AgencyCode: p.CreditCode("agency_code")}
 	if !q.Quarter.Valid() {
 		q.Quarter = domain.LastCompleteQuarter(today)
 	}
@@ -180,6 +179,9 @@ func (h enforcementHandlers) quarterly(c *gin.Context) error {
 	p := httpx.QueryParams(c, "quarter", "ytd", "district", "agency_code")
 	today := domain.ChinaDate(h.now())
 	q := ReadQuarterParams(p, today)
+	if err := h.district(c, p, &q.District); err != nil {
+		return err
+	}
 	if err := p.Err(); err != nil {
 		return err
 	}

@@ -305,6 +305,34 @@ func TestEnforcementIngestAndRead(t *testing.T) {
 		t.Errorf("feed entries by record: %v\n%+v", ops, feed)
 	}
 
+	// A natural person's result: the ID number, in its field and in the
+	// findings, is in no public channel; a withdrawn result is in none.
+	person := result("JC-2026-003", "发现问题已责令整改", "1", "举报核查", "")
+	person["JC_XDR_MC"], person["JC_XDR_LB"], person["JC_XDR_SHXYM"] = "李四", "自然人", ""
+	person["JC_XDR_ZJLX"], person["JC_XDR_ZJHM"] = "身份证", testenv.PersonID
+	person["JC_JCQK"] = "举报人反映李四（身份证" + testenv.PersonID + "）在家中储存烟花爆竹，已责令清除。"
+	f.want(http.StatusOK, "POST", "/api/v1/admin/inspection-results", f.ingest, person, nil)
+	for _, path := range []string{"/api/v1/inspection-results?party_kind=" + url.QueryEscape("自然人"),
+		"/enforcement/results?party_kind=" + url.QueryEscape("自然人"),
+		"/api/v1/enforcement-datasets/inspection-results/download?format=json"} {
+		code, b := f.do("GET", path, "", nil)
+		listed := strings.Contains(string(b), "JC-2026-003") || strings.Contains(string(b), "共 1 条")
+		if code != http.StatusOK || !listed || strings.Contains(string(b), testenv.PersonID) {
+			t.Errorf("%s: %d, lists the person %v, shows the full ID number %v", path, code, listed,
+				strings.Contains(string(b), testenv.PersonID))
+		}
+	}
+	_, feedBody := f.do("GET", "/api/v1/feeds/inspection-results", f.feed, nil)
+	if strings.Contains(string(feedBody), testenv.PersonID) {
+		t.Error("the masked feed shows the full ID number")
+	}
+	for _, path := range []string{fmt.Sprint("/enforcement/results/", id), "/enforcement/results", "/api/v1/inspection-results"} {
+		code, b := f.do("GET", path, "", nil)
+		if strings.Contains(string(b), "JC-2026-001") || (strings.HasSuffix(path, fmt.Sprint(id)) && code != http.StatusNotFound) {
+			t.Errorf("%s after the withdrawal: %d, shows the record %v", path, code, strings.Contains(string(b), "JC-2026-001"))
+		}
+	}
+
 	// A plan, one record per target.
 	plan := func(cat, n string) map[string]string {
 		return map[string]string{"year": "2026", "body_code": bodyCode, "name": "2026年度安全生产监督检查计划",
@@ -327,8 +355,9 @@ func TestEnforcementIngestAndRead(t *testing.T) {
 		}
 	}
 	f.want(http.StatusOK, "GET", "/api/v1/enforcement-plans?year=2026", "", nil, &plans)
-	if len(plans.Items) != 1 || plans.Items[0].Planned != 150 || plans.Items[0].Inspected != 1 ||
-		plans.Items[0].Targets[0].Inspected != 1 {
+	// Done: the two parties of 2026's published results, both 危险化学品.
+	if len(plans.Items) != 1 || plans.Items[0].Planned != 150 || plans.Items[0].Inspected != 2 ||
+		plans.Items[0].Targets[0].Inspected != 2 || plans.Items[0].Targets[1].Inspected != 0 {
 		t.Errorf("plans: %+v", plans)
 	}
 

@@ -128,6 +128,12 @@ func (h ingestHandlers) publishList(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	return writePublished(c, res)
+}
+
+// writePublished answers a publish: 201 with the new version, or 200 with
+// the unchanged current one.
+func writePublished(c *gin.Context, res store.PublishResult) error {
 	c.Header("Cache-Control", "no-store")
 	status := http.StatusOK
 	if res.Created && !res.DryRun {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -30,19 +29,19 @@ func (h *Handlers) registerEnforcement(get func(string, httpx.Accepted, httpx.Ha
 	get("/enforcement", page(), h.enforcementIndex)
 	get("/verify", page("no"), h.verifyPage)
 	get("/verify/:certificate_no", page(), h.verifyPage)
-	get("/enforcement/bodies", page("district"), h.bodiesPage)
+	get("/enforcement/bodies", page(), h.bodiesPage)
 	get("/enforcement/officers", page("body_code", "status", "cursor"), h.officersPage)
 	get("/enforcement/inspection-items", page("version"), h.itemsPage)
 	get("/enforcement/registers/:register", page("version"), h.registerPage)
 	get("/enforcement/tasks", page("body_code", "year", "cursor"), h.tasksPage)
 	get("/enforcement/tasks/:id", page(), h.taskPage)
-	get("/enforcement/results", page("body_code", "district", "task_id", "kind", "category", "outcome", "party_kind",
+	get("/enforcement/results", page("body_code", "task_id", "kind", "category", "outcome", "party_kind",
 		"credit_code", "inspection_date_from", "inspection_date_to", "cursor"), h.resultsPage)
 	get("/enforcement/results/:id", page(), h.resultPage)
 	get("/enforcement/plans", page("year"), h.plansPage)
 	get("/enforcement/referrals", page(), h.referralsPage)
-	get("/reports/quarterly", page("quarter", "ytd", "district", "agency_code"), h.quarterlyPage)
-	get("/reports/quarterly.csv", page("quarter", "ytd", "district", "agency_code"), h.quarterlyCSV)
+	get("/reports/quarterly", page("quarter", "ytd", "agency_code"), h.quarterlyPage)
+	get("/reports/quarterly.csv", page("quarter", "ytd", "agency_code"), h.quarterlyCSV)
 }
 
 // enfPage is the data of the simple enforcement pages.
@@ -123,29 +122,14 @@ func (h *Handlers) verifyPage(c *gin.Context) error {
 }
 
 func (h *Handlers) bodiesPage(c *gin.Context) error {
-	p := httpx.QueryParams(c, "lang", "district")
-	q := store.BodyQuery{DistrictCode: sixDigits(p, "district")}
-	if err := p.Err(); err != nil {
-		return err
+	if p := httpx.QueryParams(c, "lang"); p.Err() != nil {
+		return p.Err()
 	}
-	bs, err := h.enf.EnforcementBodies(c.Request.Context(), q)
+	bs, err := h.enf.EnforcementBodies(c.Request.Context(), store.BodyQuery{})
 	if err != nil {
 		return err
 	}
 	return h.enfRender(c, "enf_bodies", "enf.bodies", bs, "")
-}
-
-// sixDigits reads an administrative division code.
-func sixDigits(p *httpx.Params, name string) string {
-	v := p.Str(name)
-	if v == "" {
-		return ""
-	}
-	if _, err := strconv.Atoi(v); err != nil || len(v) != 6 {
-		p.Fail(name, "must be a six-digit administrative division code")
-		return ""
-	}
-	return v
 }
 
 type officersView struct {
@@ -175,8 +159,9 @@ func (h *Handlers) officersPage(c *gin.Context) error {
 		v.Body = &b
 	}
 	page, err := h.enf.Officers(ctx, q)
-	if errors.Is(err, store.ErrCursor) {
-		return httpx.BadRequest("cursor", "not a cursor of this list")
+	if errors.Is(err, store.ErrCursor) { // a stale or edited link: the first page
+		q.Cursor = ""
+		page, err = h.enf.Officers(ctx, q)
 	}
 	if err != nil {
 		return err
@@ -263,8 +248,9 @@ func (h *Handlers) tasksPage(c *gin.Context) error {
 		return err
 	}
 	page, err := h.enf.InspectionTasks(c.Request.Context(), q)
-	if errors.Is(err, store.ErrCursor) {
-		return httpx.BadRequest("cursor", "not a cursor of this list")
+	if errors.Is(err, store.ErrCursor) { // a stale or edited link: the first page
+		q.Cursor = ""
+		page, err = h.enf.InspectionTasks(c.Request.Context(), q)
 	}
 	if err != nil {
 		return err
@@ -312,7 +298,7 @@ type resultsView struct {
 }
 
 func (h *Handlers) resultsPage(c *gin.Context) error {
-	p := httpx.QueryParams(c, "lang", "body_code", "district", "task_id", "kind", "category", "outcome", "party_kind",
+	p := httpx.QueryParams(c, "lang", "body_code", "task_id", "kind", "category", "outcome", "party_kind",
 		"credit_code", "inspection_date_from", "inspection_date_to", "cursor")
 	q := api.InspectionResultQuery(p)
 	q.Sort, q.Cursor, q.Limit = store.InspectionResultSort, p.Str("cursor"), 50
@@ -320,8 +306,9 @@ func (h *Handlers) resultsPage(c *gin.Context) error {
 		return err
 	}
 	page, err := h.enf.InspectionResults(c.Request.Context(), q)
-	if errors.Is(err, store.ErrCursor) {
-		return httpx.BadRequest("cursor", "not a cursor of this list")
+	if errors.Is(err, store.ErrCursor) { // a stale or edited link: the first page
+		q.Cursor = ""
+		page, err = h.enf.InspectionResults(c.Request.Context(), q)
 	}
 	if err != nil {
 		return err

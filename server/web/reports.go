@@ -71,7 +71,7 @@ func figurePage(s api.FigureSourceJSON) string {
 }
 
 func (h *Handlers) quarterlyReport(c *gin.Context) (api.QuarterlyReport, error) {
-	p := httpx.QueryParams(c, "lang", "quarter", "ytd", "district", "agency_code")
+	p := httpx.QueryParams(c, "lang", "quarter", "ytd", "agency_code")
 	today := domain.ChinaDate(h.now())
 	q := api.ReadQuarterParams(p, today)
 	if err := p.Err(); err != nil {
