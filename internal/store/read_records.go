@@ -152,10 +152,10 @@ type PenaltyQuery struct {
 	// UpdatedSince, the ones that left the public set since then, as
 	// tombstones. It needs UpdatedSince and no other filter.
 	IncludeWithdrawn bool
-	Sort             Sort   // zero: DefaultSort
+	Sort             Sort // zero: DefaultSort
 
-	Cursor       string           // from Page.Next; "" for the first page
-	Limit        int              // page size, 1 to MaxPageSize
+	Cursor string // from Page.Next; "" for the first page
+	Limit  int    // page size, 1 to MaxPageSize
 }
 
 // PermitQuery selects public permits. Zero fields do not filter.
