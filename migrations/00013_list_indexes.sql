@@ -19,12 +19,14 @@ CREATE INDEX permits_updated_at ON permits (updated_at, id);
 -- the whole sort index to fill a page: these let the planner fetch the
 -- few matches and sort them.
 CREATE INDEX penalties_public_categories ON penalties USING gin (categories) WHERE status = 'published';
+CREATE INDEX penalties_public_stage ON penalties (stage) WHERE status = 'published';
 CREATE INDEX permits_public_category ON permits (category, party_kind) WHERE status = 'published';
 CREATE INDEX permits_public_party_kind ON permits (party_kind) WHERE status = 'published';
 
 -- +goose Down
 DROP INDEX permits_public_party_kind;
 DROP INDEX permits_public_category;
+DROP INDEX penalties_public_stage;
 DROP INDEX penalties_public_categories;
 DROP INDEX permits_updated_at;
 DROP INDEX permits_public_valid_to;
