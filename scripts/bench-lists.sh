@@ -14,7 +14,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 : "${BENCH_DATABASE_URL:?set BENCH_DATABASE_URL to a loaded database}"
 : "${DATABASE_URL:?the store tests need DATABASE_URL (scripts/services.sh writes it to .data/env)}"
 export GONGSHI_LIST_DB=$BENCH_DATABASE_URL GONGSHI_BENCH_RUNS=${BENCH_RUNS:-50}
-go test -count=1 -timeout 60m -run '^TestListLatencies$' ./internal/store/ | grep -v '^ok'
+go test -count=1 -timeout 60m -run '^TestListLatencies$' -v ./internal/store/ | grep -vE '^(ok|=== RUN|--- PASS|PASS)'
 if [[ " ${BENCH_LISTS_SKIP:-} " != *" plans "* ]]; then
 	go test -count=1 -timeout 60m -run '^TestListPlans$' -v ./internal/store/ | grep -E 'shapes|sequential scan|^(ok|FAIL|---)' || true
 fi
