@@ -87,6 +87,7 @@ var messages = []struct{ key, zh, en string }{
 	{"search.remove_filter", "（移除此条件）", " (remove this filter)"},
 	{"search.clear_filters", "清除全部条件", "Clear all filters"},
 	{"search.summary", "共 %s 条结果，当前显示第 %d–%d 条", "%s results; showing %d–%d"},
+	{"search.summary_about", "约 %s 条结果，当前显示第 %d–%d 条", "About %s results; showing %d–%d"},
 	{"search.no_results", "没有找到结果", "No results"},
 	{"search.sort", "排序", "Sort by"},
 	{"search.sort_apply", "排序", "Sort"},

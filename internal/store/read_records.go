@@ -56,18 +56,20 @@ var penaltySorts = map[string]sortColumn{
 	"decision_date": {"p.decision_date", "date"},
 	"published_at":  {"p.published_at", "instant"},
 	"fine":          {"p.fine_yuan", "yuan"},
+	"updated_at":    {"p.updated_at", "instant"},
 }
 
 var permitSorts = map[string]sortColumn{
 	"decision_date": {"p.decision_date", "date"},
 	"published_at":  {"p.published_at", "instant"},
 	"valid_to":      {"p.valid_to", "date"},
+	"updated_at":    {"p.updated_at", "instant"},
 }
 
 // PenaltySortKeys and PermitSortKeys are the keys a list can be sorted by.
 var (
-	PenaltySortKeys = []string{"decision_date", "published_at", "fine"}
-	PermitSortKeys  = []string{"decision_date", "published_at", "valid_to"}
+	PenaltySortKeys = []string{"decision_date", "published_at", "fine", "updated_at"}
+	PermitSortKeys  = []string{"decision_date", "published_at", "valid_to", "updated_at"}
 )
 
 // DefaultSort is the order of a list when none is asked for: newest
@@ -145,9 +147,15 @@ type PenaltyQuery struct {
 	DecidedTo    time.Time        // decision date on or before
 	FineMin      *domain.Money    // fine at least
 	FineMax      *domain.Money    // fine at most
-	Sort         Sort             // zero: DefaultSort
-	Cursor       string           // from Page.Next; "" for the first page
-	Limit        int              // page size, 1 to MaxPageSize
+	UpdatedSince time.Time        // changed (published, updated) at or after; see ListChanges
+	// IncludeWithdrawn lists, beside the public records changed since
+	// UpdatedSince, the ones that left the public set since then, as
+	// tombstones. It needs UpdatedSince and no other filter.
+	IncludeWithdrawn bool
+	Sort             Sort // zero: DefaultSort
+
+	Cursor string // from Page.Next; "" for the first page
+	Limit  int    // page size, 1 to MaxPageSize
 }
 
 // PermitQuery selects public permits. Zero fields do not filter.
@@ -160,20 +168,37 @@ type PermitQuery struct {
 	CreditCode   string
 	DecidedFrom  time.Time
 	DecidedTo    time.Time
-	Sort         Sort
-	Cursor       string
-	Limit        int
+	UpdatedSince time.Time
+	// IncludeWithdrawn is PenaltyQuery.IncludeWithdrawn for permits.
+	IncludeWithdrawn bool
+	Sort             Sort
+	Cursor           string
+	Limit            int
 }
 
 // MaxPageSize is the largest page a list query returns.
 const MaxPageSize = 100
 
 // Page is one page of a list: its records, how many records match in all,
-// and the cursor of the next page ("" on the last page).
+// and the cursor of the next page ("" on the last page). Total is exact
+// when TotalExact; otherwise the list has more than TotalCap records and
+// Total is the planner's estimate (at least TotalCap+1), so that a total
+// costs no more than a page.
 type Page[T any] struct {
-	Items []T
-	Total int64
-	Next  string
+	Items      []T
+	Total      int64
+	TotalExact bool
+	Next       string
+	// Withdrawn holds, for a query with IncludeWithdrawn, the records of
+	// this page's stretch of the change order that are no longer public.
+	Withdrawn []Tombstone
+}
+
+// updatedSince keeps the records changed at or after t (zero: all).
+func (w *where) updatedSince(t time.Time) {
+	if !t.IsZero() {
+		w.add("p.updated_at >= %s::timestamptz", t)
+	}
 }
 
 // recordFilters are the filters penalties and permits share.
@@ -208,8 +233,11 @@ func (pub *Public) penaltyWhere(q PenaltyQuery) *where {
 func (pub *Public) penaltyConds(w *where, q PenaltyQuery) {
 	w.add("p.status = 'published' AND p.publicity_until >= %s::date", pub.today())
 	w.recordFilters(q.AgencyCode, q.DistrictCode, q.PartyKind, q.CreditCode, q.DecidedFrom, q.DecidedTo)
+	w.updatedSince(q.UpdatedSince)
 	if q.Category != "" {
-		w.add("%s = ANY (p.categories)", q.Category)
+		// @> (not = ANY) so that the planner estimates it from the
+		// column's element statistics.
+		w.add("p.categories @> ARRAY[%s::text]", q.Category)
 	}
 	if q.Stage != "" {
 		w.add("p.stage = %s", string(q.Stage))
@@ -232,76 +260,13 @@ func permitWhere(q PermitQuery) *where {
 func permitConds(w *where, q PermitQuery) {
 	w.conds = append(w.conds, publicPermit)
 	w.recordFilters(q.AgencyCode, q.DistrictCode, q.PartyKind, q.CreditCode, q.DecidedFrom, q.DecidedTo)
+	w.updatedSince(q.UpdatedSince)
 	if q.Category != "" {
 		w.add("p.category = %s", q.Category)
 	}
 	if q.State != "" {
 		w.add("p.state = %s", string(q.State))
 	}
-}
-
-// listPage runs the count and the page query of a list in one round trip.
-func listPage[T any](ctx context.Context, pub *Public, table, selectSQL string, w *where, sorts map[string]sortColumn,
-	sort Sort, cursor string, limit int, scan func(pgx.Row) (T, error), key func(T) (string, int64)) (Page[T], error) {
-	if sort.Key == "" {
-		sort = DefaultSort
-	}
-	col, ok := sorts[sort.Key]
-	if !ok {
-		return Page[T]{}, fmt.Errorf("unknown sort %q", sort.Key)
-	}
-	limit = min(max(limit, 1), MaxPageSize)
-	countSQL := `SELECT count(*) FROM ` + table + ` p WHERE ` + w.sql()
-	countArgs := append([]any(nil), w.args...)
-	if cursor != "" {
-		c, err := parseCursor(cursor, table, sort, sorts)
-		if err != nil {
-			return Page[T]{}, err
-		}
-		v, _ := cursorValue(col.kind, c.Key)
-		op := ">"
-		if sort.Desc {
-			op = "<"
-		}
-		cast := map[string]string{"date": "::date", "instant": "::timestamptz", "yuan": "::numeric"}[col.kind]
-		w.add("("+col.expr+", p.id) "+op+" (%s"+cast+", %s::bigint)", v, c.ID)
-	}
-	dir := "ASC"
-	if sort.Desc {
-		dir = "DESC"
-	}
-	// The page's ids are chosen on the narrow rows of the table alone, then
-	// read in full: sorting wide joined rows is what makes an unindexed
-	// order slow.
-	order := fmt.Sprintf("ORDER BY %s %s, p.id %s", col.expr, dir, dir)
-	pageSQL := fmt.Sprintf("%sWHERE p.id IN (SELECT p.id FROM %s p WHERE %s %s LIMIT %d) %s",
-		selectSQL, table, w.sql(), order, limit+1, order)
-
-	var page Page[T]
-	batch := &pgx.Batch{}
-	batch.Queue(countSQL, countArgs...).QueryRow(func(row pgx.Row) error { return row.Scan(&page.Total) })
-	batch.Queue(pageSQL, w.args...).Query(func(rows pgx.Rows) error {
-		for rows.Next() {
-			v, err := scan(rows)
-			if err != nil {
-				return err
-			}
-			page.Items = append(page.Items, v)
-		}
-		return rows.Err()
-	})
-	if err := pub.s.pool.SendBatch(ctx, batch).Close(); err != nil {
-		return Page[T]{}, err
-	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		k, id := key(page.Items[limit-1])
-		page.Next = Cursor{List: table, Sort: sort.String(), Key: k, ID: id}.String()
-	}
-	if page.Items == nil {
-		page.Items = []T{}
-	}
-	return page, nil
 }
 
 func penaltySortKey(s Sort) func(domain.PublishedPenalty) (string, int64) {
@@ -311,6 +276,8 @@ func penaltySortKey(s Sort) func(domain.PublishedPenalty) (string, int64) {
 			return p.PublishedAt.UTC().Format(time.RFC3339Nano), p.ID
 		case "fine":
 			return p.Fine.Yuan(), p.ID
+		case "updated_at":
+			return p.UpdatedAt.UTC().Format(time.RFC3339Nano), p.ID
 		}
 		return p.DecisionDate.Format(domain.DateLayout), p.ID
 	}
@@ -323,19 +290,64 @@ func permitSortKey(s Sort) func(domain.PublishedPermit) (string, int64) {
 			return p.PublishedAt.UTC().Format(time.RFC3339Nano), p.ID
 		case "valid_to":
 			return p.ValidTo.Format(domain.DateLayout), p.ID
+		case "updated_at":
+			return p.UpdatedAt.UTC().Format(time.RFC3339Nano), p.ID
 		}
 		return p.DecisionDate.Format(domain.DateLayout), p.ID
 	}
 }
 
-// Penalties returns one page of the public penalties q selects, masked. A
-// cursor that is not from a page of the same sort is ErrCursor.
-func (pub *Public) Penalties(ctx context.Context, q PenaltyQuery) (Page[domain.PublishedPenalty], error) {
-	if q.Sort.Key == "" {
-		q.Sort = DefaultSort
+// listSort is the order of a list asked for with sort s: DefaultSort when
+// none is asked for, or the change order (updated_at ascending) for a
+// list of changes since a time.
+func listSort(s Sort, updatedSince time.Time) Sort {
+	switch {
+	case s.Key != "":
+		return s
+	case !updatedSince.IsZero():
+		return changeSort
 	}
-	page, err := listPage(ctx, pub, "penalties", penaltySelect, pub.penaltyWhere(q), penaltySorts, q.Sort, q.Cursor, q.Limit,
-		scanPenalty, penaltySortKey(q.Sort))
+	return DefaultSort
+}
+
+// penaltyList is the list of the public penalties q selects.
+func (pub *Public) penaltyList(q PenaltyQuery) listSpec {
+	return listSpec{table: "penalties", selectSQL: penaltySelect, where: pub.penaltyWhere(q), sorts: penaltySorts,
+		sort: q.Sort, cursor: q.Cursor, limit: q.Limit}
+}
+
+// penaltyChanges is the list of the penalties changed since
+// q.UpdatedSince, with tombstones.
+func (pub *Public) penaltyChanges(q PenaltyQuery) changesSpec {
+	return changesSpec{table: "penalties", public: "p.status = 'published' AND p.publicity_until >= %s::date",
+		today: pub.today(), since: q.UpdatedSince, cursor: q.Cursor, limit: q.Limit}
+}
+
+func permitList(q PermitQuery) listSpec {
+	return listSpec{table: "permits", selectSQL: permitSelect, where: permitWhere(q), sorts: permitSorts,
+		sort: q.Sort, cursor: q.Cursor, limit: q.Limit}
+}
+
+func permitChanges(q PermitQuery) changesSpec {
+	return changesSpec{table: "permits", public: publicPermit, since: q.UpdatedSince, cursor: q.Cursor, limit: q.Limit}
+}
+
+// Penalties returns one page of the public penalties q selects, masked. A
+// cursor that is not from a page of the same sort is ErrCursor. With
+// q.IncludeWithdrawn, the page walks every penalty changed since
+// q.UpdatedSince in (updated_at, id) order and lists those no longer
+// public as tombstones.
+func (pub *Public) Penalties(ctx context.Context, q PenaltyQuery) (Page[domain.PublishedPenalty], error) {
+	if q.IncludeWithdrawn {
+		page, err := runChanges(ctx, pub, pub.penaltyChanges(q), pub.PenaltiesByID,
+			func(p domain.PublishedPenalty) int64 { return p.ID })
+		if err != nil {
+			return page, fmt.Errorf("store.Penalties: %w", err)
+		}
+		return page, nil
+	}
+	q.Sort = listSort(q.Sort, q.UpdatedSince)
+	page, err := runList(ctx, pub, pub.penaltyList(q), scanPenalty, penaltySortKey(q.Sort))
 	if err != nil {
 		return page, fmt.Errorf("store.Penalties: %w", err)
 	}
@@ -347,11 +359,16 @@ func (pub *Public) Penalties(ctx context.Context, q PenaltyQuery) (Page[domain.P
 
 // Permits is Penalties for permits.
 func (pub *Public) Permits(ctx context.Context, q PermitQuery) (Page[domain.PublishedPermit], error) {
-	if q.Sort.Key == "" {
-		q.Sort = DefaultSort
+	if q.IncludeWithdrawn {
+		page, err := runChanges(ctx, pub, permitChanges(q), pub.PermitsByID,
+			func(p domain.PublishedPermit) int64 { return p.ID })
+		if err != nil {
+			return page, fmt.Errorf("store.Permits: %w", err)
+		}
+		return page, nil
 	}
-	page, err := listPage(ctx, pub, "permits", permitSelect, permitWhere(q), permitSorts, q.Sort, q.Cursor, q.Limit,
-		scanPermit, permitSortKey(q.Sort))
+	q.Sort = listSort(q.Sort, q.UpdatedSince)
+	page, err := runList(ctx, pub, permitList(q), scanPermit, permitSortKey(q.Sort))
 	if err != nil {
 		return page, fmt.Errorf("store.Permits: %w", err)
 	}

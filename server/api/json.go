@@ -183,12 +183,39 @@ func permitOf(p domain.PublishedPermit) permitJSON {
 
 // pageJSON is one page of a list.
 type pageJSON[T any] struct {
-	Items []T     `json:"items"`
-	Count int     `json:"count"`
-	Total int64   `json:"total"`
-	Limit int     `json:"limit"`
-	Sort  string  `json:"sort"`
-	Next  *string `json:"next"`
+	Items      []T     `json:"items"`
+	Count      int     `json:"count"`
+	Total      int64   `json:"total"`
+	TotalExact bool    `json:"total_exact"`
+	Limit      int     `json:"limit"`
+	Sort       string  `json:"sort"`
+	Next       *string `json:"next"`
+	// Withdrawn is present only for include_withdrawn=true.
+	Withdrawn []tombstoneJSON `json:"withdrawn,omitempty"`
+}
+
+// tombstoneJSON is a record no longer public: its id, when and why, and
+// nothing of its content.
+type tombstoneJSON struct {
+	ID          int64   `json:"id"`
+	WithdrawnAt *string `json:"withdrawn_at"`
+	Reason      string  `json:"reason"`
+	UpdatedAt   string  `json:"updated_at"`
+}
+
+func tombstonesOf(ts []store.Tombstone) []tombstoneJSON {
+	if ts == nil {
+		return nil
+	}
+	out := make([]tombstoneJSON, len(ts))
+	for i, t := range ts {
+		out[i] = tombstoneJSON{ID: t.ID, Reason: t.Reason, UpdatedAt: domain.FormatInstant(t.UpdatedAt)}
+		if t.WithdrawnAt != nil {
+			at := domain.FormatInstant(*t.WithdrawnAt)
+			out[i].WithdrawnAt = &at
+		}
+	}
+	return out
 }
 
 // nextLink is the URL of the next page: the request's own query with the

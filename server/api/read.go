@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -48,9 +49,57 @@ type readHandlers struct {
 
 var (
 	penaltyListParams = []string{"agency_code", "district", "category", "stage", "party_kind", "credit_code",
-		"decision_date_from", "decision_date_to", "fine_min", "fine_max", "sort", "cursor", "limit"}
+		"decision_date_from", "decision_date_to", "fine_min", "fine_max", "updated_since", "include_withdrawn",
+		"sort", "cursor", "limit"}
 	permitListParams = []string{"agency_code", "district", "category", "state", "party_kind", "credit_code",
-		"decision_date_from", "decision_date_to", "sort", "cursor", "limit"}
+		"decision_date_from", "decision_date_to", "updated_since", "include_withdrawn", "sort", "cursor", "limit"}
+)
+
+// changeParams reads updated_since and include_withdrawn, and checks that
+// the sort is the change order when updated_since is given (the default
+// then) and that include_withdrawn stands with updated_since alone: a
+// filter on records that are no longer public would tell of them.
+func changeParams(p *httpx.Params, filters ...string) (since time.Time, withdrawn bool, sort store.Sort) {
+	if v := p.Str("updated_since"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			p.Fail("updated_since", "must be an RFC 3339 timestamp such as 2026-11-25T08:00:00+08:00")
+		}
+		since = t
+	}
+	switch p.Str("include_withdrawn") {
+	case "", "false":
+	case "true":
+		withdrawn = true
+	default:
+		p.Fail("include_withdrawn", "must be true or false")
+	}
+	sortGiven := p.Str("sort") != ""
+	if !since.IsZero() && !sortGiven {
+		sort = store.Sort{Key: "updated_at"}
+	}
+	if !since.IsZero() && sortGiven && p.Str("sort") != "updated_at" {
+		p.Fail("sort", "must be updated_at (or left out) with updated_since: changes are listed oldest first")
+	}
+	if withdrawn {
+		if p.Str("updated_since") == "" {
+			p.Fail("include_withdrawn", "needs updated_since")
+		}
+		for _, f := range filters {
+			if p.Str(f) != "" {
+				p.Fail("include_withdrawn", "cannot be combined with "+f+": only updated_since, cursor and limit")
+				break
+			}
+		}
+	}
+	return since, withdrawn, sort
+}
+
+var (
+	penaltyFilterParams = []string{"agency_code", "district", "category", "stage", "party_kind", "credit_code",
+		"decision_date_from", "decision_date_to", "fine_min", "fine_max"}
+	permitFilterParams = []string{"agency_code", "district", "category", "state", "party_kind", "credit_code",
+		"decision_date_from", "decision_date_to"}
 )
 
 // DefaultPageSize is the page size of a list when limit is not given.
@@ -91,6 +140,11 @@ func (h readHandlers) penalties(c *gin.Context) error {
 	if q.FineMin != nil && q.FineMax != nil && *q.FineMax < *q.FineMin {
 		p.Fail("fine_max", "is less than fine_min")
 	}
+	var sort store.Sort
+	q.UpdatedSince, q.IncludeWithdrawn, sort = changeParams(p, penaltyFilterParams...)
+	if sort.Key != "" {
+		q.Sort = sort
+	}
 	return answerPage(h, c, p, &q, &q.DistrictCode, h.store.Penalties, penaltyOf, penaltiesPath, q.Limit, q.Sort)
 }
 
@@ -107,6 +161,11 @@ func (h readHandlers) permits(c *gin.Context) error {
 		Limit:      p.IntIn("limit", DefaultPageSize, 1, store.MaxPageSize),
 	}
 	q.DecidedFrom, q.DecidedTo = p.DateRange("decision_date")
+	var sort store.Sort
+	q.UpdatedSince, q.IncludeWithdrawn, sort = changeParams(p, permitFilterParams...)
+	if sort.Key != "" {
+		q.Sort = sort
+	}
 	return answerPage(h, c, p, &q, &q.DistrictCode, h.store.Permits, permitOf, permitsPath, q.Limit, q.Sort)
 }
 
@@ -134,7 +193,8 @@ func answerPage[Q, R, J any](h readHandlers, c *gin.Context, p *httpx.Params, q 
 // there is more, the next link in the body and in a Link header.
 func writeListPage[R, J any](c *gin.Context, page store.Page[R], conv func(R) J, limit int, sort string, next *string) error {
 	out := pageJSON[J]{Items: make([]J, len(page.Items)), Count: len(page.Items),
-		Total: page.Total, Limit: limit, Sort: sort, Next: next}
+		Total: page.Total, TotalExact: page.TotalExact, Limit: limit, Sort: sort, Next: next,
+		Withdrawn: tombstonesOf(page.Withdrawn)}
 	for i, r := range page.Items {
 		out.Items[i] = conv(r)
 	}
