@@ -13,8 +13,10 @@ import (
 
 // openIndexerStore opens the indexer's own pool: a rebuild streams every
 // record in one statement, which the request statement_timeout would cut.
+// Its lease and notifications need sessions of their own
+// (DATABASE_LISTEN_URL when DATABASE_URL goes through a transaction pooler).
 func openIndexerStore(ctx context.Context, e *env) (*store.Store, error) {
-	return store.Open(ctx, e.cfg.DatabaseURL, store.Options{MaxConns: 4})
+	return store.Open(ctx, e.cfg.DatabaseURL, store.Options{MaxConns: 4, SessionURL: e.cfg.DatabaseListenURL})
 }
 
 func newIndexer(e *env, s *store.Store, w *search.Writer) *indexer.Indexer {
@@ -22,7 +24,7 @@ func newIndexer(e *env, s *store.Store, w *search.Writer) *indexer.Indexer {
 }
 
 func searchConfig(e *env) search.Config {
-	return search.Config{URL: e.cfg.MeiliURL, MasterKey: e.cfg.MeiliMasterKey, FallbackConcurrency: e.cfg.SearchFallback}
+	return search.Config{URL: firstMeili(e), MasterKey: e.cfg.MeiliMasterKey, FallbackConcurrency: e.cfg.SearchFallback}
 }
 
 // runIndex runs the indexer in the foreground; with --rebuild it rebuilds
@@ -38,7 +40,7 @@ func runIndex(ctx context.Context, e *env, args []string) error {
 		return usagef("index takes no arguments, got %q", pos)
 	}
 	e.log.Info("starting the indexer", "config", e.cfg)
-	if err := store.Migrate(ctx, e.cfg.DatabaseURL); err != nil {
+	if err := store.Migrate(ctx, directURL(e)); err != nil {
 		return err
 	}
 	s, err := openIndexerStore(ctx, e)
@@ -84,4 +86,12 @@ func startIndexer(ctx context.Context, e *env, life *lifecycle) error {
 // with a search-only key, PostgreSQL while Meilisearch is unreachable.
 func newSearch(ctx context.Context, e *env, s *store.Store) *search.Service {
 	return search.NewService(ctx, searchConfig(e), s.Public(domain.DefaultMasking, now), s, now, e.log)
+}
+
+// firstMeili is the first of MEILI_URL's servers.
+func firstMeili(e *env) string {
+	if len(e.cfg.MeiliURLs) > 0 {
+		return e.cfg.MeiliURLs[0]
+	}
+	return e.cfg.MeiliURL
 }
