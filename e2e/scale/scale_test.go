@@ -21,6 +21,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -61,7 +62,7 @@ func (s *stats) note(kind string, d time.Duration, status int, err error) {
 	switch {
 	case err != nil:
 		s.errs[kind+": transport"]++
-	case status >= 500:
+	case status >= 300 && status != http.StatusNotModified && status != http.StatusGone: // 410: a record withdrawn during the run
 		s.errs[fmt.Sprintf("%s: %d", kind, status)]++
 	}
 }
@@ -98,7 +99,7 @@ func nginx(t *testing.T, servers []string) string {
 	port := freePort(t)
 	var up strings.Builder
 	for _, s := range servers {
-		fmt.Fprintf(&up, "    server %s max_fails=1 fail_timeout=2s;\n", s)
+		fmt.Fprintf(&up, "    server %s max_fails=3 fail_timeout=2s;\n", s)
 	}
 	conf := fmt.Sprintf(`worker_processes 1;
 daemon off;
@@ -121,7 +122,7 @@ http {
       proxy_pass http://portal;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
-      proxy_next_upstream error timeout http_502 http_503;
+      proxy_next_upstream error timeout http_502;
       proxy_next_upstream_tries 3;
       proxy_connect_timeout 1s;
       proxy_read_timeout 15s;
@@ -136,12 +137,19 @@ http {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "-p", dir, "-c", filepath.Join(dir, "nginx.conf"))
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	logf, err := os.Create(filepath.Join(dir, "stdout.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() { // SIGTERM: the master stops its workers too
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		logf.Close()
+	})
 	url := fmt.Sprintf("http://127.0.0.1:%d", port)
 	waitUntil(t, "nginx", 10*time.Second, func() bool {
 		resp, err := client.Get(url + "/healthz")
@@ -296,6 +304,8 @@ func TestScale(t *testing.T) {
 		"PORTAL_LOG_LEVEL=warn",
 		"PORTAL_RATE_IP=100000000",
 		"PORTAL_RATE_KEY=100000000",
+		"PORTAL_CONNS_PER_IP=0", // every request comes from nginx's address
+		"PORTAL_LIVE_DOWNLOADS_PER_IP=16",
 		"PORTAL_SNAPSHOT_DIR=" + t.TempDir(),
 	}
 	d.run("migrate", "up")
@@ -303,6 +313,9 @@ func TestScale(t *testing.T) {
 	out := d.run("keys", "create", "--scope", "ingest", "--name", "scale")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	d.key = strings.TrimSpace(lines[len(lines)-1])
+	out = d.run("keys", "create", "--scope", "feed", "--name", "scale-feed")
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	feedKey := strings.TrimSpace(lines[len(lines)-1])
 	serveEnv := append(slices.Clone(d.env), "DATABASE_READ_URL="+d.standby.URL("gongshi"))
 	for range 3 {
 		d.serves = append(d.serves, testenv.StartPortal(t, serveEnv, "serve", "--no-indexer"))
@@ -315,6 +328,15 @@ func TestScale(t *testing.T) {
 		addrs = append(addrs, s.Addr)
 	}
 	d.lb = nginx(t, addrs)
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for i, s := range d.serves {
+			l := s.Log()
+			t.Logf("replica %d (exited %v), last of its log:\n%s", i, s.Exited(), l[max(0, len(l)-1500):])
+		}
+	})
 
 	// Seed records.
 	var next atomic.Int64
@@ -359,12 +381,16 @@ func TestScale(t *testing.T) {
 				case "search":
 					url = d.lb + "/api/v1/search?q=" + "测试"
 				case "download":
-					url = d.lb + "/api/v1/datasets/penalties?format=csv"
+					url = d.lb + "/api/v1/datasets/penalties/download?format=csv"
 				case "feed":
-					url = d.lb + "/api/v1/datasets"
+					url = d.lb + "/api/v1/feeds/penalties?limit=100"
 				}
 				start := time.Now()
-				resp, err := client.Get(url)
+				req, _ := http.NewRequest(http.MethodGet, url, nil)
+				if kind == "feed" {
+					req.Header.Set("Authorization", "Bearer "+feedKey)
+				}
+				resp, err := client.Do(req)
 				code := 0
 				if err == nil {
 					io.Copy(io.Discard, resp.Body)
@@ -463,10 +489,19 @@ func TestScale(t *testing.T) {
 	// Fault 2: the active indexer dies; the standby takes over.
 	d.index[0].Kill()
 	start := time.Now()
-	n := int(next.Add(1))
-	id, _, err := d.publish(d.lb, n)
-	if err != nil || id == 0 {
-		t.Fatalf("publish after the indexer died: %v", err)
+	var n int
+	var id int64
+	for try := 0; id == 0; try++ {
+		n = int(next.Add(1))
+		var code int
+		id, code, err = d.publish(d.lb, n)
+		if id == 0 {
+			t.Logf("publish after the indexer died: %d %v", code, err)
+			if try == 5 {
+				t.FailNow()
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
 	}
 	mu.Lock()
 	acked[id] = n
@@ -516,6 +551,48 @@ func TestScale(t *testing.T) {
 			t.Errorf("acknowledged penalty %d stored %d times (%v)", id, c, err)
 		}
 	}
+	// The feed replays every penalty change exactly once, in order.
+	var changes int
+	if err := db.QueryRow(ctx, `SELECT count(*) FROM changes WHERE entity = 'penalty'`).Scan(&changes); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int64]bool{}
+	pageURL := "/api/v1/feeds/penalties?limit=500"
+	for pages := 0; pageURL != "" && pages < 1000; pages++ {
+		req, _ := http.NewRequest(http.MethodGet, d.lb+pageURL, nil)
+		req.Header.Set("Authorization", "Bearer "+feedKey)
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page struct {
+			Entries []struct {
+				Seq int64 `json:"seq"`
+			} `json:"changes"`
+			Next    string `json:"next_cursor"`
+			HasMore bool   `json:"has_more"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("feed page %s: %d %v", pageURL, resp.StatusCode, err)
+		}
+		for _, e := range page.Entries {
+			if seen[e.Seq] {
+				t.Errorf("the feed delivered change %d twice", e.Seq)
+			}
+			seen[e.Seq] = true
+		}
+		pageURL = ""
+		if page.HasMore {
+			pageURL = "/api/v1/feeds/penalties?limit=500&after=" + page.Next
+		}
+	}
+	if len(seen) != changes {
+		t.Errorf("the feed replayed %d changes, the change log holds %d", len(seen), changes)
+	}
+	t.Logf("  feed replay: %d changes, each once", len(seen))
+
 	var public int
 	if err := db.QueryRow(ctx, `SELECT count(*) FROM penalties WHERE status = 'published'`).Scan(&public); err != nil {
 		t.Fatal(err)
