@@ -91,4 +91,5 @@ fuzz: ## Run each Fuzz* target in ./internal/domain briefly (FUZZTIME=10s each)
 	done
 
 test-scale: ## Three replicas behind nginx, a PostgreSQL replica, two Meilisearch, two indexers, under load with faults (loopback only, a few minutes)
-	GONGSHI_SCALE=1 go test -count=1 -timeout 15m -v -run TestScale ./e2e/scale/
+	$(SERVICES) up --no-meili-server --s3
+	. $(ENV_FILE) && GONGSHI_SCALE=1 go test -count=1 -timeout 15m -v -run TestScale ./e2e/scale/

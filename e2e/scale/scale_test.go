@@ -8,6 +8,8 @@ package scale_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -307,6 +309,13 @@ func TestScale(t *testing.T) {
 		"PORTAL_CONNS_PER_IP=0", // every request comes from nginx's address
 		"PORTAL_LIVE_DOWNLOADS_PER_IP=16",
 		"PORTAL_SNAPSHOT_DIR=" + t.TempDir(),
+	}
+	if testenv.VersityBin() != "" {
+		s3 := testenv.StartS3(t)
+		d.env = append(d.env, "PORTAL_SNAPSHOT_URL=s3://"+s3.Bucket+"/scale", "AWS_ENDPOINT_URL_S3="+s3.Endpoint,
+			"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID="+s3.AccessKey, "AWS_SECRET_ACCESS_KEY="+s3.SecretKey)
+	} else {
+		t.Fatal("versitygw is needed for the snapshots on S3: scripts/install-versitygw.sh, or set VERSITYGW_BIN")
 	}
 	d.run("migrate", "up")
 	d.standby = testenv.StartStandby(t, d.primary)
@@ -612,6 +621,48 @@ func TestScale(t *testing.T) {
 			return json.NewDecoder(resp.Body).Decode(&s) == nil && s.NumberOfDocuments == public
 		})
 	}
+
+	// Every snapshot is downloadable through every replica, with its
+	// manifest's SHA-256.
+	files := 0
+	for i, srv := range d.serves {
+		if srv.Exited() {
+			continue
+		}
+		resp, err := client.Get(srv.URL() + "/api/v1/datasets/penalties/snapshots")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var list struct {
+			Snapshots []struct {
+				Files []struct {
+					SHA256 string `json:"sha256"`
+					URL    string `json:"url"`
+				} `json:"files"`
+			} `json:"snapshots"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&list)
+		resp.Body.Close()
+		if err != nil || len(list.Snapshots) == 0 {
+			t.Fatalf("replica %d lists no snapshots (%v)", i, err)
+		}
+		for _, sn := range list.Snapshots {
+			for _, f := range sn.Files {
+				resp, err := client.Get(srv.URL() + f.URL)
+				if err != nil {
+					t.Fatal(err)
+				}
+				h := sha256.New()
+				_, err = io.Copy(h, resp.Body)
+				resp.Body.Close()
+				if err != nil || resp.StatusCode != http.StatusOK || hex.EncodeToString(h.Sum(nil)) != f.SHA256 {
+					t.Errorf("replica %d: %s: %d, SHA-256 %x, manifest %s (%v)", i, f.URL, resp.StatusCode, h.Sum(nil), f.SHA256, err)
+				}
+				files++
+			}
+		}
+	}
+	t.Logf("  snapshots: %d file downloads through the live replicas, each with its manifest's SHA-256", files)
 
 	t.Logf("scale: 3 portal replicas behind nginx, PG primary + streaming replica, 2 Meilisearch, 2 indexers; %d withdrawals checked", len(withdrawn))
 	st.print(t)
