@@ -70,6 +70,9 @@ func TestCDNHeaders(t *testing.T) {
 	}
 }
 
+// cdnSuffix is what CDN adds to a public Cache-Control.
+var cdnSuffix = fmt.Sprintf(", s-maxage=%d, stale-while-revalidate=%d", httpx.CDNMaxAge, httpx.CDNStale)
+
 func contains(xs []string, x string) bool {
 	for _, v := range xs {
 		if v == x {

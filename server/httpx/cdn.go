@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -107,3 +108,7 @@ func (w *cdnWriter) WriteString(s string) (int, error) {
 }
 
 func (w *cdnWriter) Flush() { w.amend(); w.ResponseWriter.Flush() }
+
+// Unwrap lets http.ResponseController reach the connection (write
+// deadlines of streamed downloads).
+func (w *cdnWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
