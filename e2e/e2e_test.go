@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/gongshi/gongshi/internal/testenv"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // TestPortal walks through the portal in headless Chromium as a citizen
@@ -363,7 +365,7 @@ func TestPortal(t *testing.T) {
 			}
 			resp := get(t, p.URL+path)
 			tag := resp.Header.Get("ETag")
-			if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=60" || tag == "" {
+			if cc := resp.Header.Get("Cache-Control"); cc != fmt.Sprintf("public, max-age=60, s-maxage=%d, stale-while-revalidate=%d", httpx.CDNMaxAge, httpx.CDNStale) || tag == "" {
 				t.Errorf("%s: Cache-Control %q, ETag %q", path, cc, tag)
 				continue
 			}
