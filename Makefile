@@ -14,7 +14,7 @@ FUZZ_PKG ?= ./internal/domain
 FUZZTIME ?= 10s
 FUZZ_REQUESTS ?= 20000
 
-.PHONY: help build run test test-faults bench stop lint fuzz
+.PHONY: help build run test test-faults bench stop lint fuzz test-scale
 
 help: ## List the targets
 	@echo "Gongshi make targets:"
@@ -89,3 +89,7 @@ fuzz: ## Run each Fuzz* target in ./internal/domain briefly (FUZZTIME=10s each)
 		echo "== $$t ($(FUZZTIME))"; \
 		go test -run='^$$' -fuzz="^$$t\$$" -fuzztime=$(FUZZTIME) $(FUZZ_PKG); \
 	done
+
+test-scale: ## Three replicas behind nginx, a PostgreSQL replica, two Meilisearch, two indexers, under load with faults (loopback only, a few minutes)
+	$(SERVICES) up --no-meili-server --s3
+	. $(ENV_FILE) && GONGSHI_SCALE=1 go test -count=1 -timeout 15m -v -run TestScale ./e2e/scale/

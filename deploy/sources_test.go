@@ -30,7 +30,7 @@ var thirdPartyVars = map[string]string{
 // will: the deployment files offer them (optional, or commented out) so
 // that a configuration can name them today. Once internal/config reads
 // one, the rules for config variables apply to it as to any other.
-var announcedVars = []string{"DATABASE_READ_URL", "DATABASE_LISTEN_URL"}
+var announcedVars = []string{}
 
 // sources is what the deployment files are checked against.
 type sources struct {

@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/gongshi/gongshi/internal/testenv"
+	"github.com/gongshi/gongshi/server/httpx"
 )
 
 // TestPortal walks through the portal in headless Chromium as a citizen
@@ -399,7 +401,7 @@ func TestPortal(t *testing.T) {
 			}
 			resp := get(t, p.URL+path)
 			tag := resp.Header.Get("ETag")
-			if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=60" || tag == "" {
+			if cc := resp.Header.Get("Cache-Control"); cc != fmt.Sprintf("public, max-age=60, s-maxage=%d, stale-while-revalidate=%d", httpx.CDNMaxAge, httpx.CDNStale) || tag == "" {
 				t.Errorf("%s: Cache-Control %q, ETag %q", path, cc, tag)
 				continue
 			}

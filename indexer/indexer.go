@@ -31,6 +31,28 @@ type Options struct {
 	MaxBackoff  time.Duration // longest pause between retries of a failed step (5s)
 	ExpiryEvery time.Duration // how often records whose publicity ended are withdrawn (1h); <0 never
 	RebuildDocs int           // documents per request during a rebuild (10000)
+
+	// With more than one Meilisearch each is fed by its own indexer, with
+	// its own cursor and leases (MeiliOptions).
+	Cursor       string         // the cursor's name in search_cursors (CursorName)
+	Lease        store.LeaseKey // held by the active indexer (store.IndexerLease)
+	RebuildLease store.LeaseKey // held during a rebuild (store.RebuildLease)
+}
+
+// MeiliOptions returns opt for the indexer of the i-th of several
+// Meilisearch at url: the first keeps the default cursor and leases (so a
+// single-server deployment is unchanged); each other one has a cursor
+// named after its URL and leases of its own, and leaves the withdrawal of
+// expired records to the first.
+func MeiliOptions(opt Options, i int, url string) Options {
+	if i == 0 {
+		return opt
+	}
+	opt.Cursor = CursorName + " " + url
+	opt.Lease = store.IndexerLease + store.LeaseKey(i)<<8
+	opt.RebuildLease = store.RebuildLease + store.LeaseKey(i)<<8
+	opt.ExpiryEvery = -1
+	return opt
 }
 
 func (o Options) withDefaults() Options {
@@ -49,6 +71,15 @@ func (o Options) withDefaults() Options {
 	def(&o.Standby, 5*time.Second)
 	def(&o.MaxBackoff, 5*time.Second)
 	def(&o.ExpiryEvery, time.Hour)
+	if o.Cursor == "" {
+		o.Cursor = CursorName
+	}
+	if o.Lease == 0 {
+		o.Lease = store.IndexerLease
+	}
+	if o.RebuildLease == 0 {
+		o.RebuildLease = store.RebuildLease
+	}
 	return o
 }
 
@@ -100,7 +131,7 @@ func (ix *Indexer) Run(ctx context.Context) error {
 	bo := backoff{max: ix.opt.MaxBackoff}
 	standby := false
 	for {
-		lease, err := ix.store.TryLease(ctx, store.IndexerLease)
+		lease, err := ix.store.TryLease(ctx, ix.opt.Lease)
 		switch {
 		case ctx.Err() != nil:
 			return nil
@@ -230,7 +261,7 @@ func (ix *Indexer) tryPrepare(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	_, found, err := ix.store.SearchCursor(ctx, CursorName)
+	_, found, err := ix.store.SearchCursor(ctx, ix.opt.Cursor)
 	if err != nil {
 		return 0, err
 	}
@@ -242,7 +273,7 @@ func (ix *Indexer) tryPrepare(ctx context.Context) (int64, error) {
 	} else if err := ix.w.ApplySettings(ctx); err != nil {
 		return 0, err
 	}
-	cursor, _, err := ix.store.SearchCursor(ctx, CursorName)
+	cursor, _, err := ix.store.SearchCursor(ctx, ix.opt.Cursor)
 	return cursor, err
 }
 
@@ -252,7 +283,7 @@ func (ix *Indexer) tryPrepare(ctx context.Context) (int64, error) {
 func (ix *Indexer) step(ctx context.Context, lease *store.Lease, cursor *int64) (int, error) {
 	// A rebuild may have rewound the stored cursor: follow it, so that the
 	// changes it asks for are replayed even when nothing new arrives.
-	stored, found, err := ix.store.SearchCursor(ctx, CursorName)
+	stored, found, err := ix.store.SearchCursor(ctx, ix.opt.Cursor)
 	if err != nil {
 		return 0, err
 	}
@@ -275,13 +306,13 @@ func (ix *Indexer) step(ctx context.Context, lease *store.Lease, cursor *int64) 
 	if err := ix.w.Apply(ctx, c); err != nil {
 		return 0, err
 	}
-	ok, err := lease.AdvanceCursor(ctx, CursorName, *cursor, last)
+	ok, err := lease.AdvanceCursor(ctx, ix.opt.Cursor, *cursor, last)
 	if err != nil {
 		return 0, err
 	}
 	if !ok {
 		// A rebuild rewound the cursor: replay from there.
-		seq, _, err := ix.store.SearchCursor(ctx, CursorName)
+		seq, _, err := ix.store.SearchCursor(ctx, ix.opt.Cursor)
 		if err != nil {
 			return 0, err
 		}

@@ -32,7 +32,7 @@ var ErrRebuildRunning = errors.New("another rebuild is running")
 // rebuild (replaying is harmless).
 func (ix *Indexer) Rebuild(ctx context.Context) (RebuildStats, error) {
 	start := time.Now()
-	lease, err := ix.store.TryLease(ctx, store.RebuildLease)
+	lease, err := ix.store.TryLease(ctx, ix.opt.RebuildLease)
 	if errors.Is(err, store.ErrLeaseHeld) {
 		return RebuildStats{}, ErrRebuildRunning
 	}
@@ -55,7 +55,7 @@ func (ix *Indexer) Rebuild(ctx context.Context) (RebuildStats, error) {
 		cancel()
 		return st, fmt.Errorf("rebuild: %w", err)
 	}
-	if err := ix.store.RewindSearchCursor(ctx, CursorName, st.From); err != nil {
+	if err := ix.store.RewindSearchCursor(ctx, ix.opt.Cursor, st.From); err != nil {
 		return st, err
 	}
 	st.Took = time.Since(start)

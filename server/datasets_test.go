@@ -319,7 +319,7 @@ func TestDownloadCachingAndEncoding(t *testing.T) {
 		t.Fatalf("%d %s", resp.StatusCode, plain)
 	}
 	tag, lastMod := resp.Header.Get("ETag"), resp.Header.Get("Last-Modified")
-	if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=300" {
+	if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=300"+cdnSuffix {
 		t.Errorf("Cache-Control %q", cc)
 	}
 	if tag == "" || lastMod == "" || resp.Header.Get("Content-Encoding") != "" || !strings.Contains(resp.Header.Get("Vary"), "Accept-Encoding") {
@@ -570,7 +570,7 @@ func TestSnapshots(t *testing.T) {
 		t.Errorf("second run took %d (%v), want none", len(again), err)
 	}
 	resp, b := f.get("/api/v1/datasets/penalties/snapshots", "", nil)
-	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "public, max-age=300" {
+	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "public, max-age=300"+cdnSuffix {
 		t.Fatalf("%d %s", resp.StatusCode, b)
 	}
 	type manifest struct {

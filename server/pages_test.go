@@ -187,7 +187,7 @@ func TestPagesRender(t *testing.T) {
 		if strings.Contains(body, testenv.PersonID) {
 			t.Errorf("%s shows a full ID number", path)
 		}
-		if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=60" || resp.Header.Get("ETag") == "" {
+		if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=60"+cdnSuffix || resp.Header.Get("ETag") == "" {
 			t.Errorf("%s: Cache-Control %q, ETag %q", path, cc, resp.Header.Get("ETag"))
 		}
 		if len(body) > 300<<10 {
@@ -231,7 +231,7 @@ func TestPagesLanguage(t *testing.T) {
 	f := newPagesFixture(t)
 	resp, body := f.get("/?lang=en")
 	if !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, "Administrative penalties and permits") ||
-		resp.Header.Get("Cache-Control") != "public, max-age=60" {
+		resp.Header.Get("Cache-Control") != "public, max-age=60"+cdnSuffix {
 		t.Errorf("?lang=en: %q %.200s", resp.Header.Get("Cache-Control"), body)
 	}
 	if !strings.Contains(body, `href="/lists/powers?lang=en"`) {
@@ -246,7 +246,7 @@ func TestPagesLanguage(t *testing.T) {
 			resp.Header.Get("Vary"), resp.Header.Get("Cache-Control"))
 	}
 	resp, body = f.get("/", "Accept-Language: zh-CN,zh;q=0.9,en;q=0.8")
-	if !strings.Contains(body, `<html lang="zh-CN">`) || resp.Header.Get("Cache-Control") != "public, max-age=60" {
+	if !strings.Contains(body, `<html lang="zh-CN">`) || resp.Header.Get("Cache-Control") != "public, max-age=60"+cdnSuffix {
 		t.Errorf("Accept-Language zh: %q", resp.Header.Get("Cache-Control"))
 	}
 	// Record fields have English labels.

@@ -424,7 +424,7 @@ func TestPenaltyPaging(t *testing.T) {
 	if !strings.Contains(resp.Header.Get("Link"), `rel="next"`) {
 		t.Errorf("no Link header: %q", resp.Header.Get("Link"))
 	}
-	if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=60" {
+	if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=60"+cdnSuffix {
 		t.Errorf("Cache-Control %q", cc)
 	}
 }
@@ -767,7 +767,7 @@ func TestListsAndPowers(t *testing.T) {
 		!bytes.Contains(svg, []byte("<desc id=")) || !bytes.Contains(svg, []byte(want.Flow.Nodes[0].Label)) {
 		t.Errorf("flowchart: %d %s %.300s", resp.StatusCode, resp.Header.Get("Content-Type"), svg)
 	}
-	if resp.Header.Get("Cache-Control") != "public, max-age=60" {
+	if resp.Header.Get("Cache-Control") != "public, max-age=60"+cdnSuffix {
 		t.Errorf("flowchart Cache-Control %q", resp.Header.Get("Cache-Control"))
 	}
 	getJSON[errorOut](f, "/api/v1/powers/NOPE/flowchart.svg", 404)

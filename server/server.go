@@ -99,7 +99,7 @@ func New(d Deps) http.Handler {
 		d.Log.Error("bad trusted proxies; trusting none", "err", err)
 		_ = r.SetTrustedProxies(nil)
 	}
-	r.Use(httpx.RequestID(), httpx.Recovery(d.Log), m.Middleware(), httpx.AccessLog(d.Log), httpx.DefaultCacheControl())
+	r.Use(httpx.RequestID(), httpx.Recovery(d.Log), m.Middleware(), httpx.AccessLog(d.Log), httpx.DefaultCacheControl(), httpx.CDN())
 
 	apis := api.New(api.Deps{Log: d.Log, Reads: d.Reads, Ingest: d.Ingest, Datasets: d.Datasets, Feeds: d.Feeds,
 		Search: d.Search, Flowcharts: d.Flowcharts, Rules: d.Rules, Calendar: *d.Calendar, Now: d.Now,

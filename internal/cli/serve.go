@@ -35,7 +35,7 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 		return err
 	}
 	e.log.Info("starting", "config", e.cfg)
-	if err := store.Migrate(ctx, e.cfg.DatabaseURL); err != nil {
+	if err := store.Migrate(ctx, directURL(e)); err != nil {
 		return err
 	}
 	rules, err := publicityRules(e)
@@ -53,7 +53,7 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 	life, wctx := startLifecycle(ctx)
 	defer func() { err = errors.Join(err, life.shutdown()) }()
 
-	s, err := openStore(ctx, e)
+	s, err := store.Open(ctx, e.cfg.DatabaseURL, store.Options{StatementTimeout: e.cfg.StatementTimeout, SessionURL: e.cfg.DatabaseListenURL})
 	if err != nil {
 		return err
 	}
@@ -81,13 +81,22 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 	flowcharts := flowchart.NewRenderer()
 	life.onShutdown("flowcharts", flowcharts.Close)
 
-	searcher := newSearch(wctx, e, s)
-	public := s.Public(domain.DefaultMasking, now)
+	// Public reads (pages, API, search) go to the read replica while it
+	// holds every change the cache has seen and is at most
+	// PORTAL_READ_MAX_LAG behind; the feed, snapshots, the admin API and
+	// writes use the primary.
+	reads, degrade, err := openReads(ctx, wctx, e, s, tracker.Head, life)
+	if err != nil {
+		return err
+	}
+	searcher := newSearch(wctx, e, reads)
+	public := reads.Public(domain.DefaultMasking, now)
+	primaryPublic := s.Public(domain.DefaultMasking, now)
 	snapshotStorage, err := blob.FromConfig(e.cfg)
 	if err != nil {
 		return fmt.Errorf("PORTAL_SNAPSHOT_URL: %w", err)
 	}
-	snaps := snapshot.NewWithStorage(s, public, snapshotStorage, e.log)
+	snaps := snapshot.NewWithStorage(s, primaryPublic, snapshotStorage, e.log)
 	snaps.KeepDays = e.cfg.SnapshotKeep
 	snaps.VerifyEvery = e.cfg.SnapshotVerifyEvery
 	registry := prometheus.NewRegistry()
@@ -104,14 +113,14 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 		Enforcement:       public,
 		EnforcementIngest: s,
 		Datasets:          snaps,
-		Feeds:             s.CreditFeed(public),
+		Feeds:             s.CreditFeed(primaryPublic),
 		Flowcharts:        flowcharts,
 		BaseURL:           e.cfg.BaseURL,
 		Rules:             rules,
 		Calendar:          &cal,
 		Now:               now,
 		Ready:             map[string]httpx.Checker{"postgres": s},
-		Degrade:           map[string]httpx.Checker{"redis": rc, "meilisearch": searcher, "snapshots": snaps, "calendar": calendarCheck},
+		Degrade:           withChecks(map[string]httpx.Checker{"redis": rc, "meilisearch": searcher, "snapshots": snaps, "calendar": calendarCheck}, degrade),
 		Registry:          registry,
 		Cache:             rc,
 		Limiter:           ratelimit.New(rc.Client()),
@@ -159,4 +168,42 @@ func serveHTTP(ctx context.Context, e *env, handler http.Handler) error {
 // figures withhold the year's records.
 func calendarChecker(cal domain.Calendar, now func() time.Time) httpx.Checker {
 	return httpx.CheckerFunc(func(context.Context) error { return cal.CheckSpan(now(), now()) })
+}
+
+// openReads returns the store public reads use: s itself, or, with
+// DATABASE_READ_URL, one whose read-only queries go to that replica while
+// it holds every change up to the cache's head (so that no cached response
+// is older than its stamp) and is at most PORTAL_READ_MAX_LAG behind. The
+// replica's state is then one more /readyz check (degraded, not failing:
+// the primary answers meanwhile).
+func openReads(ctx, wctx context.Context, e *env, s *store.Store, head func() int64, life *lifecycle) (*store.Store, map[string]httpx.Checker, error) {
+	if e.cfg.DatabaseReadURL == "" {
+		return s, nil, nil
+	}
+	r, err := s.OpenReplica(ctx, e.cfg.DatabaseReadURL, store.ReplicaOptions{MaxLag: e.cfg.ReadMaxLag, MinSeq: head,
+		StatementTimeout: e.cfg.StatementTimeout})
+	if err != nil {
+		return nil, nil, err
+	}
+	life.onShutdown("postgres read replica", func() error { r.Close(); return nil })
+	life.goWorker(func() { r.Run(wctx) })
+	return s.Reading(r), map[string]httpx.Checker{"postgres-replica": r}, nil
+}
+
+// withChecks adds more to a map of /readyz checks.
+func withChecks(m, more map[string]httpx.Checker) map[string]httpx.Checker {
+	for k, v := range more {
+		m[k] = v
+	}
+	return m
+}
+
+// directURL reaches PostgreSQL without a transaction-pooling proxy, for
+// what needs a session of its own (migrations, leases, LISTEN):
+// DATABASE_LISTEN_URL when set, else DATABASE_URL.
+func directURL(e *env) string {
+	if e.cfg.DatabaseListenURL != "" {
+		return e.cfg.DatabaseListenURL
+	}
+	return e.cfg.DatabaseURL
 }

@@ -18,7 +18,7 @@ import (
 type Config struct {
 	DatabaseURL      string        // DATABASE_URL: PostgreSQL, the system of record
 	RedisURL         string        // REDIS_URL: cache and rate limits
-	MeiliURL         string        // MEILI_URL: Meilisearch
+	MeiliURL         string        // MEILI_URL: Meilisearch; several, separated by commas, are each fed and failed over between (MeiliURLs)
 	MeiliMasterKey   string        // MEILI_MASTER_KEY: the indexer's key (writes); the server derives a search-only key
 	Addr             string        // PORTAL_ADDR: listen address of serve
 	BaseURL          string        // PORTAL_BASE_URL: public URL, used in links and printed at start
@@ -38,6 +38,12 @@ type Config struct {
 	SnapshotURL         string        // PORTAL_SNAPSHOT_URL: s3://bucket/prefix keeps snapshots there, not in SnapshotDir
 	SnapshotS3          S3            // the bucket of SnapshotURL, with the AWS variables
 	SnapshotVerifyEvery time.Duration // PORTAL_SNAPSHOT_VERIFY_EVERY: how often each snapshot file's SHA-256 is re-checked; 0: never
+
+	// More than one copy of an engine (scale.go).
+	DatabaseReadURL   string        // DATABASE_READ_URL: a streaming replica for public reads; "" reads from DATABASE_URL
+	DatabaseListenURL string        // DATABASE_LISTEN_URL: a direct connection for LISTEN/NOTIFY; "" listens on DATABASE_URL
+	ReadMaxLag        time.Duration // PORTAL_READ_MAX_LAG: the replica answers only while it has every change older than this
+	MeiliURLs         []string      // MEILI_URL split at commas: each Meilisearch the indexer feeds and searches fail over between
 }
 
 // Load reads the configuration from the environment.
@@ -68,7 +74,6 @@ func load(getenv func(string) string) (Config, error) {
 	}{
 		{"DATABASE_URL", c.DatabaseURL, []string{"postgres", "postgresql"}},
 		{"REDIS_URL", c.RedisURL, []string{"redis", "rediss"}},
-		{"MEILI_URL", c.MeiliURL, []string{"http", "https"}},
 	} {
 		if err := checkURL(u.value, u.schemes); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", u.name, err))
@@ -93,6 +98,7 @@ func load(getenv func(string) string) (Config, error) {
 		*r.dst = n
 	}
 	errs = append(errs, loadSnapshotStorage(&c, getenv)...)
+	errs = append(errs, loadScale(&c, getenv)...)
 	errs = append(errs, loadConns(&c.Conns, getenv)...)
 	if err := c.LogLevel.UnmarshalText([]byte(get("PORTAL_LOG_LEVEL", "info"))); err != nil {
 		errs = append(errs, fmt.Errorf("PORTAL_LOG_LEVEL: %w", err))
@@ -172,6 +178,8 @@ func (c Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("database_url", redact(c.DatabaseURL)),
 		slog.String("redis_url", redact(c.RedisURL)),
+		slog.String("database_read_url", redact(c.DatabaseReadURL)),
+		slog.String("database_listen_url", redact(c.DatabaseListenURL)),
 		slog.String("meili_url", c.MeiliURL),
 		slog.String("meili_master_key", key),
 		slog.String("addr", c.Addr),

@@ -64,6 +64,20 @@ type Service struct {
 	breakerOnce sync.Once
 	breaker     *gobreaker.CircuitBreaker[*Result] // in front of Meilisearch; made at the first search
 	gate        *fallbackGate
+	others      []*Service // further Meilisearch, asked in turn when this one fails (NewFailover)
+}
+
+// NewFailover returns a search service over several Meilisearch holding
+// the same indexes (each fed by its own indexer): a search goes to the
+// first whose breaker lets it through and that answers, and to PostgreSQL
+// (Degraded) only when none does. Each keeps its own search key and
+// breaker. One Config is NewService.
+func NewFailover(ctx context.Context, cfgs []Config, records Records, lists Lists, today func() time.Time, log *slog.Logger) *Service {
+	first := NewService(ctx, cfgs[0], records, lists, today, log)
+	for _, cfg := range cfgs[1:] {
+		first.others = append(first.others, NewService(ctx, cfg, records, lists, today, log))
+	}
+	return first
 }
 
 // NewService returns a search service. The master key in cfg is used only
@@ -189,6 +203,19 @@ func (s *Service) searchClient() (*searchClient, error) {
 // Ping reports whether searches are answered by Meilisearch: it has a
 // search key and Meilisearch is available. /readyz shows it.
 func (s *Service) Ping(ctx context.Context) error {
+	err := s.ping(ctx)
+	for _, o := range s.others {
+		if err == nil {
+			return nil
+		}
+		if oerr := o.ping(ctx); oerr == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+func (s *Service) ping(ctx context.Context) error {
 	c, err := s.searchClient()
 	if err != nil {
 		return err
@@ -209,20 +236,18 @@ func (s *Service) Ping(ctx context.Context) error {
 // that, and when one runs out of time, the error is ErrOverloaded.
 func (s *Service) Search(ctx context.Context, q Query) (*Result, error) {
 	start := time.Now()
-	if c, keyErr := s.searchClient(); keyErr == nil {
-		s.breakerOnce.Do(func() { s.breaker = s.newBreaker(s.Cooldown) })
-		res, err := s.breaker.Execute(func() (*Result, error) { return s.searchMeiliOnce(ctx, c, q) })
-		if err == nil {
+	for _, m := range append([]*Service{s}, s.others...) {
+		res, err := m.tryMeili(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		if res != nil {
 			if err := s.dropUnpublished(ctx, res); err != nil {
 				return nil, err
 			}
 			res.ProcessingMS = time.Since(start).Milliseconds()
 			return res, nil
 		}
-		if ctx.Err() != nil {
-			return nil, callerDone(ctx)
-		}
-		s.noteMeiliError(ctx, err)
 	}
 	res, err := s.searchPostgres(ctx, q)
 	if err != nil {
@@ -231,6 +256,25 @@ func (s *Service) Search(ctx context.Context, q Query) (*Result, error) {
 	res.Degraded = true
 	res.ProcessingMS = time.Since(start).Milliseconds()
 	return res, nil
+}
+
+// tryMeili asks this Meilisearch: a nil result (and nil error) means it
+// could not answer and the next may be asked; an error is the caller's.
+func (s *Service) tryMeili(ctx context.Context, q Query) (*Result, error) {
+	c, keyErr := s.searchClient()
+	if keyErr != nil {
+		return nil, nil
+	}
+	s.breakerOnce.Do(func() { s.breaker = s.newBreaker(s.Cooldown) })
+	res, err := s.breaker.Execute(func() (*Result, error) { return s.searchMeiliOnce(ctx, c, q) })
+	if err == nil {
+		return res, nil
+	}
+	if ctx.Err() != nil {
+		return nil, callerDone(ctx)
+	}
+	s.noteMeiliError(ctx, err)
+	return nil, nil
 }
 
 // searchMeiliOnce is one Meilisearch search within Timeout; errors that

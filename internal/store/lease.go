@@ -35,7 +35,7 @@ type Lease struct {
 
 // TryLease takes the lease on a new connection, or returns ErrLeaseHeld.
 func (s *Store) TryLease(ctx context.Context, key LeaseKey) (*Lease, error) {
-	cfg := s.pool.Config().ConnConfig.Copy()
+	cfg := s.sessionConfig()
 	cfg.RuntimeParams["application_name"] = "gongshi-lease"
 	delete(cfg.RuntimeParams, "statement_timeout")
 	conn, err := pgx.ConnectConfig(ctx, cfg)

@@ -44,6 +44,7 @@ func CacheTags(c *gin.Context, tags ...string) {
 		tags = append(prev.([]string), tags...)
 	}
 	c.Set(cacheTagsKey, tags)
+	setSurrogateKeys(c.Writer.Header(), tags)
 }
 
 var (
@@ -64,7 +65,7 @@ type cachedResponse struct {
 }
 
 // cacheable headers are replayed from the cache; others are per request.
-var cachedHeaders = []string{"Content-Type", "Cache-Control", "ETag", "Last-Modified", "Link", "Content-Language", "Content-Disposition"}
+var cachedHeaders = []string{"Content-Type", "Cache-Control", "ETag", "Last-Modified", "Link", "Content-Language", "Content-Disposition", "Vary", "Surrogate-Key", "Cache-Tag"}
 
 const maxCachedBody = 4 << 20
 
