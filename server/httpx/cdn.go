@@ -3,6 +3,7 @@ package httpx
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -50,7 +51,9 @@ func setSurrogateKeys(h map[string][]string, tags []string) {
 // CDN makes public responses ready for a shared cache in front of the
 // portal, just before their header is written: a public Cache-Control
 // gains s-maxage=CDNMaxAge and stale-while-revalidate=CDNStale (which
-// also cap what a shared cache takes from max-age), Vary names
+// also cap what a shared cache takes from max-age), its max-age becomes 0
+// unless the response shows only the bureau's lists or is immutable (a
+// browser revalidates what may show a record), Vary names
 // Accept-Encoding, and a response without surrogate keys (CacheTags) gets
 // "all". Private, no-cache and no-store responses, and answers to requests
 // with Authorization, are left alone.
@@ -85,6 +88,12 @@ func (w *cdnWriter) amend() {
 	if s := w.Status(); s != 200 && s != 203 && s != 204 && s != 206 && s != 304 && s != 404 && s != 410 {
 		return
 	}
+	if h.Get("Surrogate-Key") == "" {
+		setSurrogateKeys(h, []string{cdnAll})
+	}
+	if !strings.Contains(cc, "immutable") && showsRecords(h.Get("Surrogate-Key")) {
+		cc = maxAge.ReplaceAllString(cc, "max-age=0")
+	}
 	h.Set("Cache-Control", fmt.Sprintf("%s, s-maxage=%d, stale-while-revalidate=%d", cc, CDNMaxAge, CDNStale))
 	if v := h.Get("Vary"); !strings.Contains(v, "Accept-Encoding") {
 		if v == "" {
@@ -93,9 +102,22 @@ func (w *cdnWriter) amend() {
 			h.Set("Vary", v+", Accept-Encoding")
 		}
 	}
-	if h.Get("Surrogate-Key") == "" {
-		setSurrogateKeys(h, []string{cdnAll})
+}
+
+var maxAge = regexp.MustCompile(`\bmax-age=\d+`)
+
+// showsRecords says whether a response with these surrogate keys may show
+// records (anything but the bureau's lists): a browser then revalidates
+// it on every use (max-age=0; usually a 304), so a withdrawn record does
+// not outlive its withdrawal in a browser's cache either — by at most
+// CDNStale seconds where the browser honours stale-while-revalidate.
+func showsRecords(keys string) bool {
+	for _, k := range strings.Fields(keys) {
+		if !strings.HasPrefix(k, "list/") {
+			return true
+		}
 	}
+	return false
 }
 
 func (w *cdnWriter) WriteHeaderNow() { w.amend(); w.ResponseWriter.WriteHeaderNow() }

@@ -633,12 +633,12 @@ func (h *Handlers) subjectReport(c *gin.Context) error {
 		return err
 	}
 	pr := printer(c)
-	d := &reportPage{pageData: h.page(c, pr.T("report.title")+" · "+name, "search"), S: s, Name: name,
+	d := &reportPage{pageData: h.page(c, pr.T("subject_report.title")+" · "+name, "search"), S: s, Name: name,
 		Penalties: s.Penalties, Permits: s.Permits, FineTotal: s.FineTotal.YuanGrouped(),
 		Truncated: int64(len(s.Penalties)) < s.PenaltyCount || int64(len(s.Permits)) < s.PermitCount,
 		Share:     h.shareOf(c, "/subjects/"+s.CreditCode+"/report"),
 		Generated: h.now().In(domain.China).Format("2006-01-02 15:04"), Downloads: subjectDownloadLinks(pr, s.CreditCode)}
 	d.NoIndex = true // the profile is the page to find; the report is its print form
-	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {name, "/subjects/" + s.CreditCode}, {pr.T("report.title"), ""}}
+	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {name, "/subjects/" + s.CreditCode}, {pr.T("subject_report.title"), ""}}
 	return h.render(c, "report", d)
 }
