@@ -41,8 +41,9 @@ func TestCDNHeaders(t *testing.T) {
 		for _, state := range []string{"hit", "hit again"} {
 			resp, _ := get(t, url)
 			h := resp.Header
-			if !strings.HasPrefix(h.Get("Cache-Control"), "public") || !strings.Contains(h.Get("Cache-Control"), cc) {
-				t.Errorf("%s (%s): Cache-Control %q, want public with %q", path, state, h.Get("Cache-Control"), cc)
+			if !strings.HasPrefix(h.Get("Cache-Control"), "public, max-age=0, ") || !strings.Contains(h.Get("Cache-Control"), cc) {
+				t.Errorf("%s (%s): Cache-Control %q, want public, max-age=0 (a browser revalidates a record) with %q",
+					path, state, h.Get("Cache-Control"), cc)
 			}
 			if !strings.Contains(h.Get("Vary"), "Accept-Encoding") {
 				t.Errorf("%s (%s): Vary %q", path, state, h.Get("Vary"))
@@ -55,6 +56,13 @@ func TestCDNHeaders(t *testing.T) {
 				t.Errorf("%s (%s): Cache-Tag %q, want the surrogate keys %q", path, state, h.Get("Cache-Tag"), keys)
 			}
 		}
+	}
+	// The bureau's lists show no record: browsers keep them a minute.
+	if resp, _ := get(t, srv.URL+"/lists/powers"); resp.Header.Get("Cache-Control") != "public, max-age=60"+cdnSuffix {
+		t.Errorf("/lists/powers: Cache-Control %q", resp.Header.Get("Cache-Control"))
+	}
+	if resp, _ := get(t, srv.URL+"/static/site.css?v=x"); strings.Contains(resp.Header.Get("Cache-Control"), "max-age=0") {
+		t.Errorf("/static/site.css: Cache-Control %q", resp.Header.Get("Cache-Control"))
 	}
 	resp, _ := get(t, srv.URL+"/api/v1/search?q=x")
 	if strings.Contains(resp.Header.Get("Cache-Control"), "s-maxage") {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/gongshi/gongshi/internal/cache"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/flowchart"
 	"github.com/gongshi/gongshi/internal/i18n"
@@ -187,6 +188,7 @@ func (h *Handlers) currentNumber(c *gin.Context, kind domain.ListKind) int {
 // of a list, its items filtered by ?q= (and, for powers, ?category=).
 func (h *Handlers) list(kind domain.ListKind) httpx.HandlerFunc {
 	return func(c *gin.Context) error {
+		httpx.CacheTags(c, cache.ListTag(string(kind)))
 		pr := printer(c)
 		n, err := versionQuery(c)
 		if err != nil {
@@ -304,6 +306,7 @@ func noItem(c *gin.Context, code string) error {
 // listItem serves the page of one item of a list.
 func (h *Handlers) listItem(kind domain.ListKind) httpx.HandlerFunc {
 	return func(c *gin.Context) error {
+		httpx.CacheTags(c, cache.ListTag(string(kind)))
 		pr := printer(c)
 		code, n, err := itemRequest(c)
 		if err != nil {
@@ -381,6 +384,7 @@ func versionPath(n int) string {
 // flowchartSVG serves an item's flowchart as an SVG file to download.
 func (h *Handlers) flowchartSVG(kind domain.ListKind) httpx.HandlerFunc {
 	return func(c *gin.Context) error {
+		httpx.CacheTags(c, cache.ListTag(string(kind)))
 		pr := printer(c)
 		code, n, err := itemRequest(c)
 		if err != nil {
@@ -418,6 +422,7 @@ type versionsPage struct {
 
 func (h *Handlers) versions(kind domain.ListKind) httpx.HandlerFunc {
 	return func(c *gin.Context) error {
+		httpx.CacheTags(c, cache.ListTag(string(kind)))
 		pr := printer(c)
 		vs, err := h.reads.ListVersions(c.Request.Context(), kind)
 		if err != nil {
@@ -456,6 +461,7 @@ type comparePage struct {
 // current one).
 func (h *Handlers) compare(kind domain.ListKind) httpx.HandlerFunc {
 	return func(c *gin.Context) error {
+		httpx.CacheTags(c, cache.ListTag(string(kind)))
 		pr := printer(c)
 		ctx := c.Request.Context()
 		vs, err := h.reads.ListVersions(ctx, kind)
