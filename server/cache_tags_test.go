@@ -32,11 +32,16 @@ func TestWriteInvalidatesOnlyWhatItChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := s.PublishList(ctx, store.Actor{Name: "test"}, store.ListInput{Kind: domain.ListPowers,
+		EffectiveDate: fixedNow, Powers: testenv.PowerItems(3)}, store.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	srv := cachedServer(t, s, testenv.RedisURL(t), httpx.Limits{PerIP: ratelimit.PerMinute(1_000_000)})
 	idA, idB := fmt.Sprint(rs[0].ID), fmt.Sprint(rs[1].ID)
 	u := func(path string) string { return srv.URL + path }
+	// The bureau's lists show no record.
 	unrelated := []string{u("/api/v1/penalties/" + idB), u("/penalties/" + idB), u("/subjects/" + b["CF_XDR_SHXYM"]),
-		u("/api/v1/subjects/" + b["CF_XDR_SHXYM"])}
+		u("/api/v1/subjects/" + b["CF_XDR_SHXYM"]), u("/lists/powers"), u("/lists/powers/versions")}
 	related := []string{u("/api/v1/penalties/" + idA), u("/penalties/" + idA), u("/subjects/" + a["CF_XDR_SHXYM"]),
 		u("/api/v1/subjects/" + a["CF_XDR_SHXYM"]), u("/api/v1/penalties"), u("/"),
 		// The aggregate pages depend on every record.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -58,11 +59,19 @@ func TestCDNHeaders(t *testing.T) {
 		}
 	}
 	// The bureau's lists show no record: browsers keep them a minute.
+	if _, err := s.PublishList(ctx, store.Actor{Name: "test"}, store.ListInput{Kind: domain.ListPowers,
+		EffectiveDate: fixedNow, Powers: testenv.PowerItems(3)}, store.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
 	if resp, _ := get(t, srv.URL+"/lists/powers"); resp.Header.Get("Cache-Control") != "public, max-age=60"+cdnSuffix {
 		t.Errorf("/lists/powers: Cache-Control %q", resp.Header.Get("Cache-Control"))
 	}
-	if resp, _ := get(t, srv.URL+"/static/site.css?v=x"); strings.Contains(resp.Header.Get("Cache-Control"), "max-age=0") {
-		t.Errorf("/static/site.css: Cache-Control %q", resp.Header.Get("Cache-Control"))
+	_, home := get(t, srv.URL+"/")
+	if css := regexp.MustCompile(`/static/site\.css\?v=[0-9a-f]+`).FindString(home); css == "" {
+		t.Error("the home page links no versioned stylesheet")
+	} else if resp, _ := get(t, srv.URL+css); !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") ||
+		strings.Contains(resp.Header.Get("Cache-Control"), "max-age=0") {
+		t.Errorf("%s: Cache-Control %q", css, resp.Header.Get("Cache-Control"))
 	}
 	resp, _ := get(t, srv.URL+"/api/v1/search?q=x")
 	if strings.Contains(resp.Header.Get("Cache-Control"), "s-maxage") {
