@@ -21,9 +21,10 @@ type Public struct {
 }
 
 // Public returns the public read path with the given masking rules; today
-// gives the current date in China Standard Time.
+// gives the current instant or date, read as a date in China Standard
+// Time whatever its location (publicity periods end at a Chinese date).
 func (s *Store) Public(rules domain.MaskingRules, today func() time.Time) *Public {
-	return &Public{s: s, rules: rules, today: today}
+	return &Public{s: s, rules: rules, today: func() time.Time { return domain.ChinaDate(today()) }}
 }
 
 // penaltySelect reads every column a PublishedPenalty needs; it is

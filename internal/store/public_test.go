@@ -210,3 +210,17 @@ func TestPublicOutputsMaskEveryFreeTextField(t *testing.T) {
 	}
 	t.Logf("%d identifiers in %d fields, %d bytes of public output", len(ids), 30, out.Len())
 }
+
+// The public read path's date is China's whatever the clock's location:
+// at 17:00 UTC it is already the next day in Beijing, and a penalty whose
+// publicity ended the day before is no longer public there.
+func TestPublicTodayIsTheChineseDate(t *testing.T) {
+	s := testenv.Store(t)
+	for _, clock := range []time.Time{time.Date(2026, 12, 3, 17, 0, 0, 0, time.UTC),
+		time.Date(2026, 12, 4, 1, 0, 0, 0, domain.China), time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)} {
+		got := s.Public(domain.DefaultMasking, func() time.Time { return clock }).Today()
+		if want := time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC); !got.Equal(want) {
+			t.Errorf("clock %v: Today %v, want %v", clock, got, want)
+		}
+	}
+}
