@@ -77,13 +77,12 @@ func TestReplicaServesPublicReadsWithinTheBound(t *testing.T) {
 	}
 	a, b := rs[0].ID, rs[1].ID
 	waitFor(t, "the replica takes reads", 5*time.Second, func() bool { return r.Ping(ctx) == nil })
-	before := r.Stats().ToReplica
-	if !publicPenalty(t, pub, a) {
-		t.Fatal("a published penalty is not public through the replica")
-	}
-	if r.Stats().ToReplica == before {
-		t.Fatalf("a read did not go to the current replica: %+v", r.Stats())
-	}
+	// The replica may be up to MaxLag behind: the record appears there,
+	// read from the replica, within it.
+	waitFor(t, "a published penalty is public, read from the replica", 5*time.Second, func() bool {
+		before := r.Stats().ToReplica
+		return publicPenalty(t, pub, a) && r.Stats().ToReplica > before
+	})
 
 	// The replica stops replaying; withdrawals commit on the primary.
 	ctl, err := store.Open(ctx, readURL, store.Options{})
@@ -153,9 +152,7 @@ func TestReplicaRestartFallsBackToThePrimary(t *testing.T) {
 	}
 	id := rs[0].ID
 	waitFor(t, "the replica takes reads", 5*time.Second, func() bool { return r.Ping(ctx) == nil })
-	if !publicPenalty(t, pub, id) {
-		t.Fatal("not public through the replica")
-	}
+	waitFor(t, "the penalty is public through the replica", 5*time.Second, func() bool { return publicPenalty(t, pub, id) })
 	standby.Kill()
 	for range 20 { // connections to the dead replica: retried on the primary
 		if !publicPenalty(t, pub, id) {
