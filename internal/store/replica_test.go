@@ -122,7 +122,7 @@ func TestReplicaServesPublicReadsWithinTheBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the replica takes reads again", 5*time.Second, func() bool { return r.Ping(ctx) == nil })
-	before = r.Stats().ToReplica
+	before := r.Stats().ToReplica
 	if publicPenalty(t, pub, a) || publicPenalty(t, pub, b) {
 		t.Fatal("the caught-up replica serves a withdrawn penalty")
 	}
