@@ -180,7 +180,7 @@ func TestWithdrawnRecordIsGone(t *testing.T) {
 	today := domain.ChinaDate(time.Now()).Format(domain.DateLayout)
 	for path, want := range map[string][]string{
 		fmt.Sprintf("/api/v1/penalties/%d", id): {"withdrawn on " + today, "repaired"},
-		fmt.Sprintf("/penalties/%d", id):        {"已于 " + today + " 撤下", "信用修复"},
+		fmt.Sprintf("/penalties/%d", id):        {"已于 " + today + " 撤下", "信用修复", `href="/withdrawals"`},
 	} {
 		resp, b := f.do("GET", path, "", nil)
 		body := string(b)

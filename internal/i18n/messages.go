@@ -40,6 +40,7 @@ var messages = []struct{ key, zh, en string }{
 	{"error.unavailable", "服务繁忙", "Service busy"},
 	{"error.retry_after", "当前访问量较大或服务正在恢复，请在 %s 秒后重试。", "The service is busy or recovering; please try again in %s seconds."},
 	{"error.home", "返回首页", "Back to the home page"},
+	{"error.withdrawal_rules", "撤下的规则与统计", "Why records are withdrawn, and how many"},
 	{"error.search", "查询公示信息", "Search the disclosures"},
 
 	// Home.
