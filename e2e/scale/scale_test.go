@@ -307,6 +307,7 @@ func TestScale(t *testing.T) {
 		"PORTAL_RATE_IP=100000000",
 		"PORTAL_RATE_KEY=100000000",
 		"PORTAL_CONNS_PER_IP=0", // every request comes from nginx's address
+		"PORTAL_LIVE_DOWNLOADS=16",
 		"PORTAL_LIVE_DOWNLOADS_PER_IP=16",
 		"PORTAL_SNAPSHOT_DIR=" + t.TempDir(),
 	}
@@ -484,7 +485,9 @@ func TestScale(t *testing.T) {
 	}
 
 	heal := map[string]time.Duration{}
-	time.Sleep(8 * time.Second)
+	// About a minute of load in all: a steady stretch, then each fault
+	// with time to settle after it.
+	time.Sleep(15 * time.Second)
 	withdrawCheck("steady")
 
 	// Fault 1: a portal replica dies.
@@ -493,7 +496,7 @@ func TestScale(t *testing.T) {
 		return status(d.lb+"/readyz") == http.StatusOK
 	})
 	withdrawCheck("replica down")
-	time.Sleep(5 * time.Second)
+	time.Sleep(8 * time.Second)
 
 	// Fault 2: the active indexer dies; the standby takes over.
 	d.index[0].Kill()
@@ -542,7 +545,7 @@ func TestScale(t *testing.T) {
 		return !strings.Contains(string(b), "read replica")
 	})
 	withdrawCheck("after replica restart")
-	time.Sleep(5 * time.Second)
+	time.Sleep(10 * time.Second)
 	stopLoad()
 	wg.Wait()
 
