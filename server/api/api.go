@@ -12,6 +12,9 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
+	"github.com/gongshi/gongshi/internal/cache"
 	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/store"
 	"github.com/gongshi/gongshi/server/httpx"
@@ -86,6 +89,20 @@ func New(d Deps) *Handlers {
 	}
 }
 
+// listTagged declares that fn's answer depends on one list only (kind,
+// or the :kind parameter when ""): a record's change leaves it cached,
+// and browsers may keep it (httpx.CDN).
+func listTagged(kind string, fn httpx.HandlerFunc) httpx.HandlerFunc {
+	return func(c *gin.Context) error {
+		k := kind
+		if k == "" {
+			k = c.Param("kind")
+		}
+		httpx.CacheTags(c, cache.ListTag(k))
+		return fn(c)
+	}
+}
+
 // Errors is the adapter that renders the API's errors; the assembly uses
 // it for the errors of the API's middleware too.
 func (h *Handlers) Errors() httpx.Adapter { return h.errors }
@@ -99,13 +116,14 @@ func (h *Handlers) Register(g Groups) {
 	c.GET("/permits", do(r.permits))
 	c.GET("/permits/:id", do(r.permit))
 	c.GET("/subjects/:credit_code", do(r.subject))
-	c.GET("/powers", do(r.powers))
-	c.GET("/powers/:code", do(r.power))
-	c.GET("/powers/:code/flowchart.svg", do(r.flowchart))
-	c.GET("/lists/:kind", do(r.list))
-	c.GET("/lists/:kind/versions", do(r.listVersions))
-	c.GET("/lists/:kind/versions/:n", do(r.listVersion))
-	c.GET("/lists/:kind/versions/:n/changes", do(r.listChanges))
+	powers := string(domain.ListPowers)
+	c.GET("/powers", do(listTagged(powers, r.powers)))
+	c.GET("/powers/:code", do(listTagged(powers, r.power)))
+	c.GET("/powers/:code/flowchart.svg", do(listTagged(powers, r.flowchart)))
+	c.GET("/lists/:kind", do(listTagged("", r.list)))
+	c.GET("/lists/:kind/versions", do(listTagged("", r.listVersions)))
+	c.GET("/lists/:kind/versions/:n", do(listTagged("", r.listVersion)))
+	c.GET("/lists/:kind/versions/:n/changes", do(listTagged("", r.listChanges)))
 	c.GET("/stats", do(r.stats))
 
 	u := g.Uncached
