@@ -143,7 +143,9 @@ func fuzzEnforcement(t *testing.T, s *store.Store) (fuzzPools, map[string]func(r
 		"/enforcement/results/{id} id?":                            append(append([]string(nil), withdrawable...), missing...),
 		"/api/v1/admin/inspection-results/{id}/withdraw id":        withdrawable,
 		"/api/v1/admin/inspection-results/{id}/withdraw id?":       missing,
-		"body_code": {fuzzBody},
+		"/api/v1/inspection-results q":                             {"化工", "某化工有限", "苏州 某", "%_", "'\"", "<b>", "3M公司", "Ab"},
+		"/enforcement/results q":                                   {"化工", "某化工有限", "苏州 某", "%_", "'\"", "<b>", "3M公司", "Ab"},
+		"body_code":                                                {fuzzBody},
 	}
 	record := func(base map[string]string) func(r *rand.Rand) any {
 		return func(r *rand.Rand) any {

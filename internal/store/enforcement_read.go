@@ -410,14 +410,19 @@ type PublishedInspectionResult struct {
 // InspectionResultQuery selects public inspection results; zero fields do
 // not filter.
 type InspectionResultQuery struct {
-	BodyCode      string
-	DistrictCode  string
-	TaskID        int64
-	Kind          string
-	Category      string
-	Outcome       domain.InspectionOutcome
-	PartyKind     domain.PartyKind
-	CreditCode    string
+	BodyCode     string
+	DistrictCode string
+	TaskID       int64
+	Kind         string
+	Category     string
+	Outcome      domain.InspectionOutcome
+	PartyKind    domain.PartyKind
+	CreditCode   string
+	// Name matches the results whose party's public name holds it
+	// (case-insensitively). Names and Name are compared digit-blind: a
+	// digit, or an ID number's check letter after one, matches any
+	// other, so a search tells nothing about a digit that masking hides.
+	Name          string
 	InspectedFrom time.Time
 	InspectedTo   time.Time
 	Sort          Sort // zero: InspectionResultSort
@@ -516,6 +521,9 @@ func resultConds(w *where, q InspectionResultQuery) {
 	}
 	if q.TaskID != 0 {
 		w.add("p.task_id = %s", q.TaskID)
+	}
+	if q.Name != "" { // served by inspection_results_public_name (migration 00014)
+		w.add("gongshi_name_blind(p.party_name) ILIKE '%%' || gongshi_name_blind(%s) || '%%'", likeEscaper.Replace(q.Name))
 	}
 	if !q.InspectedFrom.IsZero() {
 		w.add("p.inspection_date >= %s", q.InspectedFrom)

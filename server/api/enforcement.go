@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -488,8 +490,9 @@ func inspectionResultOf(r store.PublishedInspectionResult) inspectionResultJSON 
 
 // inspectionResultParams are the filters of the results list. The list
 // is filtered in PostgreSQL (by body, district, task, kind, industry,
-// outcome, party and dates), not by the search index.
-var inspectionResultParams = []string{"body_code", "district", "task_id", "kind", "category", "outcome",
+// outcome, party and dates) and found by the party's name (q), in
+// PostgreSQL, not by the search index.
+var inspectionResultParams = []string{"q", "body_code", "district", "task_id", "kind", "category", "outcome",
 	"party_kind", "credit_code", "inspection_date_from", "inspection_date_to", "sort", "cursor", "limit"}
 
 // InspectionResultQuery reads the results list's filters from p.
@@ -509,7 +512,54 @@ func InspectionResultQuery(p *httpx.Params) store.InspectionResultQuery {
 		q.TaskID = id
 	}
 	q.InspectedFrom, q.InspectedTo = p.DateRange("inspection_date")
+	partyQuery(p, &q)
 	return q
+}
+
+// Limits of the q parameter of the results list.
+const (
+	partyQueryMin = 2
+	partyQueryMax = 100
+)
+
+// partyQuery reads q: a 统一社会信用代码 goes to the exact credit-code
+// filter, anything else is a party name or part of one. Digits match any
+// digit (see store.InspectionResultQuery.Name), so a name must hold at
+// least partyQueryMin characters besides digits and spaces: digits alone
+// would match every name with as many. A q that masking would change
+// (it holds an ID, phone or account number) is refused whole.
+func partyQuery(p *httpx.Params, q *store.InspectionResultQuery) {
+	v := p.Str("q")
+	if v == "" {
+		return
+	}
+	if n := utf8.RuneCountInString(v); n > partyQueryMax {
+		p.Fail("q", fmt.Sprintf("must be at most %d characters, not %d", partyQueryMax, n))
+		return
+	}
+	if code := domain.NormalizeCode(v); len(code) == 18 && domain.ValidateUSCC(code) == nil {
+		if q.CreditCode != "" && q.CreditCode != code {
+			p.Fail("q", "names another 统一社会信用代码 than credit_code")
+		}
+		q.CreditCode = code
+		return
+	}
+	if domain.DefaultMasking.Text(v) != v {
+		p.Fail("q", "holds what reads as a personal identifier (an ID, phone or account number): those are never searchable")
+		return
+	}
+	letters := 0
+	for _, r := range v {
+		if !unicode.IsDigit(r) && !unicode.IsSpace(r) {
+			letters++
+		}
+	}
+	if letters < partyQueryMin {
+		p.Fail("q", fmt.Sprintf("must hold at least %d characters of a name besides digits and spaces "+
+			"(digits alone are searched only as a whole 统一社会信用代码)", partyQueryMin))
+		return
+	}
+	q.Name = v
 }
 
 func (h enforcementHandlers) results(c *gin.Context) error {

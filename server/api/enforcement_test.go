@@ -388,6 +388,48 @@ func TestEnforcementIngestAndRead(t *testing.T) {
 	if !strings.Contains(string(csv), valid) || !strings.HasPrefix(string(csv), "执法证号,姓名,发证机关") {
 		t.Errorf("officers download:\n%s", csv)
 	}
+
+	// Found by the party's name, or by a credit code typed into q; the
+	// withdrawn result never. A natural person is found by the name that
+	// is published, never by an ID number: a q holding one is refused,
+	// and a digit in q matches any digit, so the hidden digits of a name
+	// cannot be probed.
+	glued := result("JC-2026-004", "未发现问题", "0", "举报核查", "")
+	glued["JC_XDR_MC"], glued["JC_XDR_LB"], glued["JC_XDR_SHXYM"] = "王五"+testenv.PersonID+"号摊", "自然人", ""
+	glued["JC_XDR_ZJLX"], glued["JC_XDR_ZJHM"] = "身份证", testenv.PersonID
+	f.want(http.StatusOK, "POST", "/api/v1/admin/inspection-results", f.ingest, glued, nil)
+	for q, want := range map[string]string{"化工": "JC-2026-002", "某化工有限": "JC-2026-002",
+		" " + strings.ToLower(testenv.CompanyCode) + " ": "JC-2026-002", "李四": "JC-2026-003",
+		"王五": "JC-2026-004", "号摊": "JC-2026-004", "王五999": "JC-2026-004", "王五" + testenv.PersonID[:3]: "JC-2026-004", "没有这家企业": ""} {
+		f.want(http.StatusOK, "GET", "/api/v1/inspection-results?q="+url.QueryEscape(q), "", nil, &results)
+		if (want == "" && results.Total != 0) || (want != "" && (results.Total != 1 || results.Items[0].RecordNo != want)) {
+			t.Errorf("q=%q: %+v, want %q", q, results, want)
+		}
+		code, page := f.do("GET", "/enforcement/results?q="+url.QueryEscape(q), "", nil)
+		if code != http.StatusOK || strings.Contains(string(page), "共 "+fmt.Sprint(results.Total)+" 条") == false ||
+			strings.Contains(string(page), testenv.PersonID) {
+			t.Errorf("the page for q=%q: %d, want %d results and no full ID number", q, code, results.Total)
+		}
+	}
+	for _, q := range []string{"化", strings.Repeat("化", 101), "12", testenv.PersonID, "王五" + testenv.PersonID,
+		"李四" + testenv.PersonID[:17]} {
+		var pr problem
+		f.want(http.StatusBadRequest, "GET", "/api/v1/inspection-results?q="+url.QueryEscape(q), "", nil, &pr)
+		if len(pr.Errors) != 1 || pr.Errors[0].Field != "q" {
+			t.Errorf("q=%q: %+v, want an error naming q", q, pr)
+		}
+		if code, _ := f.do("GET", "/enforcement/results?q="+url.QueryEscape(q), "", nil); code != http.StatusBadRequest {
+			t.Errorf("the page for q=%q: %d, want 400", q, code)
+		}
+	}
+	f.want(http.StatusBadRequest, "GET", "/api/v1/inspection-results?credit_code="+bodyCode+"&q="+testenv.CompanyCode, "", nil, nil)
+	_, page := f.do("GET", "/enforcement/results?q="+url.QueryEscape("化工")+"&outcome="+url.QueryEscape("发现问题已责令整改"), "", nil)
+	for _, part := range []string{`<label for="r-q">企业名称或统一社会信用代码</label>`, `name="q" type="search" value="化工"`,
+		`<input type="hidden" name="q" value="化工">`, "苏州某化工有限公司"} {
+		if !strings.Contains(string(page), part) {
+			t.Errorf("the searched page lacks %s", part)
+		}
+	}
 }
 
 // Every enforcement dataset of the registry is one the store exports,

@@ -36,7 +36,7 @@ func (h *Handlers) registerEnforcement(get func(string, httpx.Accepted, httpx.Ha
 	get("/enforcement/tasks", page("body_code", "year", "cursor"), h.tasksPage)
 	get("/enforcement/tasks/:id", page(), h.taskPage)
 	get("/enforcement/results", page("body_code", "task_id", "kind", "category", "outcome", "party_kind",
-		"credit_code", "inspection_date_from", "inspection_date_to", "cursor"), h.resultsPage)
+		"credit_code", "inspection_date_from", "inspection_date_to", "q", "cursor"), h.resultsPage)
 	get("/enforcement/results/:id", page(), h.resultPage)
 	get("/enforcement/plans", page("year"), h.plansPage)
 	get("/enforcement/referrals", page(), h.referralsPage)
@@ -299,7 +299,7 @@ type resultsView struct {
 
 func (h *Handlers) resultsPage(c *gin.Context) error {
 	p := httpx.QueryParams(c, "lang", "body_code", "task_id", "kind", "category", "outcome", "party_kind",
-		"credit_code", "inspection_date_from", "inspection_date_to", "cursor")
+		"credit_code", "inspection_date_from", "inspection_date_to", "q", "cursor")
 	q := api.InspectionResultQuery(p)
 	q.Sort, q.Cursor, q.Limit = store.InspectionResultSort, p.Str("cursor"), 50
 	if err := p.Err(); err != nil {
