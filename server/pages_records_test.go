@@ -19,7 +19,7 @@ func withBaseURL(d *server.Deps) { d.BaseURL = testBaseURL }
 // note that the original decision prevails, before the table of standard
 // fields; the empty fields are folded away, not listed as rows of "—".
 func TestRecordPageLeadsWithSummary(t *testing.T) {
-	f := newPagesFixture(t)
+	f := newPagesFixture(t, func(d *server.Deps) { d.BaseURL = "" })
 	resp, body := f.get("/penalties/" + id(f.penalties[0]))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("%d %.300s", resp.StatusCode, body)

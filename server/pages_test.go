@@ -187,10 +187,18 @@ func TestPagesRender(t *testing.T) {
 		if strings.Contains(body, testenv.PersonID) {
 			t.Errorf("%s shows a full ID number", path)
 		}
-		if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age=60"+cdnSuffix || resp.Header.Get("ETag") == "" {
+		// Browsers revalidate what may show a record; the lists they keep
+		// a minute.
+		age := "0"
+		if strings.HasPrefix(path, "/lists/") {
+			age = "60"
+		}
+		if cc := resp.Header.Get("Cache-Control"); cc != "public, max-age="+age+cdnSuffix || resp.Header.Get("ETag") == "" {
 			t.Errorf("%s: Cache-Control %q, ETag %q", path, cc, resp.Header.Get("ETag"))
 		}
-		if len(body) > 300<<10 {
+		// The API reference documents every operation (over a hundred);
+		// it is sent compressed, like every page.
+		if limit := map[bool]int{true: 400 << 10, false: 300 << 10}[path == "/api"]; len(body) > limit {
 			t.Errorf("%s is %d bytes", path, len(body))
 		}
 		// No message key is left untranslated.
