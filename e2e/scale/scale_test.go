@@ -263,16 +263,18 @@ func searchHas(base string, n int, id int64) (found, degraded bool) {
 		return true, false
 	}
 	defer resp.Body.Close()
+	type hit struct {
+		ID json.Number `json:"id"`
+	}
 	var out struct {
-		Hits []struct {
-			ID json.Number `json:"id"`
-		} `json:"hits"`
-		Degraded bool `json:"degraded"`
+		Exact    []hit `json:"exact"` // a credit code matches exactly
+		Hits     []hit `json:"hits"`
+		Degraded bool  `json:"degraded"`
 	}
 	if json.NewDecoder(resp.Body).Decode(&out) != nil {
 		return true, false
 	}
-	for _, h := range out.Hits {
+	for _, h := range append(out.Exact, out.Hits...) {
 		if h.ID.String() == fmt.Sprint(id) {
 			return true, out.Degraded
 		}
