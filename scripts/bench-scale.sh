@@ -11,6 +11,8 @@
 #   BENCH_SCALE_SIZES   penalties per database (default "1000000 5000000")
 #   BENCH_SCALE_RUNS    requests per read and phase (default 50)
 #   BENCH_SCALE_LOAD    length of the mixed load (default 60s)
+#   BENCH_SCALE_PHASES  "reads,load" (default), "reads" or "load" (appends the
+#                       hit ratios to an earlier run's figures)
 #   BENCH_SCALE_MAX     time limit of one size's measuring (default 30m)
 #   BENCH_SCALE_PORT    the portal's port (default 18480); Meilisearch's is +2
 #   BENCH_SCALE_REDIS_PORT  the private Redis's port (default BENCH_SCALE_PORT+1)
@@ -83,7 +85,8 @@ for n in $SIZES; do
 	if [ -z "$(psql "$url" -qAtc "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'penalties'")" ]; then
 		psql "$url" -qc "VACUUM (ANALYZE) penalties, permits"
 	fi
-	key=$(DATABASE_URL=$url "$PORTAL" keys create --scope ingest --name "bench-scale-$(date +%s%N)" 2>/dev/null | tail -1)
+	key=$(DATABASE_URL=$url "$PORTAL" keys create --scope ingest --name "bench-scale-$(date +%s%N)" | tail -1)
+	[ -n "$key" ] || { echo "bench-scale: portal keys create printed no key"; exit 1; }
 
 	tmp=$(mktemp -d)
 	mkdir -p "/tmp/bench-scale-redis-$RPORT"
@@ -132,6 +135,7 @@ for n in $SIZES; do
 	redis-cli -p "$RPORT" FLUSHALL >/dev/null
 	echo "bench-scale: $n penalties, search page: $search; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 	"$out/benchscale" measure -base "http://127.0.0.1:$PORT" -key "$key" -size "$n" -runs "$RUNS" -load "$LOAD" \
+		-phases "${BENCH_SCALE_PHASES:-reads,load}" \
 		-max "$MAX" -out "$out/result-$n.tsv"
 	results+=("$out/result-$n.tsv")
 	cleanup

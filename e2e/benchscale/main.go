@@ -80,6 +80,7 @@ func measure(args []string) error {
 	workers := fs.Int("workers", 4, "concurrent readers of the mixed load")
 	maxTime := fs.Duration("max", 30*time.Minute, "stop measuring after this long")
 	out := fs.String("out", "", "TSV file to write the figures to")
+	phases := fs.String("phases", "reads,load", "what to measure: reads (uncached and after a publish), load (hit ratio); load alone appends to -out")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -94,24 +95,32 @@ func measure(args []string) error {
 		client:   &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
 		deadline: time.Now().Add(*maxTime), rng: rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 13))}
 	b.seq.Store(time.Now().Unix() % 100_000 * 10)
-	f, err := os.Create(*out)
+	doReads, doLoad := strings.Contains(*phases, "reads"), strings.Contains(*phases, "load")
+	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	if !doReads {
+		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	}
+	f, err := os.OpenFile(*out, flags, 0o644)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	w := bufio.NewWriter(f)
 	defer w.Flush()
-	fmt.Fprintf(w, "# size\t%d\n", *size)
-
 	pool, err := b.discover()
 	if err != nil {
 		return err
 	}
-	reads, err := b.reads(pool)
-	if err != nil {
-		return err
+	var reads []read
+	if doReads {
+		fmt.Fprintf(w, "# size\t%d\n", *size)
+		if reads, err = b.reads(pool); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintf(os.Stderr, "benchscale: %d reads × %d requests uncached, then after a publish\n", len(reads), b.runs)
+	if doReads {
+		fmt.Fprintf(os.Stderr, "benchscale: %d reads × %d requests uncached, then after a publish\n", len(reads), b.runs)
+	}
 	for _, r := range reads {
 		if time.Now().After(b.deadline) {
 			return fmt.Errorf("out of time (-max %s) before %s", *maxTime, r.name)
@@ -129,6 +138,9 @@ func measure(args []string) error {
 		fmt.Fprintf(os.Stderr, "  %-40s p50 %7.1f  p95 %7.1f ms | after a publish p50 %7.1f  p95 %7.1f ms (%d/%d misses)\n",
 			r.name, pct(un, 50), pct(un, 95), pct(after, 50), pct(after, 95), misses, len(after))
 		w.Flush()
+	}
+	if !doLoad {
+		return w.Flush()
 	}
 	hits, err := b.mixedLoad(pool, *load, *workers)
 	if err != nil {
@@ -377,9 +389,10 @@ func (b *bench) mixedLoad(p *pool, d time.Duration, workers int) (map[string][2]
 	for _, c := range p.subjects {
 		ts = append(ts, target{"subject", "/subjects/" + c})
 	}
-	for _, q := range []string{"", "&district=320505", "&sort=-fine", "&stage=" + url.QueryEscape("事故")} {
+	for _, q := range []string{"", "&district=320505", "&sort=-published_at"} {
 		ts = append(ts, target{"list", "/api/v1/penalties?limit=20" + q}, target{"list", "/api/v1/permits?limit=20" + q})
 	}
+	ts = append(ts, target{"list", "/api/v1/penalties?limit=20&sort=-fine"}, target{"list", "/api/v1/permits?limit=20&sort=-valid_to"})
 	// Every URL once first: the ratio is of a warm cache, not of its filling.
 	for _, t := range ts {
 		if _, _, err := b.timed(t.url, false); err != nil {
