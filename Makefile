@@ -50,6 +50,11 @@ bench: ## Run scripts/bench.sh against running services
 		echo "no benchmarks yet"; \
 	fi
 
+.PHONY: bench-scale
+bench-scale: ## Public reads at 1M and 5M penalties: p50/p95 uncached and after a publish, cache hit ratio (BENCH_SCALE_SIZES; minutes)
+	$(SERVICES) up --no-meili-server
+	. $(ENV_FILE) && exec bash scripts/bench-scale.sh
+
 stop: ## Stop the services that scripts/services.sh started
 	$(SERVICES) down
 
