@@ -59,14 +59,14 @@ type FigureJSON struct {
 	Den   int64   `json:"denominator"`
 	// Change is the year-on-year change (a fraction); null for shares and
 	// when the comparable value is 0.
-	Change  *float64           `json:"change"`
-	Sources []FigureSourceJSON `json:"sources"`
+	Change  *float64            `json:"change"`
+	Sources []FigureRecordsJSON `json:"sources"`
 }
 
-// FigureSourceJSON names the records a figure counts: the list API (URL)
+// FigureRecordsJSON names the records a figure counts: the list API (URL)
 // and download (DatasetURL, when the dataset is open data) that select
 // them.
-type FigureSourceJSON struct {
+type FigureRecordsJSON struct {
 	Dataset       string            `json:"dataset"`
 	Params        map[string]string `json:"params"`
 	Counts        string            `json:"counts"`
@@ -75,8 +75,9 @@ type FigureSourceJSON struct {
 	DatasetURL    *string           `json:"dataset_url"`
 }
 
-// figureSourceOf links a figure's filter to its list API.
-func figureSourceOf(f store.FigureFilter) FigureSourceJSON {
+// countedRecordsOf names the records a figure counts: their list in the API
+// and, where there is one, their dataset.
+func countedRecordsOf(f store.FigureFilter) FigureRecordsJSON {
 	q := url.Values{}
 	keys := make([]string, 0, len(f.Params))
 	for k := range f.Params {
@@ -86,7 +87,7 @@ func figureSourceOf(f store.FigureFilter) FigureSourceJSON {
 	for _, k := range keys {
 		q.Set(k, f.Params[k])
 	}
-	s := FigureSourceJSON{Dataset: f.Dataset, Params: f.Params, Counts: f.Counts, IncludesEnded: f.IncludesEnded,
+	s := FigureRecordsJSON{Dataset: f.Dataset, Params: f.Params, Counts: f.Counts, IncludesEnded: f.IncludesEnded,
 		URL: "/api/v1/" + f.Dataset + "?" + q.Encode()}
 	if f.Dataset != "criminal-referrals" {
 		u := "/api/v1/datasets/" + f.Dataset + "/download"
@@ -120,9 +121,9 @@ func QuarterlyReportOf(f store.QuarterlyFigures, cal domain.Calendar) QuarterlyR
 	for i, fig := range f.Figures {
 		j := FigureJSON{Key: fig.Key, Label: fig.Label, Unit: fig.Unit, Kind: fig.Kind, Value: ratioValue(fig.Kind, fig.Value),
 			Prev: ratioValue(fig.Kind, fig.Prev), Num: fig.Value.Num, Den: fig.Value.Den, Change: fig.Change,
-			Sources: make([]FigureSourceJSON, len(fig.Filters))}
+			Sources: make([]FigureRecordsJSON, len(fig.Filters))}
 		for k, flt := range fig.Filters {
-			j.Sources[k] = figureSourceOf(flt)
+			j.Sources[k] = countedRecordsOf(flt)
 		}
 		r.Figures[i] = j
 	}

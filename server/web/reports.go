@@ -56,7 +56,7 @@ func figureText(kind string, v float64, unit string) string {
 
 // pageLink maps a figure's source to the page that lists the same records,
 // where there is one with the same filters.
-func figurePage(s api.FigureSourceJSON) string {
+func figurePage(s api.FigureRecordsJSON) string {
 	if s.Dataset == "inspection-results" {
 		q := url.Values{}
 		for k, v := range s.Params {
