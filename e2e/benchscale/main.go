@@ -242,6 +242,7 @@ func (b *bench) reads(p *pool) ([]read, error) {
 		{"/api/v1/penalties", "agency_code=" + p.agency},
 		{"/api/v1/penalties", "district=320505"},
 		{"/api/v1/penalties", "category=" + url.QueryEscape("警告")},
+		{"/api/v1/penalties", "category=" + url.QueryEscape("行政拘留")}, // no record has it
 		{"/api/v1/penalties", "stage=" + url.QueryEscape("事故")},
 		{"/api/v1/penalties", "party_kind=" + url.QueryEscape("个体工商户")},
 		{"/api/v1/penalties", "credit_code=" + p.penaltyCode},

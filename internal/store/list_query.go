@@ -49,6 +49,10 @@ type listSpec struct {
 	// exact: count every match (the lists other than penalties and
 	// permits, whose sizes stay small).
 	exact bool
+	// few: the maintained tallies bound the matches at TotalCap
+	// (list_bound.go): the page fetches all of them through the filters'
+	// own indexes and sorts them, and they are counted exactly.
+	few bool
 }
 
 // statements writes the SQL of the page, the capped count and the
@@ -77,7 +81,7 @@ func (l listSpec) statements() (listStatements, error) {
 		Estimate: Statement{fmt.Sprintf("EXPLAIN (FORMAT JSON) SELECT FROM %s p WHERE %s", l.table, matches),
 			append([]any(nil), l.where.args...)},
 	}
-	if l.exact {
+	if l.exact || l.few {
 		st.Count.SQL = fmt.Sprintf("SELECT count(*) FROM %s p WHERE %s", l.table, matches)
 		st.Estimate = Statement{}
 	}
@@ -97,8 +101,15 @@ func (l listSpec) statements() (listStatements, error) {
 	}
 	st.Page = Statement{fmt.Sprintf("%sWHERE p.id IN (SELECT p.id FROM %s p WHERE %s %s LIMIT %d) %s",
 		l.selectSQL, l.table, w.sql(), order, limit+1, order), w.args}
-	if l.narrow {
+	switch {
+	case l.narrow:
 		st.Page.SQL = fmt.Sprintf("%sWHERE %s %s LIMIT %d", l.selectSQL, w.sql(), order, limit+1)
+	case l.few:
+		// OFFSET 0 keeps the matches a subquery of their own, planned to
+		// fetch them all (through the filters' indexes) rather than to
+		// walk the sort index until a page is full.
+		st.Page.SQL = fmt.Sprintf("%sWHERE p.id IN (SELECT m.id FROM (SELECT p.id, %s AS k FROM %s p WHERE %s OFFSET 0) m "+
+			"ORDER BY m.k %s, m.id %s LIMIT %d) %s", l.selectSQL, col.expr, l.table, w.sql(), dir, dir, limit+1, order)
 	}
 	return st, nil
 }
@@ -120,7 +131,7 @@ func runList[T any](ctx context.Context, pub *Public, l listSpec, scan func(pgx.
 	var page Page[T]
 	var plan []byte
 	batch := &pgx.Batch{}
-	if l.exact {
+	if l.exact || l.few {
 		batch.Queue(st.Count.SQL, st.Count.Args...).QueryRow(func(row pgx.Row) error { return row.Scan(&page.Total) })
 	} else {
 		batch.Queue(st.Estimate.SQL, st.Estimate.Args...).QueryRow(func(row pgx.Row) error { return row.Scan(&plan) })
@@ -140,7 +151,7 @@ func runList[T any](ctx context.Context, pub *Public, l listSpec, scan func(pgx.
 	}
 	complete := l.cursor == "" && len(page.Items) <= limit
 	page.TotalExact = true
-	if !l.exact {
+	if !l.exact && !l.few {
 		if page.Total, page.TotalExact, err = pub.total(ctx, st.Count, plan, complete, int64(len(page.Items))); err != nil {
 			return Page[T]{}, err
 		}

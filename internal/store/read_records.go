@@ -311,9 +311,12 @@ func listSort(s Sort, updatedSince time.Time) Sort {
 }
 
 // penaltyList is the list of the public penalties q selects.
-func (pub *Public) penaltyList(q PenaltyQuery) listSpec {
-	return listSpec{table: "penalties", selectSQL: penaltySelect, where: pub.penaltyWhere(q), sorts: penaltySorts,
+func (pub *Public) penaltyList(ctx context.Context, q PenaltyQuery) (listSpec, error) {
+	l := listSpec{table: "penalties", selectSQL: penaltySelect, where: pub.penaltyWhere(q), sorts: penaltySorts,
 		sort: q.Sort, cursor: q.Cursor, limit: q.Limit}
+	var err error
+	l.few, err = pub.penaltiesFew(ctx, q)
+	return l, err
 }
 
 // penaltyChanges is the list of the penalties changed since
@@ -323,9 +326,13 @@ func (pub *Public) penaltyChanges(q PenaltyQuery) changesSpec {
 		today: pub.today(), since: q.UpdatedSince, cursor: q.Cursor, limit: q.Limit}
 }
 
-func permitList(q PermitQuery) listSpec {
-	return listSpec{table: "permits", selectSQL: permitSelect, where: permitWhere(q), sorts: permitSorts,
+// permitList is penaltyList for permits.
+func (pub *Public) permitList(ctx context.Context, q PermitQuery) (listSpec, error) {
+	l := listSpec{table: "permits", selectSQL: permitSelect, where: permitWhere(q), sorts: permitSorts,
 		sort: q.Sort, cursor: q.Cursor, limit: q.Limit}
+	var err error
+	l.few, err = pub.permitsFew(ctx, q)
+	return l, err
 }
 
 func permitChanges(q PermitQuery) changesSpec {
@@ -347,7 +354,11 @@ func (pub *Public) Penalties(ctx context.Context, q PenaltyQuery) (Page[domain.P
 		return page, nil
 	}
 	q.Sort = listSort(q.Sort, q.UpdatedSince)
-	page, err := runList(ctx, pub, pub.penaltyList(q), scanPenalty, penaltySortKey(q.Sort))
+	l, err := pub.penaltyList(ctx, q)
+	if err != nil {
+		return Page[domain.PublishedPenalty]{}, fmt.Errorf("store.Penalties: %w", err)
+	}
+	page, err := runList(ctx, pub, l, scanPenalty, penaltySortKey(q.Sort))
 	if err != nil {
 		return page, fmt.Errorf("store.Penalties: %w", err)
 	}
@@ -368,7 +379,11 @@ func (pub *Public) Permits(ctx context.Context, q PermitQuery) (Page[domain.Publ
 		return page, nil
 	}
 	q.Sort = listSort(q.Sort, q.UpdatedSince)
-	page, err := runList(ctx, pub, permitList(q), scanPermit, permitSortKey(q.Sort))
+	l, err := pub.permitList(ctx, q)
+	if err != nil {
+		return Page[domain.PublishedPermit]{}, fmt.Errorf("store.Permits: %w", err)
+	}
+	page, err := runList(ctx, pub, l, scanPermit, permitSortKey(q.Sort))
 	if err != nil {
 		return page, fmt.Errorf("store.Permits: %w", err)
 	}
