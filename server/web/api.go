@@ -23,19 +23,23 @@ import (
 // the contract the server is tested against.
 
 // The spec's prose is CommonMark, rendered with goldmark (raw HTML in it
-// is dropped). It is English; the Chinese page has its own introduction,
-// tag names and operation summaries (api_intro.zh-CN.md, api_zh.json), and
-// marks the English details it shows as lang="en".
+// is dropped). It is English; the Chinese page has its own introduction
+// (api_intro.zh-CN.md) and, from api_zh.json, the tag names and the
+// summaries, descriptions, parameters and responses of the operations
+// (TestAPITranslationsCoverTheSpec fails when one lacks its Chinese).
+// What has none — the schemas' descriptions — is marked lang="en".
 
 type apiParam struct {
 	Name, In, Type string
 	Description    template.HTML
+	DescriptionEN  bool // Description is the spec's English one on another page
 	Required       bool
 }
 
 type apiResponse struct {
 	Status, Schema string
 	Description    template.HTML
+	DescriptionEN  bool
 }
 
 type apiOperation struct {
@@ -45,11 +49,14 @@ type apiOperation struct {
 	Summary     string
 	SummaryEN   bool // Summary is the spec's English one
 	Description template.HTML
-	Params      []apiParam
-	Body        string // schema of the request body
-	Responses   []apiResponse
-	Auth        bool
-	Example     string // a curl line for GETs
+	// DescriptionEN: Description is the spec's English one on a page
+	// in another language.
+	DescriptionEN bool
+	Params        []apiParam
+	Body          string // schema of the request body
+	Responses     []apiResponse
+	Auth          bool
+	Example       string // a curl line for GETs
 }
 
 type apiTag struct {
@@ -83,16 +90,33 @@ type apiDoc struct {
 //go:embed api_intro.zh-CN.md
 var apiIntroZH string
 
-// apiZH holds the Chinese names of the tags and summaries of the
-// operations (by operationId); an operation without one keeps its
-// English summary.
+// apiZH holds the Chinese of the API reference: the tags' names, the
+// operations' summaries and descriptions (by operationId), their
+// parameters (by component name when shared through $ref, else by
+// operationId and name) and the responses' descriptions (by their
+// English text, which many operations share). Anything without one
+// keeps its English, marked lang="en".
 //
 //go:embed api_zh.json
 var apiZHJSON []byte
 
 type apiTranslation struct {
-	Tags      map[string][2]string `json:"tags"` // name → [title, description]
-	Summaries map[string]string    `json:"summaries"`
+	Tags             map[string][2]string         `json:"tags"` // name → [title, description]
+	Summaries        map[string]string            `json:"summaries"`
+	Descriptions     map[string]string            `json:"descriptions"`
+	SharedParameters map[string]string            `json:"shared_parameters"` // #/components/parameters/<name>
+	Parameters       map[string]map[string]string `json:"parameters"`        // operationId → name → text
+	Responses        map[string]string            `json:"responses"`         // English description → Chinese
+}
+
+// paramZH is the Chinese description of parameter pr of operation opID.
+func (t apiTranslation) paramZH(opID string, pr *openapi3.ParameterRef) (string, bool) {
+	if pr.Ref != "" {
+		s, ok := t.SharedParameters[pr.Ref[strings.LastIndex(pr.Ref, "/")+1:]]
+		return s, ok
+	}
+	s, ok := t.Parameters[opID][pr.Value.Name]
+	return s, ok
 }
 
 var (
@@ -224,12 +248,7 @@ func apiTags(doc *openapi3.T, zh bool) []apiTag {
 				byTag[tag] = &apiTag{Name: tag, Title: tag}
 				order = append(order, tag)
 			}
-			ao := apiOperationOf(method, p, item, op)
-			if sum, ok := apiZH.Summaries[op.OperationID]; ok && zh {
-				ao.Summary = sum
-			} else {
-				ao.SummaryEN = zh
-			}
+			ao := apiOperationOf(method, p, item, op, zh)
 			byTag[tag].Operations = append(byTag[tag].Operations, ao)
 		}
 	}
@@ -242,17 +261,38 @@ func apiTags(doc *openapi3.T, zh bool) []apiTag {
 	return out
 }
 
-// apiOperationOf describes one operation.
-func apiOperationOf(method, p string, item *openapi3.PathItem, op *openapi3.Operation) apiOperation {
+// apiOperationOf describes one operation; zh: in Chinese where
+// api_zh.json has it.
+func apiOperationOf(method, p string, item *openapi3.PathItem, op *openapi3.Operation, zh bool) apiOperation {
 	ao := apiOperation{Method: method, Path: p, Summary: op.Summary, Description: markdownHTML(op.Description),
 		ID: strings.ToLower(method) + strings.NewReplacer("/", "-", "{", "", "}", "", ".", "-").Replace(p)}
+	if zh {
+		if s, ok := apiZH.Summaries[op.OperationID]; ok {
+			ao.Summary = s
+		} else {
+			ao.SummaryEN = op.Summary != ""
+		}
+		if s, ok := apiZH.Descriptions[op.OperationID]; ok {
+			ao.Description = markdownHTML(s)
+		} else {
+			ao.DescriptionEN = op.Description != ""
+		}
+	}
 	params := append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...)
 	for _, pr := range params {
 		if pr.Value == nil {
 			continue
 		}
-		ao.Params = append(ao.Params, apiParam{Name: pr.Value.Name, In: pr.Value.In, Required: pr.Value.Required,
-			Description: markdownInline(pr.Value.Description), Type: schemaType(pr.Value.Schema)})
+		ap := apiParam{Name: pr.Value.Name, In: pr.Value.In, Required: pr.Value.Required,
+			Description: markdownInline(pr.Value.Description), Type: schemaType(pr.Value.Schema)}
+		if zh {
+			if s, ok := apiZH.paramZH(op.OperationID, pr); ok {
+				ap.Description = markdownInline(s)
+			} else {
+				ap.DescriptionEN = pr.Value.Description != ""
+			}
+		}
+		ao.Params = append(ao.Params, ap)
 	}
 	if op.RequestBody != nil && op.RequestBody.Value != nil {
 		if ct, mt := firstContent(op.RequestBody.Value.Content); mt != nil {
@@ -271,8 +311,13 @@ func apiOperationOf(method, p string, item *openapi3.PathItem, op *openapi3.Oper
 				continue
 			}
 			ar := apiResponse{Status: code}
-			if r.Value.Description != nil {
-				ar.Description = markdownInline(*r.Value.Description)
+			if d := r.Value.Description; d != nil {
+				ar.Description = markdownInline(*d)
+				if s, ok := apiZH.Responses[*d]; ok && zh {
+					ar.Description = markdownInline(s)
+				} else {
+					ar.DescriptionEN = zh && *d != ""
+				}
 			}
 			if ct, mt := firstContent(r.Value.Content); mt != nil {
 				ar.Schema = ct + ": " + schemaType(mt.Schema)
