@@ -187,6 +187,7 @@ func listAndFilterCases(t *testing.T, p *portal, br *browser) {
 			t.Errorf("the introduction is not Chinese: %q", intro)
 		}
 	})
+	discoveryCases(t, p, br)
 }
 
 // jsString quotes s as a JavaScript string.
