@@ -188,6 +188,7 @@ func discoveryCases(t *testing.T, p *portal, br *browser) {
 			b.shot("stats-mobile-"+name, false, false)
 		}
 	})
+	onRampCases(t, p, br)
 }
 
 // evalAsync evaluates a JavaScript expression whose value is a promise,
