@@ -187,14 +187,14 @@ func listAndFilterCases(t *testing.T, p *portal, br *browser) {
 			t.Errorf("the introduction is not Chinese: %q", intro)
 		}
 		// Every operation speaks Chinese: its summary, its description,
-		// each parameter's and each response's description; nothing in
-		// an operation is marked English.
+		// each parameter's and each response's description; nothing on
+		// the page (schemas included) is marked English.
 		untranslated := eval[[]string](b, `(() => {
 			const han = /\p{Script=Han}/u, bad = [];
+			for (const e of document.querySelectorAll("main [lang=en]")) bad.push("marked English: " + e.textContent.slice(0, 60));
 			const ops = document.querySelectorAll("main article.op");
 			if (ops.length < 100) bad.push("only " + ops.length + " operations");
 			for (const op of ops) {
-				for (const e of op.querySelectorAll("[lang=en]")) bad.push(op.id + " marks English: " + e.textContent.slice(0, 60));
 				const sum = op.querySelector("p > strong");
 				if (!sum || !han.test(sum.textContent)) bad.push(op.id + " summary: " + (sum ? sum.textContent : "none"));
 				const desc = op.querySelector(":scope > .prose");

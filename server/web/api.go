@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -26,8 +27,8 @@ import (
 // is dropped). It is English; the Chinese page has its own introduction
 // (api_intro.zh-CN.md) and, from api_zh.json, the tag names and the
 // summaries, descriptions, parameters and responses of the operations
-// (TestAPITranslationsCoverTheSpec fails when one lacks its Chinese).
-// What has none — the schemas' descriptions — is marked lang="en".
+// and the schemas (TestAPITranslationsCoverTheSpec fails when one lacks
+// its Chinese). Anything still without one is marked lang="en".
 
 type apiParam struct {
 	Name, In, Type string
@@ -69,13 +70,15 @@ type apiTag struct {
 type apiProperty struct {
 	Name, Type, Code string
 	Description      template.HTML
+	DescriptionEN    bool
 	Required         bool
 }
 
 type apiSchema struct {
-	Name        string
-	Description template.HTML
-	Properties  []apiProperty
+	Name          string
+	Description   template.HTML
+	DescriptionEN bool
+	Properties    []apiProperty
 }
 
 type apiDoc struct {
@@ -94,8 +97,9 @@ var apiIntroZH string
 // operations' summaries and descriptions (by operationId), their
 // parameters (by component name when shared through $ref, else by
 // operationId and name) and the responses' descriptions (by their
-// English text, which many operations share). Anything without one
-// keeps its English, marked lang="en".
+// English text, which many operations share) and the descriptions of
+// the schemas and their properties (by their English text). Anything
+// without one keeps its English, marked lang="en".
 //
 //go:embed api_zh.json
 var apiZHJSON []byte
@@ -107,6 +111,24 @@ type apiTranslation struct {
 	SharedParameters map[string]string            `json:"shared_parameters"` // #/components/parameters/<name>
 	Parameters       map[string]map[string]string `json:"parameters"`        // operationId → name → text
 	Responses        map[string]string            `json:"responses"`         // English description → Chinese
+	Schemas          map[string]string            `json:"schemas"`           // English description → Chinese
+}
+
+// englishWord finds a word of English (two lower-case letters in a row):
+// a schema's text without one — 事项编码, 处罚决定日期 (CF_JDRQ) — is
+// Chinese already and needs no translation.
+var englishWord = regexp.MustCompile(`[a-z]{2}`)
+
+// schemaText is a schema's or property's description in the page's
+// language, and whether it is English shown on a Chinese page.
+func schemaText(s string, zh bool, render func(string) template.HTML) (template.HTML, bool) {
+	if !zh || s == "" {
+		return render(s), false
+	}
+	if t, ok := apiZH.Schemas[s]; ok {
+		return render(t), false
+	}
+	return render(s), englishWord.MatchString(s)
 }
 
 // paramZH is the Chinese description of parameter pr of operation opID.
@@ -209,7 +231,7 @@ func loadAPIDoc(l i18n.Lang) (apiDoc, error) {
 	}
 	zh := l != i18n.English
 	d := apiDoc{Title: apiSpec.Info.Title, Version: apiSpec.Info.Version, Description: markdownHTML(apiSpec.Info.Description),
-		DescriptionEN: zh, Tags: apiTags(apiSpec, zh), Schemas: apiSchemas(apiSpec)}
+		DescriptionEN: zh, Tags: apiTags(apiSpec, zh), Schemas: apiSchemas(apiSpec, zh)}
 	if zh {
 		d.Description, d.DescriptionEN = markdownHTML(apiIntroZH), false
 	}
@@ -346,8 +368,9 @@ func firstContent(c openapi3.Content) (string, *openapi3.MediaType) {
 	return types[0], c[types[0]]
 }
 
-// apiSchemas are the component schemas by name, with their properties.
-func apiSchemas(doc *openapi3.T) []apiSchema {
+// apiSchemas are the component schemas by name, with their properties;
+// zh: described in Chinese where api_zh.json has it.
+func apiSchemas(doc *openapi3.T, zh bool) []apiSchema {
 	if doc.Components == nil {
 		return nil
 	}
@@ -362,7 +385,8 @@ func apiSchemas(doc *openapi3.T) []apiSchema {
 		if s == nil {
 			continue
 		}
-		as := apiSchema{Name: n, Description: markdownHTML(s.Description)}
+		as := apiSchema{Name: n}
+		as.Description, as.DescriptionEN = schemaText(s.Description, zh, markdownHTML)
 		props := make([]string, 0, len(s.Properties))
 		for p := range s.Properties {
 			props = append(props, p)
@@ -372,7 +396,7 @@ func apiSchemas(doc *openapi3.T) []apiSchema {
 			ps := s.Properties[p]
 			ap := apiProperty{Name: p, Type: schemaType(ps), Required: slices.Contains(s.Required, p)}
 			if ps.Value != nil {
-				ap.Description = markdownInline(ps.Value.Description)
+				ap.Description, ap.DescriptionEN = schemaText(ps.Value.Description, zh, markdownInline)
 				if code, ok := ps.Value.Extensions["x-standard-code"]; ok {
 					ap.Code = fmt.Sprint(code)
 				}
@@ -387,9 +411,6 @@ func apiSchemas(doc *openapi3.T) []apiSchema {
 type apiPage struct {
 	pageData
 	Doc apiDoc
-	// EnglishDetails: the page is not English but shows the spec's English
-	// details (marked lang="en").
-	EnglishDetails bool
 }
 
 func (h *Handlers) apiReference(c *gin.Context) error {
@@ -398,7 +419,7 @@ func (h *Handlers) apiReference(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	d := &apiPage{pageData: h.page(c, pr.T("api.title"), "api"), Doc: doc, EnglishDetails: pr.Lang() != i18n.English}
+	d := &apiPage{pageData: h.page(c, pr.T("api.title"), "api"), Doc: doc}
 	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {pr.T("api.title"), ""}}
 	return h.render(c, "api", d)
 }

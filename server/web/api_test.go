@@ -15,9 +15,9 @@ func hasHan(s string) bool {
 	return strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0
 }
 
-// Every operation of the spec, each of its parameters and responses
-// has its Chinese in api_zh.json, and api_zh.json names nothing the spec
-// lacks: an operation or parameter added to openapi.yaml without its
+// Every operation of the spec, each of its parameters and responses,
+// and every schema and property described in English has its Chinese in
+// api_zh.json, and api_zh.json names nothing the spec lacks: an operation or parameter added to openapi.yaml without its
 // Chinese fails here, as does a translation left behind by a removed one.
 func TestAPITranslationsCoverTheSpec(t *testing.T) {
 	if _, err := loadAPIDoc(i18n.English); err != nil {
@@ -62,6 +62,35 @@ func TestAPITranslationsCoverTheSpec(t *testing.T) {
 			}
 		}
 	}
+	for _, tag := range apiSpec.Tags {
+		if tr, ok := apiZH.Tags[tag.Name]; !ok || !hasHan(tr[0]) || tag.Description != "" && !hasHan(tr[1]) {
+			t.Errorf("tag %s: no Chinese name and description (tags.%s)", tag.Name, tag.Name)
+		}
+	}
+	usedSchemaTexts := map[string]bool{}
+	for name, ref := range apiSpec.Components.Schemas {
+		s := ref.Value
+		texts := map[string]string{name: s.Description}
+		for p, ps := range s.Properties {
+			if ps.Value != nil {
+				texts[name+"."+p] = ps.Value.Description
+			}
+		}
+		for where, d := range texts {
+			if d == "" {
+				continue
+			}
+			usedSchemaTexts[d] = true
+			if _, ok := apiZH.Schemas[d]; !ok && englishWord.MatchString(d) {
+				t.Errorf("schema %s: no Chinese description for %q", where, d)
+			}
+		}
+	}
+	for d := range apiZH.Schemas {
+		if !usedSchemaTexts[d] {
+			t.Errorf("api_zh.json schemas: no schema or property says %q", d)
+		}
+	}
 	for id := range apiZH.Summaries {
 		if !usedOps[id] {
 			t.Errorf("api_zh.json summaries.%s: no such operation", id)
@@ -100,8 +129,9 @@ func firstNonEmpty(s ...string) string {
 	return ""
 }
 
-// The Chinese reference marks no operation's text as English, and the
-// English one shows the spec's English, never the Chinese.
+// The Chinese reference marks no operation's or schema's text as
+// English, and the English one shows the spec's English, never the
+// Chinese.
 func TestAPIDocOperationsInChinese(t *testing.T) {
 	zh, err := loadAPIDoc(i18n.Chinese)
 	if err != nil {
@@ -139,5 +169,15 @@ func TestAPIDocOperationsInChinese(t *testing.T) {
 	}
 	if n < 100 {
 		t.Errorf("only %d operations", n)
+	}
+	for _, s := range zh.Schemas {
+		if s.DescriptionEN {
+			t.Errorf("schema %s: English description on the Chinese page", s.Name)
+		}
+		for _, p := range s.Properties {
+			if p.DescriptionEN {
+				t.Errorf("schema %s: property %s described in English on the Chinese page: %q", s.Name, p.Name, p.Description)
+			}
+		}
 	}
 }
