@@ -162,6 +162,10 @@ func listAndFilterCases(t *testing.T, p *portal, br *browser) {
 		if basis := eval[string](b, `document.querySelector("p.basis").innerHTML`); !strings.Contains(basis, "<br>") {
 			t.Errorf("the legal basis lost its line break: %q", basis)
 		}
+		conditions := eval[string](b, `[...document.querySelectorAll("dl.guide dt")].find(dt => dt.textContent === "办理条件")?.nextElementSibling.innerHTML ?? ""`)
+		if !strings.Contains(conditions, "一、具有企业法人条件；<br>") || !strings.Contains(conditions, "二、有符合规定的仓储设施") {
+			t.Errorf("办理条件 lost its line break: %q", conditions)
+		}
 		if n := eval[int](b, `document.querySelectorAll("ol.materials").length`); n != 0 || eval[int](b, `document.querySelectorAll("ul.materials.own-numbers li").length`) != 3 {
 			t.Error("materials numbered by the source are numbered again")
 		}
