@@ -162,6 +162,10 @@ func listAndFilterCases(t *testing.T, p *portal, br *browser) {
 		if basis := eval[string](b, `document.querySelector("p.basis").innerHTML`); !strings.Contains(basis, "<br>") {
 			t.Errorf("the legal basis lost its line break: %q", basis)
 		}
+		conditions := eval[string](b, `[...document.querySelectorAll("dl.guide dt")].find(dt => dt.textContent === "办理条件")?.nextElementSibling.innerHTML ?? ""`)
+		if !strings.Contains(conditions, "一、具有企业法人条件；<br>") || !strings.Contains(conditions, "二、有符合规定的仓储设施") {
+			t.Errorf("办理条件 lost its line break: %q", conditions)
+		}
 		if n := eval[int](b, `document.querySelectorAll("ol.materials").length`); n != 0 || eval[int](b, `document.querySelectorAll("ul.materials.own-numbers li").length`) != 3 {
 			t.Error("materials numbered by the source are numbered again")
 		}
@@ -186,7 +190,41 @@ func listAndFilterCases(t *testing.T, p *portal, br *browser) {
 		if intro := b.text("main .prose li"); !strings.Contains(intro, "JSON 字段名") {
 			t.Errorf("the introduction is not Chinese: %q", intro)
 		}
+		// Every operation speaks Chinese: its summary, its description,
+		// each parameter's and each response's description; nothing on
+		// the page (schemas included) is marked English.
+		untranslated := eval[[]string](b, `(() => {
+			const han = /\p{Script=Han}/u, bad = [];
+			for (const e of document.querySelectorAll("main [lang=en]")) bad.push("marked English: " + e.textContent.slice(0, 60));
+			const ops = document.querySelectorAll("main article.op");
+			if (ops.length < 100) bad.push("only " + ops.length + " operations");
+			for (const op of ops) {
+				const sum = op.querySelector("p > strong");
+				if (!sum || !han.test(sum.textContent)) bad.push(op.id + " summary: " + (sum ? sum.textContent : "none"));
+				const desc = op.querySelector(":scope > .prose");
+				if (desc && !han.test(desc.textContent)) bad.push(op.id + " description: " + desc.textContent.slice(0, 60));
+				for (const row of op.querySelectorAll("table tbody tr")) {
+					const cells = row.querySelectorAll("td"), text = cells[cells.length === 4 ? 3 : 1].textContent;
+					if (!han.test(text)) bad.push(op.id + " " + row.querySelector("td").textContent.trim() + ": " + text.slice(0, 60));
+				}
+			}
+			return bad; })()`)
+		if len(untranslated) > 0 {
+			t.Errorf("the Chinese API page shows %d texts not in Chinese:\n  %s", len(untranslated), strings.Join(untranslated, "\n  "))
+		}
+		if s := b.text("#get-api-v1-penalties p > strong"); s != "已公示的行政处罚：筛选、排序、分页" {
+			t.Errorf("GET /api/v1/penalties is summed up as %q", s)
+		}
+		// The English page stays English.
+		b.open("/api?lang=en")
+		if s := b.text("#get-api-v1-penalties p > strong"); !strings.HasPrefix(s, "Public penalties") {
+			t.Errorf("the English API page sums GET /api/v1/penalties up as %q", s)
+		}
+		if d := b.text("#get-api-v1-search .prose"); !strings.Contains(d, "Searches the Meilisearch indexes") {
+			t.Errorf("the English API page describes search as %q", d)
+		}
 	})
+	discoveryCases(t, p, br)
 }
 
 // jsString quotes s as a JavaScript string.

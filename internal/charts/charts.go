@@ -52,6 +52,15 @@ const (
 	fontFamily = `Noto Sans CJK SC, Source Han Sans SC, PingFang SC, Microsoft YaHei, sans-serif`
 )
 
+// Sizes. A chart is drawn width units wide, its every text fontPx; on a
+// 390 px phone it is shown about 330–360 px wide, which puts the smallest
+// text at 11–12 px, legible (e2e checks it in Chromium); on a wide screen
+// it is shown at its own width.
+const (
+	width  = 540.0
+	fontPx = 18.0
+)
+
 func esc(s string) string { return html.EscapeString(s) }
 
 // formatNumber writes v with thousands separators and at most two decimals.
@@ -129,8 +138,8 @@ func describe(c Chart) string {
 }
 
 func open(b *strings.Builder, c Chart, w, h float64) {
-	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 %g %g" width="%g" height="%g" role="img" aria-labelledby="%s-t %s-d" font-family="%s" font-size="12">`,
-		w, h, w, h, esc(c.ID), esc(c.ID), esc(fontFamily))
+	fmt.Fprintf(b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 %g %g" width="%g" height="%g" role="img" aria-labelledby="%s-t %s-d" font-family="%s" font-size="%g">`,
+		w, h, w, h, esc(c.ID), esc(c.ID), esc(fontFamily), fontPx)
 	fmt.Fprintf(b, `<title id="%s-t">%s</title><desc id="%s-d">%s</desc>`, esc(c.ID), esc(c.Title), esc(c.ID), esc(describe(c)))
 	fmt.Fprintf(b, `<rect width="%g" height="%g" fill="#fff"/>`, w, h)
 }
@@ -163,24 +172,29 @@ func Line(c Chart) string { return vertical(c, true) }
 
 func vertical(c Chart, line bool) string {
 	const (
-		w, h                     = 720.0, 320.0
-		left, right, top, bottom = 72.0, 16.0, 16.0, 64.0
-		plotW, plotH             = w - left - right, h - top - bottom
-		// Few, large labels: the chart is scaled down to about half its
-		// width on a phone, where 12 labels of 12 px would be unreadable.
-		maxXLabels = 6
-		axisFont   = 18
+		w, h               = width, 300.0
+		right, top, bottom = 16.0, 16.0, 70.0
+		plotH              = h - top - bottom
+		yTitle             = 34.0 // the rotated value-axis title, left of the tick labels
+		// Few labels, each under its own column: at most 4 of up to 7
+		// characters fit the width apart.
+		maxXLabels = 4
 	)
-	var b strings.Builder
-	open(&b, c, w, h)
 	ticks := niceTicks(maxValue(c), 5)
 	top0 := ticks[len(ticks)-1]
+	left := 48.0
+	for _, t := range ticks {
+		left = math.Max(left, yTitle+textWidth(formatNumber(t), fontPx)+8)
+	}
+	plotW := w - left - right
+	var b strings.Builder
+	open(&b, c, w, h)
 	y := func(v float64) float64 { return top + plotH - v/top0*plotH }
 	b.WriteString(`<g aria-hidden="true">`)
 	for _, t := range ticks {
 		fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="%.1f" y2="%.1f" stroke="%s"/>`, left, w-right, y(t), y(t), gridColour)
-		fmt.Fprintf(&b, `<text x="%g" y="%.1f" text-anchor="end" dominant-baseline="middle" fill="%s" font-size="%d">%s</text>`,
-			left-6, y(t), mutedText, axisFont, esc(formatNumber(t)))
+		fmt.Fprintf(&b, `<text x="%g" y="%.1f" text-anchor="end" dominant-baseline="middle" fill="%s">%s</text>`,
+			left-6, y(t), mutedText, esc(formatNumber(t)))
 	}
 	n := len(c.Points)
 	slot := plotW / math.Max(float64(n), 1)
@@ -188,8 +202,9 @@ func vertical(c Chart, line bool) string {
 	for i, p := range c.Points {
 		cx := left + slot*(float64(i)+0.5)
 		if i%every == 0 {
-			fmt.Fprintf(&b, `<text x="%.1f" y="%g" text-anchor="middle" fill="%s" font-size="%d">%s</text>`,
-				cx, top+plotH+22, mutedText, axisFont, esc(p.Label))
+			// Low enough to clear the lowest tick label beside it.
+			fmt.Fprintf(&b, `<text x="%.1f" y="%g" text-anchor="middle" fill="%s">%s</text>`,
+				cx, top+plotH+33, mutedText, esc(p.Label))
 		}
 	}
 	fmt.Fprintf(&b, `<line x1="%g" x2="%g" y1="%g" y2="%g" stroke="%s"/>`, left, w-right, top+plotH, top+plotH, textColour)
@@ -213,7 +228,7 @@ func vertical(c Chart, line bool) string {
 		}
 	}
 	fmt.Fprintf(&b, `<text x="%g" y="%g" text-anchor="middle" fill="%s" aria-hidden="true">%s</text>`, left+plotW/2, h-12, textColour, esc(c.XLabel))
-	fmt.Fprintf(&b, `<text transform="translate(16 %g) rotate(-90)" text-anchor="middle" fill="%s" aria-hidden="true">%s</text>`, top+plotH/2, textColour, esc(c.YLabel))
+	fmt.Fprintf(&b, `<text transform="translate(%g %g) rotate(-90)" text-anchor="middle" dominant-baseline="middle" fill="%s" aria-hidden="true">%s</text>`, yTitle/2, top+plotH/2, textColour, esc(c.YLabel))
 	b.WriteString(`</svg>`)
 	return b.String()
 }
@@ -222,27 +237,30 @@ func vertical(c Chart, line bool) string {
 // penalty types or agencies), each bar labelled with its value.
 func Bars(c Chart) string {
 	const (
-		w, rowH, fontPx = 720.0, 26.0, 12.0
-		top, right      = 12.0, 96.0
-		bottom          = 52.0
+		w, rowH     = width, 30.0
+		top, bottom = 12.0, 58.0
 	)
-	labelW := 0.0
+	// Room left for the labels (long ones are cut with …), right for the
+	// values written after the bars.
+	labelW, valueW := 0.0, 0.0
 	for _, p := range c.Points {
 		labelW = math.Max(labelW, textWidth(p.Label, fontPx))
+		valueW = math.Max(valueW, textWidth(p.text(), fontPx))
 	}
-	left := math.Min(math.Max(labelW+16, 60), w*0.45)
+	left := math.Min(math.Max(labelW+16, 60), w*0.5)
+	right := math.Min(math.Max(valueW+16, 40), w*0.3)
 	plotW := w - left - right
 	h := top + rowH*float64(max(len(c.Points), 1)) + bottom
 	var b strings.Builder
 	open(&b, c, w, h)
-	ticks := niceTicks(maxValue(c), 5)
+	ticks := niceTicks(maxValue(c), 4)
 	top0 := ticks[len(ticks)-1]
 	x := func(v float64) float64 { return left + v/top0*plotW }
 	plotBottom := top + rowH*float64(len(c.Points))
 	b.WriteString(`<g aria-hidden="true">`)
 	for _, t := range ticks {
 		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%g" y2="%g" stroke="%s"/>`, x(t), x(t), top, plotBottom, gridColour)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%g" text-anchor="middle" fill="%s">%s</text>`, x(t), plotBottom+16, mutedText, esc(formatNumber(t)))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%g" text-anchor="middle" fill="%s">%s</text>`, x(t), plotBottom+20, mutedText, esc(formatNumber(t)))
 	}
 	b.WriteString(`</g>`)
 	for i, p := range c.Points {

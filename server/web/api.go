@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -23,19 +24,23 @@ import (
 // the contract the server is tested against.
 
 // The spec's prose is CommonMark, rendered with goldmark (raw HTML in it
-// is dropped). It is English; the Chinese page has its own introduction,
-// tag names and operation summaries (api_intro.zh-CN.md, api_zh.json), and
-// marks the English details it shows as lang="en".
+// is dropped). It is English; the Chinese page has its own introduction
+// (api_intro.zh-CN.md) and, from api_zh.json, the tag names and the
+// summaries, descriptions, parameters and responses of the operations
+// and the schemas (TestAPITranslationsCoverTheSpec fails when one lacks
+// its Chinese). Anything still without one is marked lang="en".
 
 type apiParam struct {
 	Name, In, Type string
 	Description    template.HTML
+	DescriptionEN  bool // Description is the spec's English one on another page
 	Required       bool
 }
 
 type apiResponse struct {
 	Status, Schema string
 	Description    template.HTML
+	DescriptionEN  bool
 }
 
 type apiOperation struct {
@@ -45,11 +50,14 @@ type apiOperation struct {
 	Summary     string
 	SummaryEN   bool // Summary is the spec's English one
 	Description template.HTML
-	Params      []apiParam
-	Body        string // schema of the request body
-	Responses   []apiResponse
-	Auth        bool
-	Example     string // a curl line for GETs
+	// DescriptionEN: Description is the spec's English one on a page
+	// in another language.
+	DescriptionEN bool
+	Params        []apiParam
+	Body          string // schema of the request body
+	Responses     []apiResponse
+	Auth          bool
+	Example       string // a curl line for GETs
 }
 
 type apiTag struct {
@@ -62,13 +70,15 @@ type apiTag struct {
 type apiProperty struct {
 	Name, Type, Code string
 	Description      template.HTML
+	DescriptionEN    bool
 	Required         bool
 }
 
 type apiSchema struct {
-	Name        string
-	Description template.HTML
-	Properties  []apiProperty
+	Name          string
+	Description   template.HTML
+	DescriptionEN bool
+	Properties    []apiProperty
 }
 
 type apiDoc struct {
@@ -83,16 +93,52 @@ type apiDoc struct {
 //go:embed api_intro.zh-CN.md
 var apiIntroZH string
 
-// apiZH holds the Chinese names of the tags and summaries of the
-// operations (by operationId); an operation without one keeps its
-// English summary.
+// apiZH holds the Chinese of the API reference: the tags' names, the
+// operations' summaries and descriptions (by operationId), their
+// parameters (by component name when shared through $ref, else by
+// operationId and name) and the responses' descriptions (by their
+// English text, which many operations share) and the descriptions of
+// the schemas and their properties (by their English text). Anything
+// without one keeps its English, marked lang="en".
 //
 //go:embed api_zh.json
 var apiZHJSON []byte
 
 type apiTranslation struct {
-	Tags      map[string][2]string `json:"tags"` // name → [title, description]
-	Summaries map[string]string    `json:"summaries"`
+	Tags             map[string][2]string         `json:"tags"` // name → [title, description]
+	Summaries        map[string]string            `json:"summaries"`
+	Descriptions     map[string]string            `json:"descriptions"`
+	SharedParameters map[string]string            `json:"shared_parameters"` // #/components/parameters/<name>
+	Parameters       map[string]map[string]string `json:"parameters"`        // operationId → name → text
+	Responses        map[string]string            `json:"responses"`         // English description → Chinese
+	Schemas          map[string]string            `json:"schemas"`           // English description → Chinese
+}
+
+// englishWord finds a word of English (two lower-case letters in a row):
+// a schema's text without one — 事项编码, 处罚决定日期 (CF_JDRQ) — is
+// Chinese already and needs no translation.
+var englishWord = regexp.MustCompile(`[a-z]{2}`)
+
+// schemaText is a schema's or property's description in the page's
+// language, and whether it is English shown on a Chinese page.
+func schemaText(s string, zh bool, render func(string) template.HTML) (template.HTML, bool) {
+	if !zh || s == "" {
+		return render(s), false
+	}
+	if t, ok := apiZH.Schemas[s]; ok {
+		return render(t), false
+	}
+	return render(s), englishWord.MatchString(s)
+}
+
+// paramZH is the Chinese description of parameter pr of operation opID.
+func (t apiTranslation) paramZH(opID string, pr *openapi3.ParameterRef) (string, bool) {
+	if pr.Ref != "" {
+		s, ok := t.SharedParameters[pr.Ref[strings.LastIndex(pr.Ref, "/")+1:]]
+		return s, ok
+	}
+	s, ok := t.Parameters[opID][pr.Value.Name]
+	return s, ok
 }
 
 var (
@@ -185,7 +231,7 @@ func loadAPIDoc(l i18n.Lang) (apiDoc, error) {
 	}
 	zh := l != i18n.English
 	d := apiDoc{Title: apiSpec.Info.Title, Version: apiSpec.Info.Version, Description: markdownHTML(apiSpec.Info.Description),
-		DescriptionEN: zh, Tags: apiTags(apiSpec, zh), Schemas: apiSchemas(apiSpec)}
+		DescriptionEN: zh, Tags: apiTags(apiSpec, zh), Schemas: apiSchemas(apiSpec, zh)}
 	if zh {
 		d.Description, d.DescriptionEN = markdownHTML(apiIntroZH), false
 	}
@@ -224,12 +270,7 @@ func apiTags(doc *openapi3.T, zh bool) []apiTag {
 				byTag[tag] = &apiTag{Name: tag, Title: tag}
 				order = append(order, tag)
 			}
-			ao := apiOperationOf(method, p, item, op)
-			if sum, ok := apiZH.Summaries[op.OperationID]; ok && zh {
-				ao.Summary = sum
-			} else {
-				ao.SummaryEN = zh
-			}
+			ao := apiOperationOf(method, p, item, op, zh)
 			byTag[tag].Operations = append(byTag[tag].Operations, ao)
 		}
 	}
@@ -242,17 +283,38 @@ func apiTags(doc *openapi3.T, zh bool) []apiTag {
 	return out
 }
 
-// apiOperationOf describes one operation.
-func apiOperationOf(method, p string, item *openapi3.PathItem, op *openapi3.Operation) apiOperation {
+// apiOperationOf describes one operation; zh: in Chinese where
+// api_zh.json has it.
+func apiOperationOf(method, p string, item *openapi3.PathItem, op *openapi3.Operation, zh bool) apiOperation {
 	ao := apiOperation{Method: method, Path: p, Summary: op.Summary, Description: markdownHTML(op.Description),
 		ID: strings.ToLower(method) + strings.NewReplacer("/", "-", "{", "", "}", "", ".", "-").Replace(p)}
+	if zh {
+		if s, ok := apiZH.Summaries[op.OperationID]; ok {
+			ao.Summary = s
+		} else {
+			ao.SummaryEN = op.Summary != ""
+		}
+		if s, ok := apiZH.Descriptions[op.OperationID]; ok {
+			ao.Description = markdownHTML(s)
+		} else {
+			ao.DescriptionEN = op.Description != ""
+		}
+	}
 	params := append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...)
 	for _, pr := range params {
 		if pr.Value == nil {
 			continue
 		}
-		ao.Params = append(ao.Params, apiParam{Name: pr.Value.Name, In: pr.Value.In, Required: pr.Value.Required,
-			Description: markdownInline(pr.Value.Description), Type: schemaType(pr.Value.Schema)})
+		ap := apiParam{Name: pr.Value.Name, In: pr.Value.In, Required: pr.Value.Required,
+			Description: markdownInline(pr.Value.Description), Type: schemaType(pr.Value.Schema)}
+		if zh {
+			if s, ok := apiZH.paramZH(op.OperationID, pr); ok {
+				ap.Description = markdownInline(s)
+			} else {
+				ap.DescriptionEN = pr.Value.Description != ""
+			}
+		}
+		ao.Params = append(ao.Params, ap)
 	}
 	if op.RequestBody != nil && op.RequestBody.Value != nil {
 		if ct, mt := firstContent(op.RequestBody.Value.Content); mt != nil {
@@ -271,8 +333,13 @@ func apiOperationOf(method, p string, item *openapi3.PathItem, op *openapi3.Oper
 				continue
 			}
 			ar := apiResponse{Status: code}
-			if r.Value.Description != nil {
-				ar.Description = markdownInline(*r.Value.Description)
+			if d := r.Value.Description; d != nil {
+				ar.Description = markdownInline(*d)
+				if s, ok := apiZH.Responses[*d]; ok && zh {
+					ar.Description = markdownInline(s)
+				} else {
+					ar.DescriptionEN = zh && *d != ""
+				}
 			}
 			if ct, mt := firstContent(r.Value.Content); mt != nil {
 				ar.Schema = ct + ": " + schemaType(mt.Schema)
@@ -301,8 +368,9 @@ func firstContent(c openapi3.Content) (string, *openapi3.MediaType) {
 	return types[0], c[types[0]]
 }
 
-// apiSchemas are the component schemas by name, with their properties.
-func apiSchemas(doc *openapi3.T) []apiSchema {
+// apiSchemas are the component schemas by name, with their properties;
+// zh: described in Chinese where api_zh.json has it.
+func apiSchemas(doc *openapi3.T, zh bool) []apiSchema {
 	if doc.Components == nil {
 		return nil
 	}
@@ -317,7 +385,8 @@ func apiSchemas(doc *openapi3.T) []apiSchema {
 		if s == nil {
 			continue
 		}
-		as := apiSchema{Name: n, Description: markdownHTML(s.Description)}
+		as := apiSchema{Name: n}
+		as.Description, as.DescriptionEN = schemaText(s.Description, zh, markdownHTML)
 		props := make([]string, 0, len(s.Properties))
 		for p := range s.Properties {
 			props = append(props, p)
@@ -327,7 +396,7 @@ func apiSchemas(doc *openapi3.T) []apiSchema {
 			ps := s.Properties[p]
 			ap := apiProperty{Name: p, Type: schemaType(ps), Required: slices.Contains(s.Required, p)}
 			if ps.Value != nil {
-				ap.Description = markdownInline(ps.Value.Description)
+				ap.Description, ap.DescriptionEN = schemaText(ps.Value.Description, zh, markdownInline)
 				if code, ok := ps.Value.Extensions["x-standard-code"]; ok {
 					ap.Code = fmt.Sprint(code)
 				}
@@ -342,9 +411,6 @@ func apiSchemas(doc *openapi3.T) []apiSchema {
 type apiPage struct {
 	pageData
 	Doc apiDoc
-	// EnglishDetails: the page is not English but shows the spec's English
-	// details (marked lang="en").
-	EnglishDetails bool
 }
 
 func (h *Handlers) apiReference(c *gin.Context) error {
@@ -353,7 +419,7 @@ func (h *Handlers) apiReference(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	d := &apiPage{pageData: h.page(c, pr.T("api.title"), "api"), Doc: doc, EnglishDetails: pr.Lang() != i18n.English}
+	d := &apiPage{pageData: h.page(c, pr.T("api.title"), "api"), Doc: doc}
 	d.Crumbs = []crumb{{pr.T("nav.home"), "/"}, {pr.T("api.title"), ""}}
 	return h.render(c, "api", d)
 }

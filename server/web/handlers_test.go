@@ -345,9 +345,9 @@ func TestSearchFiltersApplyByButton(t *testing.T) {
 }
 
 // The API page renders the spec's Markdown (no raw backticks) and speaks
-// Chinese on the Chinese page: introduction, tag names and summaries; the
-// spec's English details are marked lang="en". The English page keeps the
-// spec's English.
+// Chinese on the Chinese page: introduction, tag names, the operations'
+// summaries, descriptions, parameters and responses, and the schemas;
+// nothing is marked English. The English page keeps the spec's English.
 func TestAPIPageRendersMarkdownInChinese(t *testing.T) {
 	f := newPagesFixture(t)
 	resp, body := f.get("/api")
@@ -355,12 +355,14 @@ func TestAPIPageRendersMarkdownInChinese(t *testing.T) {
 		t.Fatalf("/api: %d", resp.StatusCode)
 	}
 	for _, want := range []string{"<li>JSON 字段名为易读的英文", "<code>x-standard-code</code>", "<h2 id=\"tag-records\">公示记录 <code>records</code></h2>",
-		"<strong>已公示的行政处罚：筛选、排序、分页</strong>", "<strong>把整份清单发布为下一个版本</strong>", `<div class="prose" lang="en">`} {
+		"<strong>已公示的行政处罚：筛选、排序、分页</strong>", "<strong>把整份清单发布为下一个版本</strong>",
+		"<td>上一页 <code>next</code> 链接中的不透明游标；仅在排序方式相同时有效</td>", "<p>请求体是整份清单。", "<td>罚款金额，以元为单位"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the Chinese API page lacks %s", want)
 		}
 	}
-	for _, bad := range []string{"`", "Conventions:", "Administrative penalties (行政处罚) and permits"} {
+	for _, bad := range []string{"`", "Conventions:", "Administrative penalties (行政处罚) and permits", `<div class="prose" lang="en">`, `<td lang="en">`,
+		`<strong lang="en">`, `<p class="meta" lang="en">`, "Opaque cursor"} {
 		if strings.Contains(body, bad) {
 			t.Errorf("the Chinese API page shows %q", bad)
 		}

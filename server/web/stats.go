@@ -125,13 +125,13 @@ func buildCharts(pr i18n.Printer, st store.Stats, months []string) []chartView {
 			pr.T("stats.col.median_lag")}}
 	pts = nil
 	rows := append([]store.AgencyTimeliness{}, tl.Agencies...)
-	labels, same := agencyLabels(rows)
+	labels, short, same := agencyLabels(rows)
 	if same {
 		c.Note += " " + pr.T("stats.same_name")
 	}
 	for i, a := range rows {
 		share := pctFloat(a.OnTime, a.Records)
-		pts = append(pts, charts.Point{Label: labels[i], Value: share, Display: pctText(share)})
+		pts = append(pts, charts.Point{Label: short[i], Value: share, Display: pctText(share)})
 		c.Rows = append(c.Rows, []string{labels[i], strconv.FormatInt(a.Records, 10), strconv.FormatInt(a.OnTime, 10), pctText(share),
 			strconv.FormatFloat(a.MedianLag, 'f', 1, 64)})
 	}
@@ -158,8 +158,10 @@ func pctFloat(part, whole int64) float64 {
 }
 
 // agencyLabels names the agencies; two or more with the same name and
-// different credit codes are told apart by their codes (same is true).
-func agencyLabels(as []store.AgencyTimeliness) (labels []string, same bool) {
+// different credit codes are told apart by their codes (same is true):
+// in labels by the whole code, in short (for the chart, where a phone
+// leaves room for about a dozen characters) by its last four characters.
+func agencyLabels(as []store.AgencyTimeliness) (labels, short []string, same bool) {
 	codes := map[string]map[string]bool{}
 	for _, a := range as {
 		if codes[a.Agency] == nil {
@@ -167,15 +169,20 @@ func agencyLabels(as []store.AgencyTimeliness) (labels []string, same bool) {
 		}
 		codes[a.Agency][a.AgencyCode] = true
 	}
-	labels = make([]string, len(as))
+	labels, short = make([]string, len(as)), make([]string, len(as))
 	for i, a := range as {
-		labels[i] = a.Agency
+		labels[i], short[i] = a.Agency, a.Agency
 		if len(codes[a.Agency]) > 1 {
 			labels[i] = a.Agency + "（" + a.AgencyCode + "）"
+			tail := a.AgencyCode
+			if r := []rune(tail); len(r) > 4 {
+				tail = "…" + string(r[len(r)-4:])
+			}
+			short[i] = a.Agency + "（" + tail + "）"
 			same = true
 		}
 	}
-	return labels, same
+	return labels, short, same
 }
 
 // groupDecimal puts thousands separators into the integer part of a

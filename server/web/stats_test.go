@@ -19,13 +19,16 @@ func TestGroupDecimal(t *testing.T) {
 // Two agencies of the same name and different credit codes are told
 // apart by their codes; others keep their names.
 func TestAgencyLabelsFlagTheSameName(t *testing.T) {
-	as := []store.AgencyTimeliness{{AgencyCode: "A1", Agency: "吴中区应急管理局"}, {AgencyCode: "A2", Agency: "吴中区应急管理局"},
+	as := []store.AgencyTimeliness{{AgencyCode: "11320500014000001A", Agency: "吴中区应急管理局"}, {AgencyCode: "A2", Agency: "吴中区应急管理局"},
 		{AgencyCode: "B", Agency: "苏州市应急管理局"}}
-	labels, same := agencyLabels(as)
-	if !same || !slices.Equal(labels, []string{"吴中区应急管理局（A1）", "吴中区应急管理局（A2）", "苏州市应急管理局"}) {
+	labels, short, same := agencyLabels(as)
+	if !same || !slices.Equal(labels, []string{"吴中区应急管理局（11320500014000001A）", "吴中区应急管理局（A2）", "苏州市应急管理局"}) {
 		t.Errorf("labels %q, same %v", labels, same)
 	}
-	if _, same := agencyLabels(as[1:]); same {
+	if !slices.Equal(short, []string{"吴中区应急管理局（…001A）", "吴中区应急管理局（A2）", "苏州市应急管理局"}) {
+		t.Errorf("chart labels %q", short)
+	}
+	if _, _, same := agencyLabels(as[1:]); same {
 		t.Error("distinct names flagged as the same")
 	}
 }
