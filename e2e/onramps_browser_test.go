@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/gongshi/gongshi/internal/domain"
 	"github.com/gongshi/gongshi/internal/search"
 )
 
@@ -21,6 +22,10 @@ import (
 // brackets, the withdrawals page behind the home page's count,
 // incremental sync without a key, the open-data
 // downloads for people, a company's XLSX, and the statistics filters.
+// fullIDNumber is what an unmasked resident identity card number looks
+// like (domain.ValidateIDCard tells it from a credit code of digits).
+var fullIDNumber = regexp.MustCompile(`"([1-9]\d{16}[\dX])"`)
+
 func onRampCases(t *testing.T, p *portal, br *browser) {
 	t.Run("search: a decision number in any brackets, a name in pinyin", func(t *testing.T) {
 		b := br.in(t)
@@ -91,8 +96,39 @@ func onRampCases(t *testing.T, p *portal, br *browser) {
 	t.Run("incremental sync reads without a key", func(t *testing.T) {
 		b := br.in(t)
 		b.open("/api")
-		// (The masked feed's anonymous reads: server TestFeedAnonymousIsRateLimitedByIP;
-		// this portal runs without the credit-center feed.)
+		// The masked feed too: a page of changes without a key, natural
+		// persons' identifiers masked; a key that is not valid is refused,
+		// not read as anonymous.
+		// Pages are followed until 300 changes carry a record (the first
+		// ones are the expiries of old decisions: keys only).
+		feed := evalAsync[string](b, `(async () => {
+			let after = "", text = "", records = 0, masked = true;
+			for (let i = 0; i < 40 && records < 300; i++) {
+				const r = await fetch("/api/v1/feeds/penalties?limit=1000" + (after ? "&after=" + after : ""), {credentials: "omit"});
+				const body = await r.text();
+				if (r.status !== 200) return r.status + " " + body;
+				const page = JSON.parse(body);
+				masked = masked && page.masked === true;
+				records += page.changes.filter(c => c.record).length;
+				text += body;
+				after = page.next_cursor;
+				if (!page.has_more) break;
+			}
+			return "200 masked=" + masked + " records=" + records + " " + text;
+		})()`)
+		if !strings.HasPrefix(feed, "200 masked=true records=") || strings.HasPrefix(feed, "200 masked=true records=0 ") {
+			t.Errorf("masked feed without a key: %.300s", feed)
+		}
+		for _, m := range fullIDNumber.FindAllStringSubmatch(feed, -1) {
+			if domain.ValidateIDCard(m[1]) == nil {
+				t.Errorf("the masked feed shows an identity card number: %s", m[1])
+			}
+		}
+		bad := evalAsync[string](b, `fetch("/api/v1/feeds/penalties?limit=1", {credentials: "omit",
+			headers: {Authorization: "Bearer not-a-key"}}).then(r => String(r.status))`)
+		if bad != "401" {
+			t.Errorf("the feed with a key that is not valid: %s, want 401", bad)
+		}
 		got := evalAsync[string](b, `fetch("/api/v1/penalties?updated_since=2000-01-01T00:00:00Z&include_withdrawn=true&limit=3", {credentials: "omit"})
 			.then(async r => r.status + " " + (await r.text()).slice(0, 4000))`)
 		if !strings.HasPrefix(got, "200 ") || !strings.Contains(got, `"withdrawn"`) || !strings.Contains(got, `"updated_at"`) {

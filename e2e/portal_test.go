@@ -169,7 +169,7 @@ func startPortal(t *testing.T) *portal {
 	p.URL = "http://" + srv.Listener.Addr().String()
 	srv.Config.Handler = server.New(server.Deps{
 		Log: log, Ingest: s, Keys: s, Overview: s, Reads: p.pub, Pages: p.pub, Datasets: snaps, Search: svc,
-		Enforcement: p.pub, EnforcementIngest: s,
+		Feeds: s.CreditFeed(p.pub), Enforcement: p.pub, EnforcementIngest: s,
 		Rules: domain.DefaultPublicityRules(), Now: now, BaseURL: p.URL,
 		Limits: httpx.Limits{PerIP: ratelimit.PerMinute(1_000_000), PerKey: ratelimit.PerMinute(1_000_000)},
 	})
