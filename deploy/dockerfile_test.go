@@ -63,10 +63,10 @@ type image struct {
 	cmd         []string // CMD
 	healthcheck string   // HEALTHCHECK, options and command
 	env         map[string]string
-	froms       []string // the image of each FROM
+	froms       []string          // the image of each FROM
 	builds      map[string]string // `go build -o OUT ./pkg` of the build stage: package by OUT
 	copied      map[string]string // COPY --from=… of the final stage: destination by source
-	installed   []string // apt-get install packages of the final stage
+	installed   []string          // apt-get install packages of the final stage
 }
 
 func loadImage(t testing.TB) image {

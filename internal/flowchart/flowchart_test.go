@@ -90,7 +90,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	testRenderer = NewRenderer(Options{Command: bin})
-	os.Exit(m.Run())
+	testenv.Main(m)
 }
 
 func TestRenderEveryStandardFlow(t *testing.T) {

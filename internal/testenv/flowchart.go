@@ -53,3 +53,13 @@ func FlowchartOnPath() {
 	}
 	os.Setenv("PATH", filepath.Dir(p)+string(os.PathListSeparator)+os.Getenv("PATH"))
 }
+
+// removeBuilds removes the directories of the commands PortalBin and
+// BuildFlowchart built.
+func removeBuilds() {
+	for _, bin := range []string{portalBin, flowchartBin} {
+		if bin != "" {
+			os.RemoveAll(filepath.Dir(bin))
+		}
+	}
+}
