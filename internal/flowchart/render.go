@@ -244,7 +244,7 @@ func (r *Renderer) run(ctx context.Context, dot []byte) ([]byte, error) {
 // between runs (go-graphviz keeps it under os.TempDir) and the Go
 // runtime's own settings.
 func commandEnv() []string {
-	var env []string
+	env := []string{} // not nil: a nil Env would pass on the whole environment
 	for _, k := range []string{"TMPDIR", "GOMAXPROCS", "GOMEMLIMIT", "GOGC", "GODEBUG"} {
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)

@@ -157,6 +157,15 @@ func TestRendererEnvironment(t *testing.T) {
 	if strings.Contains(string(b), "secret") || !strings.Contains(string(b), "TMPDIR="+os.Getenv("TMPDIR")) {
 		t.Errorf("the command's environment:\n%s", b)
 	}
+	for _, k := range []string{"TMPDIR", "GOMAXPROCS", "GOMEMLIMIT", "GOGC", "GODEBUG"} {
+		if v, ok := os.LookupEnv(k); ok {
+			t.Setenv(k, v)
+			os.Unsetenv(k)
+		}
+	}
+	if env := commandEnv(); env == nil || len(env) != 0 {
+		t.Errorf("with none of its variables set, the command's environment is %q, want empty (nil passes on everything)", env)
+	}
 }
 
 // Locate finds a command by path or on $PATH, by default the one named
