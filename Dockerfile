@@ -9,8 +9,10 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-# The package `make build` builds, statically linked.
-RUN CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/portal ./cmd/portal
+# The packages `make build` builds, statically linked: the portal, and the
+# flowchart command it runs (beside itself) to draw flowcharts.
+RUN CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/portal ./cmd/portal \
+ && CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o /out/flowchart ./cmd/flowchart
 
 # ---- run ----
 FROM debian:bookworm-slim
@@ -21,9 +23,11 @@ RUN apt-get update \
  && useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin/nologin portal \
  && install -d -o 10001 -g 10001 /var/lib/gongshi/snapshots
 COPY --from=build /out/portal /portal
+COPY --from=build /out/flowchart /flowchart
 # The same non-root user as the Kubernetes pods (runAsUser 10001); the root
 # file system can be read-only: only the snapshot volume and /tmp (XLSX
-# exports) are written.
+# exports; the flowchart command keeps Graphviz's compiled module there)
+# are written.
 USER 10001:10001
 ENV PORTAL_ADDR=:8080 PORTAL_SNAPSHOT_DIR=/var/lib/gongshi/snapshots
 # The daily dataset snapshots are kept; mount a volume here.

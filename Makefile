@@ -20,8 +20,9 @@ help: ## List the targets
 	@echo "Gongshi make targets:"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  \1\t\2/' | expand -t 10
 
-build: ## Build bin/portal
+build: ## Build bin/portal and bin/flowchart (the command the portal runs to draw flowcharts)
 	go build -o bin/portal ./cmd/portal
+	go build -o bin/flowchart ./cmd/flowchart
 
 run: build ## Start services, migrate, load demo data if the database is empty, serve
 	$(SERVICES) up

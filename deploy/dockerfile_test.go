@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"encoding/json"
+	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -62,11 +63,10 @@ type image struct {
 	cmd         []string // CMD
 	healthcheck string   // HEALTHCHECK, options and command
 	env         map[string]string
-	froms       []string // the image of each FROM
-	buildPkg    string   // the package `go build` builds
-	buildOut    string   // its -o
-	copied      []string // COPY --from=… sources of the final stage
-	installed   []string // apt-get install packages of the final stage
+	froms       []string          // the image of each FROM
+	builds      map[string]string // `go build -o OUT ./pkg` of the build stage: package by OUT
+	copied      map[string]string // COPY --from=… of the final stage: destination by source
+	installed   []string          // apt-get install packages of the final stage
 }
 
 func loadImage(t testing.TB) image {
@@ -76,14 +76,16 @@ func loadImage(t testing.TB) image {
 	for _, in := range ins {
 		last = max(last, in.stage)
 	}
-	img := image{env: map[string]string{}}
-	goBuild := regexp.MustCompile(`go build .*-o (\S+) (\./\S+)`)
+	img := image{env: map[string]string{}, builds: map[string]string{}, copied: map[string]string{}}
+	goBuild := regexp.MustCompile(`go build [^&;]*?-o (\S+) (\./\S+)`)
 	for _, in := range ins {
 		if in.cmd == "FROM" {
 			img.froms = append(img.froms, strings.Fields(in.args)[0])
 		}
-		if m := goBuild.FindStringSubmatch(in.args); in.cmd == "RUN" && m != nil {
-			img.buildOut, img.buildPkg = m[1], m[2]
+		for _, m := range goBuild.FindAllStringSubmatch(in.args, -1) {
+			if in.cmd == "RUN" {
+				img.builds[m[1]] = m[2]
+			}
 		}
 		if in.stage != last {
 			continue
@@ -108,7 +110,7 @@ func loadImage(t testing.TB) image {
 			img.healthcheck = in.args
 		case "COPY":
 			if f := strings.Fields(in.args); len(f) == 3 && strings.HasPrefix(f[0], "--from=") {
-				img.copied = append(img.copied, f[1], f[2])
+				img.copied[f[1]] = f[2]
 			}
 		case "RUN":
 			if _, pkgs, ok := strings.Cut(in.args, "apt-get install"); ok {
@@ -138,8 +140,20 @@ func execForm(t testing.TB, in instruction) []string {
 // the snapshot directory a volume and checks liveness like Kubernetes.
 func TestDockerfile(t *testing.T) {
 	img := loadImage(t)
-	if want := makeBuildPackage(t); img.buildPkg != want {
-		t.Errorf("the Dockerfile builds %q, make build %q", img.buildPkg, want)
+	want := makeBuilds(t)
+	built := map[string]string{} // package by the path of its binary in the image
+	for out, pkg := range img.builds {
+		if dst, ok := img.copied[out]; ok {
+			built[dst] = pkg
+		}
+	}
+	for name, pkg := range want {
+		if n := slices.Collect(maps.Values(built)); !slices.Contains(n, pkg) {
+			t.Errorf("make build builds %s (%s); the image has no binary of it (built and copied: %v)", name, pkg, built)
+		}
+	}
+	if len(built) != len(want) {
+		t.Errorf("the image has the binaries %v, make build builds %v", built, want)
 	}
 	if len(img.froms) != 2 || !strings.HasPrefix(img.froms[0], "golang:"+goMinor(t)+"-") {
 		t.Errorf("want a golang:%s-… build stage and a run stage, got %v", goMinor(t), img.froms)
@@ -149,8 +163,14 @@ func TestDockerfile(t *testing.T) {
 			t.Errorf("FROM %s is not pinned by a tag or digest", from)
 		}
 	}
-	if len(img.copied) != 2 || img.copied[0] != img.buildOut || len(img.entrypoint) != 1 || img.entrypoint[0] != img.copied[1] {
-		t.Errorf("ENTRYPOINT %v should run the binary built at %s (copied: %v)", img.entrypoint, img.buildOut, img.copied)
+	if len(img.entrypoint) != 1 || built[img.entrypoint[0]] != want["portal"] {
+		t.Errorf("ENTRYPOINT %v should run the binary of %s (built and copied: %v)", img.entrypoint, want["portal"], built)
+	}
+	// The portal runs the flowchart command found beside its own binary.
+	if len(img.entrypoint) == 1 {
+		if fc := filepath.Join(filepath.Dir(img.entrypoint[0]), "flowchart"); built[fc] != want["flowchart"] || want["flowchart"] == "" {
+			t.Errorf("the image has no flowchart command beside the portal at %s (built and copied: %v)", fc, built)
+		}
 	}
 	if len(img.cmd) == 0 || img.cmd[0] != "serve" {
 		t.Errorf("CMD %v: the default command is serve", img.cmd)

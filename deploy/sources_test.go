@@ -156,14 +156,23 @@ func shutdownSeconds(t testing.TB) int {
 	return 0
 }
 
-// makeBuildPackage is the package `make build` builds.
-func makeBuildPackage(t testing.TB) string {
+// makeBuilds are the commands `make build` builds: the package of each
+// `go build -o OUT ./pkg` line of the build target, by the base name of
+// OUT.
+func makeBuilds(t testing.TB) map[string]string {
 	t.Helper()
-	m := regexp.MustCompile(`(?m)^build:.*\n(?:\t.*\n)*?\tgo build .*?(\./\S+)\s*$`).FindStringSubmatch(readFile(t, filepath.Join(root, "Makefile")))
-	if m == nil {
-		t.Fatal("Makefile: no `go build … ./pkg` in the build target")
+	target := regexp.MustCompile(`(?m)^build:.*\n((?:\t.*\n)*)`).FindStringSubmatch(readFile(t, filepath.Join(root, "Makefile")))
+	if target == nil {
+		t.Fatal("Makefile: no build target")
 	}
-	return m[1]
+	builds := map[string]string{}
+	for _, m := range regexp.MustCompile(`(?m)^\tgo build .*-o (\S+) (\./\S+)\s*$`).FindAllStringSubmatch(target[1], -1) {
+		builds[filepath.Base(m[1])] = m[2]
+	}
+	if builds["portal"] != "./cmd/portal" {
+		t.Fatalf("Makefile: the build target does not build bin/portal from ./cmd/portal (`go build -o bin/portal ./cmd/portal`): %v", builds)
+	}
+	return builds
 }
 
 // goMinor is the go directive of go.mod, as major.minor.

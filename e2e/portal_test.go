@@ -31,6 +31,7 @@ import (
 
 func TestMain(m *testing.M) {
 	server.ReleaseMode()
+	testenv.FlowchartOnPath() // the in-process portal draws real flowcharts
 	testenv.Main(m)
 }
 

@@ -40,6 +40,7 @@ out=.data/bench-scale
 mkdir -p "$out"
 if [ -z "${PORTAL:-}" ]; then
 	go build -o bin/portal ./cmd/portal
+	go build -o bin/flowchart ./cmd/flowchart
 	PORTAL=bin/portal
 fi
 go build -o "$out/benchscale" ./e2e/benchscale

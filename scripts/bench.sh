@@ -11,6 +11,7 @@ command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && DEBIAN_FRONTEND=nonintera
 command -v wrk >/dev/null || { echo "bench: wrk is required (apt-get install wrk)"; exit 1; }
 
 go build -o bin/portal ./cmd/portal
+go build -o bin/flowchart ./cmd/flowchart
 go build -o bin/baregin ./scripts/baregin
 
 BENCH_PENALTIES=${BENCH_PENALTIES:-1000000}

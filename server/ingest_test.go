@@ -23,6 +23,7 @@ import (
 
 func TestMain(m *testing.M) {
 	server.ReleaseMode()
+	testenv.FlowchartOnPath() // the pages and the API draw real flowcharts
 	testenv.Main(m)
 }
 

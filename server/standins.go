@@ -51,7 +51,7 @@ func complete(d Deps) Deps {
 		d.Limiter = ratelimit.New(nil)
 	}
 	if d.Flowcharts == nil {
-		d.Flowcharts = flowchart.NewRenderer()
+		d.Flowcharts = flowchart.NewRenderer(flowchart.Options{})
 	}
 	if d.Cache == nil {
 		d.Cache = noCache{}

@@ -26,8 +26,8 @@ import (
 // runServe serves the portal until ctx ends, then shuts down in order:
 // the HTTP server finishes its requests, the background workers (the
 // indexer, the change listener, the cache refresher, the snapshots) stop
-// and are waited for, and only then are Redis, the flowchart renderer
-// and the PostgreSQL pool closed.
+// and are waited for, and only then are Redis and the PostgreSQL pool
+// closed.
 func runServe(ctx context.Context, e *env, args []string) (err error) {
 	fs := newFlags("serve", e.stderr)
 	noIndexer := fs.Bool("no-indexer", false, "do not run the search indexer in this process")
@@ -78,8 +78,15 @@ func runServe(ctx context.Context, e *env, args []string) (err error) {
 	life.onShutdown("redis", rc.Close)
 	life.goWorker(func() { tracker.Run(wctx) })
 	life.goWorker(func() { s.ListenChanges(wctx, func(context.Context) { tracker.Kick() }) })
-	flowcharts := flowchart.NewRenderer()
-	life.onShutdown("flowcharts", flowcharts.Close)
+	// Flowcharts are drawn by the flowchart command, in a process of its
+	// own: Graphviz never lives in this one. Without the command, pages
+	// list an item's steps as text only.
+	flowcharts := flowchart.NewRenderer(flowchart.Options{Command: e.cfg.FlowchartBin})
+	if cmd, err := flowcharts.Command(); err != nil {
+		e.log.Warn("flowcharts will be shown as text only", "err", err)
+	} else {
+		e.log.Info("flowcharts drawn by", "command", cmd)
+	}
 
 	// Public reads (pages, API, search) go to the read replica while it
 	// holds every change the cache has seen and is at most

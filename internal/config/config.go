@@ -32,6 +32,7 @@ type Config struct {
 	SnapshotKeep     int           // PORTAL_SNAPSHOT_KEEP_DAYS: days of snapshots kept; 0 keeps all
 	TrustedProxies   []string      // PORTAL_TRUSTED_PROXIES: IPs or CIDRs whose X-Forwarded-For is believed
 	SearchFallback   int           // PORTAL_SEARCH_FALLBACK_CONCURRENCY: searches PostgreSQL answers at once without Meilisearch; 0: half the cores, at least 2
+	FlowchartBin     string        // PORTAL_FLOWCHART_BIN: the flowchart command (cmd/flowchart) that draws flowcharts; "": the one beside the portal's executable, else on $PATH
 	Conns            Conns         // timeouts and per-client caps of the HTTP server (conns.go)
 
 	// The snapshot storage (snapshot.go).
@@ -66,6 +67,7 @@ func load(getenv func(string) string) (Config, error) {
 		PublicityRules: get("PORTAL_PUBLICITY_RULES", ""),
 		Calendar:       get("PORTAL_CALENDAR", ""),
 		SnapshotDir:    get("PORTAL_SNAPSHOT_DIR", ".data/snapshots"),
+		FlowchartBin:   get("PORTAL_FLOWCHART_BIN", ""),
 	}
 	var errs []error
 	for _, u := range []struct {
@@ -185,5 +187,6 @@ func (c Config) LogValue() slog.Value {
 		slog.String("addr", c.Addr),
 		slog.String("base_url", c.BaseURL),
 		slog.String("snapshots", snapshots),
+		slog.String("flowchart_bin", c.FlowchartBin),
 	)
 }

@@ -50,3 +50,19 @@ func TestLoadTrustedProxies(t *testing.T) {
 		t.Errorf("trusted proxies %q", c.TrustedProxies)
 	}
 }
+
+func TestLoadFlowchartBin(t *testing.T) {
+	c, err := load(func(string) string { return "" })
+	if err != nil || c.FlowchartBin != "" {
+		t.Fatalf("default PORTAL_FLOWCHART_BIN %q (%v), want \"\" (beside the executable, else $PATH)", c.FlowchartBin, err)
+	}
+	c, err = load(func(k string) string {
+		if k == "PORTAL_FLOWCHART_BIN" {
+			return " /opt/gongshi/flowchart "
+		}
+		return ""
+	})
+	if err != nil || c.FlowchartBin != "/opt/gongshi/flowchart" {
+		t.Errorf("PORTAL_FLOWCHART_BIN read as %q (%v)", c.FlowchartBin, err)
+	}
+}

@@ -1,9 +1,12 @@
 // Package flowchart draws a 办理流程 (domain.Flow) as an SVG picture with
-// Graphviz's dot layout, run in-process (go-graphviz embeds Graphviz as
-// WebAssembly, so no system binary is needed). The picture carries a text
-// alternative: a <title>, and a <desc> that lists every step and branch, so
-// it can be read without seeing it; each node and edge also has a <title>
-// that browsers show on hover.
+// Graphviz's dot layout. The layout runs in the flowchart command
+// (cmd/flowchart, which embeds Graphviz as WebAssembly, so no system
+// binary is needed), a process of its own started by Renderer: this
+// package is pure Go and never links Graphviz, so the portal's server
+// does not carry it. The picture carries a text alternative: a <title>,
+// and a <desc> that lists every step and branch, so it can be read
+// without seeing it; each node and edge also has a <title> that browsers
+// show on hover.
 //
 // Graphviz has no font metrics here and underestimates the width of Chinese
 // text, so node and edge-label sizes are computed from the text itself
@@ -12,10 +15,6 @@ package flowchart
 
 import (
 	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"html"
 	"math"
@@ -23,9 +22,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-
-	"github.com/goccy/go-graphviz"
 
 	"github.com/gongshi/gongshi/internal/domain"
 )
@@ -36,36 +32,6 @@ const DefaultTitle = "办理流程图"
 // FontFamily is the font list written into the SVG; the sizes are computed
 // for a CJK sans-serif font.
 const FontFamily = "Noto Sans CJK SC,Source Han Sans SC,PingFang SC,Microsoft YaHei,sans-serif"
-
-// Renderer draws flowcharts. It starts Graphviz on its first drawing and
-// keeps the pictures it drew (flows are few — hundreds of list items —
-// and immutable per version). It is safe for concurrent use; drawings are
-// serialized, Graphviz's WebAssembly module being one instance.
-type Renderer struct {
-	mu    sync.Mutex // guards gv and serializes its use
-	gv    *graphviz.Graphviz
-	cache *svgCache
-}
-
-// NewRenderer returns a Renderer; Close releases it.
-func NewRenderer() *Renderer { return &Renderer{cache: &svgCache{max: 1024, m: map[string][]byte{}}} }
-
-// Close releases Graphviz, if it was started.
-func (r *Renderer) Close() error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.gv == nil {
-		return nil
-	}
-	err := r.gv.Close()
-	r.gv = nil
-	return err
-}
-
-// Render draws f as SVG titled DefaultTitle. See RenderTitled.
-func (r *Renderer) Render(ctx context.Context, f domain.Flow) ([]byte, error) {
-	return r.RenderTitled(ctx, DefaultTitle, f)
-}
 
 // GenericLabel labels a category's standard flow shown for an item that
 // has no flowchart of its own: a picture of how such items usually go,
@@ -92,76 +58,6 @@ func Generic(f domain.Flow) domain.Flow {
 		g.Nodes[i].TimeLimit = ""
 	}
 	return g
-}
-
-// RenderGeneric draws Generic(f) as RenderTitled does, labelled
-// GenericLabel at the top of the picture and in its title and description.
-func (r *Renderer) RenderGeneric(ctx context.Context, title string, f domain.Flow) ([]byte, error) {
-	return r.draw(ctx, title+"（"+GenericLabel+"）", GenericLabel, Generic(f))
-}
-
-// RenderTitled draws f as a standalone SVG document (starting at <svg>, so
-// it can also be inlined in HTML) whose <title> is title and whose <desc>
-// describes every node and edge in words. A flow that fails
-// domain.Flow.Validate is an error. The same flow and title are drawn once
-// per Renderer; ctx bounds a drawing.
-func (r *Renderer) RenderTitled(ctx context.Context, title string, f domain.Flow) ([]byte, error) {
-	return r.draw(ctx, title, "", f)
-}
-
-// draw renders f titled title, with banner (if any) written above it.
-func (r *Renderer) draw(ctx context.Context, title, banner string, f domain.Flow) ([]byte, error) {
-	if err := f.Validate(); err != nil {
-		return nil, fmt.Errorf("flowchart: invalid flow: %w", err)
-	}
-	key := cacheKey(title+"\x00"+banner, f)
-	if svg, ok := r.cache.get(key); ok {
-		return svg, nil
-	}
-	svg, err := r.render(ctx, title, banner, f, key[:8])
-	if err != nil {
-		return nil, err
-	}
-	r.cache.put(key, svg)
-	return svg, nil
-}
-
-func cacheKey(title string, f domain.Flow) string {
-	b, err := json.Marshal(struct {
-		Title string
-		Flow  domain.Flow
-	}{title, f})
-	if err != nil {
-		panic(err) // a Flow always marshals
-	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}
-
-func (r *Renderer) render(ctx context.Context, title, banner string, f domain.Flow, id string) ([]byte, error) {
-	dot := toDOT(f, "fc"+id, banner)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("flowchart: %w", err)
-	}
-	if r.gv == nil {
-		g, err := graphviz.New(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("flowchart: start graphviz: %w", err)
-		}
-		r.gv = g
-	}
-	graph, err := graphviz.ParseBytes(dot)
-	if err != nil {
-		return nil, fmt.Errorf("flowchart: parse dot: %w", err)
-	}
-	defer graph.Close()
-	var buf bytes.Buffer
-	if err := r.gv.Render(ctx, graph, graphviz.SVG, &buf); err != nil {
-		return nil, fmt.Errorf("flowchart: render: %w", err)
-	}
-	return finish(buf.Bytes(), title, banner, f, "fc"+id)
 }
 
 // Sizes in points (1/72 inch), which are also the SVG's user units.
@@ -489,27 +385,4 @@ func Describe(f domain.Flow) string {
 		b.WriteString("。")
 	}
 	return b.String()
-}
-
-// svgCache keeps drawn pictures by title and flow.
-type svgCache struct {
-	mu  sync.Mutex
-	max int
-	m   map[string][]byte
-}
-
-func (c *svgCache) get(k string) ([]byte, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok := c.m[k]
-	return v, ok
-}
-
-func (c *svgCache) put(k string, v []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= c.max {
-		clear(c.m)
-	}
-	c.m[k] = v
 }

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
-	"errors"
+	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/gongshi/gongshi/internal/domain"
+	"github.com/gongshi/gongshi/internal/testenv"
 )
 
 // svgDoc is the part of a rendered picture the tests read.
@@ -77,8 +79,19 @@ func xSpan(coords string) (float64, float64) {
 	return lo, hi
 }
 
-// testRenderer draws the tests' flowcharts.
-var testRenderer = NewRenderer()
+// testRenderer draws the tests' flowcharts with the flowchart command,
+// built once for this test binary.
+var testRenderer *Renderer
+
+func TestMain(m *testing.M) {
+	bin, err := testenv.BuildFlowchart()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	testRenderer = NewRenderer(Options{Command: bin})
+	testenv.Main(m)
+}
 
 func TestRenderEveryStandardFlow(t *testing.T) {
 	for _, cat := range append(slices.Clone(domain.PowerCategories), domain.ServiceCategory) {
@@ -233,31 +246,6 @@ func TestWrap(t *testing.T) {
 				t.Errorf("wrap(%q): line %q is %.1f em", tc.in, l, emWidth(l))
 			}
 		}
-	}
-}
-
-// A drawing is bounded by its context, and a closed Renderer starts
-// Graphviz again when asked for another drawing.
-func TestRendererContextAndClose(t *testing.T) {
-	r := NewRenderer()
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	f := domain.StandardFlow("行政奖励")
-	if _, err := r.Render(ctx, f); !errors.Is(err, context.Canceled) {
-		t.Fatalf("Render with a cancelled context: %v, want context.Canceled", err)
-	}
-	svg, err := r.Render(context.Background(), f)
-	if err != nil || !bytes.HasPrefix(svg, []byte("<svg")) {
-		t.Fatalf("Render: %v %.80s", err, svg)
-	}
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := r.RenderTitled(context.Background(), "另一个标题", f); err != nil {
-		t.Fatalf("Render after Close: %v", err)
-	}
-	if err := r.Close(); err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -342,6 +342,7 @@ var messages = []struct{ key, zh, en string }{
 	{"flow.limit", "时限：", "time limit: "},
 	{"flow.next", "下一步：", "Next: "},
 	{"flow.none", "该事项没有流程图。", "This item has no flowchart."},
+	{"flow.unavailable", "流程图暂时无法绘制，请稍后再试；办理步骤见下方文字说明。", "The flowchart cannot be drawn at the moment; please try again later. The steps are listed below."},
 	{"flow.kind.start", "开始", "start"},
 	{"flow.kind.step", "步骤", "step"},
 	{"flow.kind.decision", "判断", "decision"},

@@ -20,7 +20,8 @@ var (
 )
 
 // PortalBin builds the portal command once per test binary and returns
-// its path.
+// its path. The flowchart command (cmd/flowchart) is built beside it,
+// where the portal looks for it, as `make build` and the image place them.
 func PortalBin(tb testing.TB) string {
 	tb.Helper()
 	portalOnce.Do(func() {
@@ -30,18 +31,23 @@ func PortalBin(tb testing.TB) string {
 			return
 		}
 		portalBin = filepath.Join(dir, "portal")
-		_, file, _, _ := runtime.Caller(0)
-		root := filepath.Join(filepath.Dir(file), "..", "..")
-		cmd := exec.Command("go", "build", "-o", portalBin, "./cmd/portal")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			portalErr = &buildError{err, string(out)}
-		}
+		portalErr = goBuild(dir, "./cmd/portal", "./cmd/flowchart")
 	})
 	if portalErr != nil {
 		tb.Fatalf("testenv: build portal: %v", portalErr)
 	}
 	return portalBin
+}
+
+// goBuild builds the commands pkgs of this module into dir.
+func goBuild(dir string, pkgs ...string) error {
+	_, file, _, _ := runtime.Caller(0)
+	cmd := exec.Command("go", append([]string{"build", "-o", dir + string(filepath.Separator)}, pkgs...)...)
+	cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return &buildError{err, string(out)}
+	}
+	return nil
 }
 
 type buildError struct {

@@ -108,11 +108,12 @@ func DropDatabase() {
 	conn.Exec(ctx, "DROP DATABASE IF EXISTS "+strings.TrimPrefix(u.Path, "/")+" WITH (FORCE)")
 }
 
-// Main runs a test binary's tests and drops its database afterwards; use
-// it as TestMain.
+// Main runs a test binary's tests and drops its database (and removes the
+// commands it built) afterwards; use it as TestMain.
 func Main(m *testing.M) {
 	code := m.Run()
 	DropDatabase()
+	removeBuilds()
 	os.Exit(code)
 }
 

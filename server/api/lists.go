@@ -95,6 +95,9 @@ func (h readHandlers) flowchart(c *gin.Context) error {
 		draw = h.flowcharts.RenderGeneric // the category's template, not the item's own: labelled, no time limits
 	}
 	svg, err := draw(c.Request.Context(), title, it.Flow)
+	if errors.Is(err, flowchart.ErrUnavailable) {
+		return fmt.Errorf("%w: %w", httpx.NewError(http.StatusServiceUnavailable, "unavailable", "the flowchart cannot be drawn at the moment; retry shortly"), err)
+	}
 	if err != nil {
 		return err
 	}

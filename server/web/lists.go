@@ -325,12 +325,19 @@ func (h *Handlers) listItem(kind domain.ListKind) httpx.HandlerFunc {
 			"identifier": code, "serviceType": pr.T(listTitleKey(kind)),
 			"provider": bureauLD(),
 			"url":      "/lists/" + string(kind) + "/" + url.PathEscape(code)}
+		if d.Flow != nil && d.Flow.SVG == "" {
+			// Without its picture the page is not kept: the next visitor
+			// gets the flowchart once it can be drawn again.
+			return h.renderStatus(c, http.StatusOK, kind.Info().Item, d, "no-store")
+		}
 		return h.render(c, kind.Info().Item, d)
 	}
 }
 
 // itemFlow renders the flowchart of an item of a list, or nil when it has
-// none; n is the version asked for.
+// none; n is the version asked for. A flowchart that cannot be drawn (the
+// flowchart command is missing or failed) is logged, and the page shows
+// the steps as text only.
 func (h *Handlers) itemFlow(c *gin.Context, kind domain.ListKind, name, code, category string, f domain.Flow, n int) (*flowView, error) {
 	if len(f.Nodes) == 0 {
 		return nil, nil
@@ -338,7 +345,11 @@ func (h *Handlers) itemFlow(c *gin.Context, kind domain.ListKind, name, code, ca
 	pr := printer(c)
 	svg, generic, err := h.drawFlow(c, name, code, category, f)
 	if err != nil {
-		return nil, err
+		if httpx.ClientGone(c.Request) {
+			return nil, err
+		}
+		h.log.ErrorContext(c.Request.Context(), "flowchart not drawn; the page lists its steps as text", "kind", kind, "code", code, "err", err)
+		svg = nil
 	}
 	if generic {
 		f = flowchart.Generic(f)
@@ -398,6 +409,9 @@ func (h *Handlers) flowchartSVG(kind domain.ListKind) httpx.HandlerFunc {
 			return httpx.NotFound(pr.T("flow.none"))
 		}
 		svg, _, err := h.drawFlow(c, name, code, category, flow)
+		if errors.Is(err, flowchart.ErrUnavailable) {
+			return fmt.Errorf("%w: %w", httpx.NewError(http.StatusServiceUnavailable, "unavailable", pr.T("flow.unavailable")), err)
+		}
 		if err != nil {
 			return err
 		}
