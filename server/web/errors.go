@@ -50,7 +50,7 @@ func (h *Handlers) renderError(c *gin.Context, e *httpx.Error, err error) {
 		data.Message = pr.T("error.retry_after", retry)
 	}
 	var buf bytes.Buffer
-	if rerr := pageTemplates[data.Lang]["error"].ExecuteTemplate(&buf, "layout", data); rerr != nil {
+	if rerr := pageTemplates[data.Lang].ExecuteTemplate(&buf, "error", data); rerr != nil {
 		h.log.ErrorContext(c.Request.Context(), "error page failed", "err", rerr)
 		httpx.JSON(c, e, err)
 		return
