@@ -81,6 +81,7 @@ func measure(args []string) error {
 	maxTime := fs.Duration("max", 30*time.Minute, "stop measuring after this long")
 	out := fs.String("out", "", "TSV file to write the figures to")
 	phases := fs.String("phases", "reads,load", "what to measure: reads (uncached and after a publish), load (hit ratio); load alone appends to -out")
+	withSearch := fs.Bool("search", true, "measure the search page (false without a search engine: its PostgreSQL fallback reads every record by design)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -114,7 +115,7 @@ func measure(args []string) error {
 	var reads []read
 	if doReads {
 		fmt.Fprintf(w, "# size\t%d\n", *size)
-		if reads, err = b.reads(pool); err != nil {
+		if reads, err = b.reads(pool, *withSearch); err != nil {
 			return err
 		}
 	}
@@ -229,7 +230,7 @@ func (b *bench) discover() (*pool, error) {
 
 // reads lists every read to measure; the list shapes at the first page and
 // 100 pages of 20 deep (following next links).
-func (b *bench) reads(p *pool) ([]read, error) {
+func (b *bench) reads(p *pool, withSearch bool) ([]read, error) {
 	rs := []read{{name: "home /", url: "/"}, {name: "/stats", url: "/stats"}, {name: "/api/v1/stats", url: "/api/v1/stats"}}
 	dates := "decision_date_from=" + p.dateFrom + "&decision_date_to=" + p.dateTo
 	lists := []struct{ path, q string }{
@@ -283,8 +284,10 @@ func (b *bench) reads(p *pool) ([]read, error) {
 		rs = append(rs, read{name: label + " p101", url: deep})
 	}
 	rs = append(rs, read{name: "subject page", url: "/subjects/" + p.subjects[0], subject: p.subjects[0]},
-		read{name: "power list page", url: "/lists/powers"},
-		read{name: "search page", url: "/search?q=" + url.QueryEscape("化工")})
+		read{name: "power list page", url: "/lists/powers"})
+	if withSearch {
+		rs = append(rs, read{name: "search page", url: "/search?q=" + url.QueryEscape("化工")})
+	}
 	return rs, nil
 }
 
