@@ -92,7 +92,7 @@ auth_file = %s/users.txt
 pool_mode = transaction
 default_pool_size = 4
 max_client_conn = 200
-ignore_startup_parameters = extra_float_digits,statement_timeout,application_name,timezone
+ignore_startup_parameters = extra_float_digits,statement_timeout,application_name,timezone,jit
 logfile = %s/pgbouncer.log
 `, pgHost, pgPort, port, dir, dir)
 	for name, text := range map[string]string{"pgbouncer.ini": ini, "users.txt": `"postgres" ""` + "\n"} {
