@@ -123,7 +123,9 @@ func appendBulkState(args []any, now, publishedAt time.Time, w *Withdrawal) []an
 // PostgreSQL with COPY in one transaction, and returns how many it loaded.
 // It is for new records (demo and benchmark data, first imports): a
 // decision number already stored for the same agency fails the whole load,
-// which then writes nothing.
+// which then writes nothing (and returns 0). Once the rows are in, the
+// tallies are compacted (store.CompactTallies); a failure there is
+// returned with the count of rows loaded.
 //
 // The rows are exactly what store.UpsertPenalties would write (same
 // columns and record_hash), so a later upsert of the same record reports
@@ -146,7 +148,7 @@ func Penalties(ctx context.Context, s *store.Store, a store.Actor, next func() (
 		return bulkRow{p.AgencyCode, p.Agency, args, withdrawReason(p.Withdrawn)}
 	})
 	if err != nil {
-		return 0, fmt.Errorf("bulkload.Penalties: %w", err)
+		return n, fmt.Errorf("bulkload.Penalties: %w", err)
 	}
 	return n, nil
 }
@@ -159,7 +161,7 @@ func Permits(ctx context.Context, s *store.Store, a store.Actor, next func() (Pe
 		return bulkRow{p.AgencyCode, p.Agency, args, withdrawReason(p.Withdrawn)}
 	})
 	if err != nil {
-		return 0, fmt.Errorf("bulkload.Permits: %w", err)
+		return n, fmt.Errorf("bulkload.Permits: %w", err)
 	}
 	return n, nil
 }
@@ -313,6 +315,12 @@ func bulkLoad[T any](ctx context.Context, s *store.Store, a store.Actor, entity 
 	})
 	if err != nil {
 		return 0, err
+	}
+	if loaded > 0 {
+		// The load appended the tallies' deltas chunk by chunk.
+		if err := s.CompactTallies(ctx); err != nil {
+			return loaded, fmt.Errorf("loaded %d rows: %w", loaded, err)
+		}
 	}
 	return loaded, nil
 }

@@ -349,3 +349,31 @@ func BenchmarkBulkLoadPenalties(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*b.N)/total.Seconds(), "rows/s")
 }
+
+// TestBulkLoadLeavesTheTalliesCompact checks that a load of several
+// chunks leaves one ledger row per key, in a table no larger than its
+// rows need: the per-chunk deltas folded and their dead rows gone, so
+// the figures read a few pages, not one per chunk and key.
+func TestBulkLoadLeavesTheTalliesCompact(t *testing.T) {
+	s := testenv.Store(t)
+	ctx := context.Background()
+	ps := testenv.Penalties(t, 7000) // four chunks
+	if _, err := bulkload.Penalties(ctx, s, bulkActor, penaltyIter(ps, func(_ int, p domain.Penalty) bulkload.Penalty {
+		return bulkload.Penalty{Penalty: p}
+	}), store.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var rows, keys, pages int64
+	err := s.Pool().QueryRow(ctx, `SELECT (SELECT count(*) FROM penalty_tallies),
+		(SELECT count(*) FROM (SELECT DISTINCT month, agency_id, stage, categories, state, large, demo FROM penalty_tallies) k),
+		pg_relation_size('penalty_tallies') / current_setting('block_size')::int`).Scan(&rows, &keys, &pages)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != keys {
+		t.Errorf("penalty_tallies holds %d rows for %d keys after the load", rows, keys)
+	}
+	if max := 1 + rows/20; pages > max {
+		t.Errorf("penalty_tallies takes %d pages for %d rows (want at most %d)", pages, rows, max)
+	}
+}
