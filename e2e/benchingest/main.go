@@ -34,6 +34,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gongshi/gongshi/internal/demo"
 	"github.com/gongshi/gongshi/internal/domain"
 )
 
@@ -183,53 +184,33 @@ func (c *client) post(ctx context.Context, body []byte, n int) error {
 	return nil
 }
 
-// bureau is one of the demo data's eleven deciding bureaus.
+// bureau is one of the demo data's deciding bureaus.
 type bureau struct {
 	region, name, short string
 	code                string
 	weight              int
 }
 
-// bureaus are the demo data's (internal/demo/agencies.go), with the same
-// credit codes: "11" + region + "MB" + region digits 3–6 + index.
-var bureaus = []bureau{
-	{"320500", "苏州市应急管理局", "苏", "", 10},
-	{"320508", "苏州市姑苏区应急管理局", "苏姑", "", 3},
-	{"320505", "苏州市虎丘区（高新区）应急管理局", "苏新", "", 8},
-	{"320506", "苏州市吴中区应急管理局", "苏吴中", "", 10},
-	{"320507", "苏州市相城区应急管理局", "苏相", "", 8},
-	{"320509", "苏州市吴江区应急管理局", "苏吴江", "", 11},
-	{"320571", "苏州工业园区应急管理局", "苏园", "", 12},
-	{"320581", "常熟市应急管理局", "常", "", 11},
-	{"320582", "张家港市应急管理局", "张", "", 11},
-	{"320583", "昆山市应急管理局", "昆", "", 16},
-	{"320585", "太仓市应急管理局", "太", "", 7},
-}
-
-var weightTotal int
-
-func init() {
-	for i := range bureaus {
-		b := &bureaus[i]
-		b.code = creditCode("11", b.region, fmt.Sprintf("MB%s%02d", b.region[2:], i+1))
-		weightTotal += b.weight
+// bureaus are the demo data's (demo.Bureaus), with the same credit codes;
+// short is what their decision numbers start with: （苏吴中）应急罚.
+var bureaus = func() []bureau {
+	var out []bureau
+	for _, b := range demo.Bureaus() {
+		out = append(out, bureau{region: b.Region, name: b.Name, short: strings.TrimSuffix(b.DocPrefix, "应急"),
+			code: b.Code, weight: b.Weight})
 	}
-}
+	return out
+}()
 
-// creditCode returns a valid credit code: prefix, region, the 8-character
-// organization-code body and both check characters.
-func creditCode(prefix, region, body string) string {
-	c9, err := domain.OrgCodeCheckChar(body)
-	if err != nil {
-		panic(err)
+var weightTotal = func() int {
+	n := 0
+	for _, b := range bureaus {
+		n += b.weight
 	}
-	first17 := prefix + region + body + string(c9)
-	c18, err := domain.USCCCheckChar(first17)
-	if err != nil {
-		panic(err)
-	}
-	return first17 + string(c18)
-}
+	return n
+}()
+
+var creditCode = demo.CreditCode
 
 // orgBody is an organization-code body "MA" + 6 characters, a bijection of n.
 func orgBody(n uint64) string {

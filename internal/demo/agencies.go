@@ -74,3 +74,28 @@ func pickDistrict(r *rand.Rand) int {
 	}
 	panic("unreachable")
 }
+
+// Bureau is one of the bureaus that decide in the demo data, for tools
+// that make records like the demo's (e2e/benchingest).
+type Bureau struct {
+	Region, Name, Code string
+	DocPrefix          string // of decision numbers: 苏吴中应急
+	Weight             int    // relative share of the cases
+}
+
+// Bureaus returns the demo data's deciding bureaus, the municipal one
+// first, weighted by their share of the cases (the municipal bureau by
+// municipalShare).
+func Bureaus() []Bureau {
+	out := make([]Bureau, len(agencies))
+	for i, a := range agencies {
+		out[i] = Bureau{Region: a.region, Name: a.name, Code: a.code, DocPrefix: a.docPrefix, Weight: a.weight}
+	}
+	out[municipal].Weight = municipalShare
+	return out
+}
+
+// CreditCode returns a valid 统一社会信用代码: prefix (91 a company, 92
+// a 个体工商户, 11 an organ of state), region, the 8-character
+// organization-code body and both check characters.
+func CreditCode(prefix, region, body string) string { return creditCode(prefix, region, body) }
