@@ -84,14 +84,59 @@ func UpsertColumns(e Entity) []string {
 	return append([]string{"agency_id", "decision_no"}, upsertColumns(own)...)
 }
 
-func upsertSQL(table, ownCols string) string {
+// upsertSQL is the upsert of rows records into table: one statement, so
+// the table's statement triggers (the tallies) run once for all of them.
+// It returns each written record's id and natural key (decision numbers
+// compare byte by byte, COLLATE "C", as Go strings do) and whether it was
+// inserted; a record equal to the stored one is not returned.
+func upsertSQL(table, ownCols string, rows int) string {
 	cols := upsertColumns(ownCols)
+	width := len(cols) + 2 // the agency and the decision number first
+	values := make([]string, rows)
+	for i := range values {
+		values[i] = "(" + placeholdersFrom(i*width+1, width) + ")"
+	}
 	return fmt.Sprintf(`
-		INSERT INTO %[1]s (agency_id, decision_no, %[2]s) VALUES ($1, $2, %[3]s)
+		INSERT INTO %[1]s (agency_id, decision_no, %[2]s) VALUES %[3]s
 		ON CONFLICT (agency_id, decision_no) DO UPDATE SET %[4]s
 		WHERE %[1]s.record_hash <> EXCLUDED.record_hash
-		RETURNING id, (xmax = 0) AS inserted`,
-		table, strings.Join(cols, ", "), placeholdersFrom(3, len(cols)), updateSet(table, cols))
+		RETURNING id, agency_id, decision_no, (xmax = 0) AS inserted`,
+		table, strings.Join(cols, ", "), strings.Join(values, ", "), updateSet(table, cols))
+}
+
+// maxUpsertRows is the most records one upsert statement writes. A batch
+// is written by statements of maxUpsertRows records and then of halving
+// sizes (see upsertShapes), all sent in one round trip: a table has a
+// handful of statement shapes for each connection to prepare, and an
+// ingest batch of 500 records runs about ten statements, not 500.
+const maxUpsertRows = 64
+
+// upsertShapes are a table's upsert statements by row count: 1, 2, 4, …,
+// maxUpsertRows.
+type upsertShapes map[int]string
+
+func newUpsertShapes(table, ownCols string) upsertShapes {
+	shapes := upsertShapes{}
+	for n := 1; n <= maxUpsertRows; n *= 2 {
+		shapes[n] = upsertSQL(table, ownCols, n)
+	}
+	return shapes
+}
+
+// chunks splits n records into statement sizes: as many of maxUpsertRows
+// as fit, then the binary digits of the rest, largest first.
+func (upsertShapes) chunks(n int) []int {
+	var out []int
+	for ; n >= maxUpsertRows; n -= maxUpsertRows {
+		out = append(out, maxUpsertRows)
+	}
+	for size := maxUpsertRows / 2; size > 0; size /= 2 {
+		if n >= size {
+			out = append(out, size)
+			n -= size
+		}
+	}
+	return out
 }
 
 func placeholdersFrom(first, n int) string {
@@ -106,12 +151,12 @@ const penaltyColumns = `violation_type, facts, basis, categories, content, fine_
 	licence_affected, decision_date, valid_until, publicity_class, publicity_until, source_name, source_code,
 	remarks, stage`
 
-var penaltyUpsert = upsertSQL("penalties", penaltyColumns)
+var penaltyUpsert = newUpsertShapes("penalties", penaltyColumns)
 
 const permitColumns = `document_name, category, certificate_name, permit_no, content, decision_date,
 	valid_from, valid_to, state, source_name, source_code, remarks`
 
-var permitUpsert = upsertSQL("permits", permitColumns)
+var permitUpsert = newUpsertShapes("permits", permitColumns)
 
 func nullable[T comparable](v T) *T {
 	var zero T
@@ -159,8 +204,31 @@ func (s *Store) UpsertPermits(ctx context.Context, a Actor, ps []domain.Permit, 
 // recordKey is a record's natural key plus the agency's name.
 type recordKey struct{ agencyCode, agencyName, decisionNo string }
 
-func upsertBatch[T any](ctx context.Context, s *Store, a Actor, entity Entity, query string, recs []T,
+// storedKey is a record's natural key as stored.
+type storedKey struct {
+	agencyID   int64
+	decisionNo string
+}
+
+func upsertBatch[T any](ctx context.Context, s *Store, a Actor, entity Entity, shapes upsertShapes, recs []T,
 	keyOf func(T) recordKey, args func(int64, T) []any) ([]UpsertResult, error) {
+	results, err := upsertTx(ctx, s, a, entity, shapes, recs, keyOf, args, false)
+	if errors.Is(err, ErrConflict) {
+		// A statement of many records refused one of them: write them
+		// one by one to name it (and to write nothing again).
+		results, err = upsertTx(ctx, s, a, entity, shapes, recs, keyOf, args, true)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store.Upsert(%s, %d records): %w", entity, len(recs), err)
+	}
+	return results, nil
+}
+
+// upsertTx writes recs in one transaction: by statements of many records,
+// or one statement per record when oneByOne or when the batch names a
+// record twice (its second version then updates its first, in order).
+func upsertTx[T any](ctx context.Context, s *Store, a Actor, entity Entity, shapes upsertShapes, recs []T,
+	keyOf func(T) recordKey, args func(int64, T) []any, oneByOne bool) ([]UpsertResult, error) {
 	results := make([]UpsertResult, len(recs))
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		// Agencies are created in credit-code order, so two batches naming
@@ -180,26 +248,24 @@ func upsertBatch[T any](ctx context.Context, s *Store, a Actor, entity Entity, q
 			}
 			agencies[code] = id
 		}
-		batch := &pgx.Batch{}
+		at := make(map[storedKey]int, len(recs)) // a record's index in recs
 		for i, r := range recs {
-			batch.Queue(query, args(agencies[keyOf(r).agencyCode], r)...).QueryRow(func(row pgx.Row) error {
-				var inserted bool
-				err := row.Scan(&results[i].ID, &inserted)
-				switch {
-				case errors.Is(err, pgx.ErrNoRows):
-					results[i].Outcome = Unchanged
-					return nil
-				case err != nil:
-					return fmt.Errorf("record %d: %w", i, AsConflict(err))
-				case inserted:
-					results[i].Outcome = Created
-				default:
-					results[i].Outcome = Updated
-				}
-				return nil
+			k := keyOf(r)
+			sk := storedKey{agencies[k.agencyCode], k.decisionNo}
+			if _, twice := at[sk]; twice {
+				oneByOne = true
+			}
+			at[sk] = i
+		}
+		var err error
+		if oneByOne {
+			err = upsertEach(ctx, tx, shapes[1], recs, results, func(r T) []any { return args(agencies[keyOf(r).agencyCode], r) })
+		} else {
+			err = upsertMany(ctx, tx, shapes, recs, results, at, func(vals []any, r T) []any {
+				return append(vals, args(agencies[keyOf(r).agencyCode], r)...)
 			})
 		}
-		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		if err != nil {
 			return err
 		}
 		// Unchanged records' ids are looked up in one query so callers can
@@ -244,9 +310,79 @@ func upsertBatch[T any](ctx context.Context, s *Store, a Actor, entity Entity, q
 		return audit(ctx, tx, a, string(entity)+".update", entity, updated, nil)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store.Upsert(%s, %d records): %w", entity, len(recs), err)
+		return nil, err
 	}
 	return results, nil
+}
+
+// upsertMany writes recs, whose keys at maps to their index, by
+// statements of many records sent in one batch, and sets their results:
+// a record the statements did not return was equal to the stored one.
+func upsertMany[T any](ctx context.Context, tx pgx.Tx, shapes upsertShapes, recs []T, results []UpsertResult,
+	at map[storedKey]int, appendArgs func([]any, T) []any) error {
+	for i := range results {
+		results[i].Outcome = Unchanged
+	}
+	batch := &pgx.Batch{}
+	first := 0
+	for _, n := range shapes.chunks(len(recs)) {
+		var vals []any
+		for _, r := range recs[first : first+n] {
+			vals = appendArgs(vals, r)
+		}
+		from, to := first, first+n-1
+		batch.Queue(shapes[n], vals...).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var k storedKey
+				var id int64
+				var inserted bool
+				if err := rows.Scan(&id, &k.agencyID, &k.decisionNo, &inserted); err != nil {
+					return fmt.Errorf("records %d–%d: %w", from, to, err)
+				}
+				i, ok := at[k]
+				if !ok {
+					return fmt.Errorf("records %d–%d: the upsert returned a record of none of them", from, to)
+				}
+				results[i] = UpsertResult{ID: id, Outcome: Updated}
+				if inserted {
+					results[i].Outcome = Created
+				}
+			}
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("records %d–%d: %w", from, to, AsConflict(err))
+			}
+			return nil
+		})
+		first += n
+	}
+	return tx.SendBatch(ctx, batch).Close()
+}
+
+// upsertEach writes recs one statement each, in order, and sets their
+// results.
+func upsertEach[T any](ctx context.Context, tx pgx.Tx, query string, recs []T, results []UpsertResult, args func(T) []any) error {
+	batch := &pgx.Batch{}
+	for i, r := range recs {
+		batch.Queue(query, args(r)...).QueryRow(func(row pgx.Row) error {
+			var agencyID int64
+			var decisionNo string
+			var inserted bool
+			err := row.Scan(&results[i].ID, &agencyID, &decisionNo, &inserted)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				results[i].Outcome = Unchanged
+				return nil
+			case err != nil:
+				return fmt.Errorf("record %d: %w", i, AsConflict(err))
+			case inserted:
+				results[i].Outcome = Created
+			default:
+				results[i].Outcome = Updated
+			}
+			return nil
+		})
+	}
+	return tx.SendBatch(ctx, batch).Close()
 }
 
 // Table is the table that holds the records of a penalty or permit entity.
